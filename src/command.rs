@@ -1,0 +1,420 @@
+//! One line of input to one [`Command`].
+//!
+//! [`COMMANDS`] is the single table of commands: `help`, tab completion and
+//! hints all read it, so they cannot disagree. Each command parses its own
+//! arguments and rejects anything left over, with an error that says what
+//! to type instead. Nothing here touches the terminal or the session.
+
+use thiserror::Error;
+
+use crate::demo::params::closest;
+use crate::lesson::Expectation;
+
+/// What a command's argument completes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgKind {
+    None,
+    Command,
+    Lesson,
+    Param,
+    Topic,
+    Fixed(&'static [&'static str]),
+}
+
+/// One row of the command table.
+#[derive(Debug)]
+pub struct CommandSpec {
+    pub name: &'static str,
+    /// Argument synopsis, shown by `help` and as the hint while typing.
+    pub args: &'static str,
+    pub summary: &'static str,
+    pub help: &'static str,
+    pub completes: ArgKind,
+}
+
+/// Every command, in the order `help` lists them.
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "help",
+        args: "[command]",
+        summary: "list commands, or explain one",
+        help: "`help` lists every command; `help set` explains one.",
+        completes: ArgKind::Command,
+    },
+    CommandSpec {
+        name: "lessons",
+        args: "",
+        summary: "list the lessons",
+        help: "Lists the lessons in teaching order with their numbers, ids and demos. `open` takes either.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "open",
+        args: "<id|number>",
+        summary: "open a lesson",
+        help: "Opens a lesson by id (`open rate-limit`) or number (`open 4`) and loads its parameters. Then `next` steps through it.",
+        completes: ArgKind::Lesson,
+    },
+    CommandSpec {
+        name: "next",
+        args: "",
+        summary: "show the next cell; run it if it is a command cell",
+        help: "Advances one cell, like \"run cell and advance\" in a notebook: prose is printed, a command cell is shown and then executed.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "prev",
+        args: "",
+        summary: "go back one cell (shown, not run)",
+        help: "Steps back one cell and shows it without running it.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "where",
+        args: "",
+        summary: "where you are: lesson, cell, changed parameters",
+        help: "Shows the open lesson, the cell you are at, and the parameters you changed.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "run",
+        args: "",
+        summary: "run the lesson's demo with the current parameters",
+        help: "Runs the open lesson's demo and prints its annotated timeline: the event table, one lane per task, and a summary. Ctrl-C cancels a running demo.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "explain",
+        args: "[topic]",
+        summary: "explain the last run, or one topic",
+        help: "With no topic, explains the last run: which events mattered and why, with facts measured in it. `explain <topic>` shows one of the lesson's notes.",
+        completes: ArgKind::Topic,
+    },
+    CommandSpec {
+        name: "set",
+        args: "<param> <value>",
+        summary: "change a parameter: set concurrency 10",
+        help: "Changes a parameter of the open lesson's demo; the next `run` uses it. `params` shows names, values and ranges. Durations need a unit: 100ms, 1.5s.",
+        completes: ArgKind::Param,
+    },
+    CommandSpec {
+        name: "params",
+        args: "",
+        summary: "show parameters, defaults, ranges and help",
+        help: "Shows every parameter of the open demo: current value, default, allowed range and what it does.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "reset",
+        args: "",
+        summary: "restore the lesson's parameters",
+        help: "Puts every parameter back to the lesson's defaults.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "show",
+        args: "code",
+        summary: "show the demo's source code",
+        help: "`show code` prints the source of the demo module that `run` executes, exactly as compiled.",
+        completes: ArgKind::Fixed(&["code"]),
+    },
+    CommandSpec {
+        name: "timeline",
+        args: "[--all]",
+        summary: "show the last run's timeline again",
+        help: "Prints the last run's timeline again; `--all` lists every event instead of the first rows.",
+        completes: ArgKind::Fixed(&["--all"]),
+    },
+    CommandSpec {
+        name: "expect",
+        args: "<metric> <op> <value>",
+        summary: "check the last run: expect peak_in_flight == 3",
+        help: "Checks a fact of the last run. Operators: == != < <= > >=. The value is a number, a duration (400ms), a parameter (concurrency) or the previous run's metric (prev.total), optionally `* n` or `/ n`. Lessons use it to test their claims.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "quit",
+        args: "",
+        summary: "leave asynclab (also: exit, Ctrl-D)",
+        help: "Leaves asynclab. Ctrl-D, `exit` or Ctrl-C twice at the prompt do the same.",
+        completes: ArgKind::None,
+    },
+];
+
+/// A parsed command.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    Help(Option<String>),
+    Lessons,
+    Open(String),
+    Next,
+    Prev,
+    Where,
+    Run,
+    Explain(Option<String>),
+    Set { param: String, value: String },
+    Params,
+    Reset,
+    ShowCode,
+    Timeline { all: bool },
+    Expect(Expectation),
+    Quit,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum CommandError {
+    #[error("unknown command '{word}'{}; type `help` for the list", suggest(.suggestion))]
+    Unknown {
+        word: String,
+        suggestion: Option<&'static str>,
+    },
+    #[error("{problem}: usage `{usage}`")]
+    Usage { usage: String, problem: String },
+    #[error("{0}")]
+    Expect(String),
+}
+
+fn suggest(s: &Option<&'static str>) -> String {
+    s.map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default()
+}
+
+pub fn spec(name: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// The arguments after the command word, and what we know about them.
+struct Args<'a> {
+    spec: &'static CommandSpec,
+    rest: &'a str,
+}
+
+impl<'a> Args<'a> {
+    fn usage(&self, problem: impl Into<String>) -> CommandError {
+        let usage = format!("{} {}", self.spec.name, self.spec.args)
+            .trim_end()
+            .to_string();
+        CommandError::Usage {
+            usage,
+            problem: problem.into(),
+        }
+    }
+
+    fn none(&self) -> Result<(), CommandError> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(self.usage(format!(
+                "'{}' takes no arguments (got '{}')",
+                self.spec.name, self.rest
+            )))
+        }
+    }
+
+    fn optional_word(&self) -> Result<Option<String>, CommandError> {
+        let mut words = self.rest.split_whitespace();
+        let first = words.next().map(str::to_string);
+        match words.next() {
+            None => Ok(first),
+            Some(extra) => Err(self.usage(format!("one word expected, '{extra}' is left over"))),
+        }
+    }
+
+    fn word(&self, what: &str) -> Result<String, CommandError> {
+        self.optional_word()?
+            .ok_or_else(|| self.usage(format!("'{}' needs {what}", self.spec.name)))
+    }
+}
+
+/// Parses one line. Blank lines and `#` comments are `Ok(None)`.
+pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let name = match word {
+        "exit" | "q" => "quit",
+        "?" => "help",
+        w => w,
+    };
+    let spec = spec(name).ok_or_else(|| CommandError::Unknown {
+        word: word.to_string(),
+        suggestion: closest(word, COMMANDS.iter().map(|c| c.name)),
+    })?;
+    let args = Args {
+        spec,
+        rest: rest.trim(),
+    };
+    let command = match spec.name {
+        "help" => Command::Help(args.optional_word()?),
+        "lessons" => args.none().map(|_| Command::Lessons)?,
+        "open" => Command::Open(args.word("a lesson id or number")?),
+        "next" => args.none().map(|_| Command::Next)?,
+        "prev" => args.none().map(|_| Command::Prev)?,
+        "where" => args.none().map(|_| Command::Where)?,
+        "run" => args.none().map(|_| Command::Run)?,
+        "explain" => Command::Explain(args.optional_word()?),
+        "set" => {
+            let (param, value) = args.rest.split_once(char::is_whitespace).ok_or_else(|| {
+                args.usage("'set' needs a parameter and a value, e.g. `set concurrency 10`")
+            })?;
+            Command::Set {
+                param: param.to_string(),
+                value: value.trim().to_string(),
+            }
+        }
+        "params" => args.none().map(|_| Command::Params)?,
+        "reset" => args.none().map(|_| Command::Reset)?,
+        "show" => match args.optional_word()?.as_deref() {
+            Some("code") => Command::ShowCode,
+            Some(other) => return Err(args.usage(format!("cannot show '{other}'"))),
+            None => return Err(args.usage("show what?")),
+        },
+        "timeline" => match args.optional_word()?.as_deref() {
+            None => Command::Timeline { all: false },
+            Some("--all" | "all") => Command::Timeline { all: true },
+            Some(other) => return Err(args.usage(format!("unknown option '{other}'"))),
+        },
+        "expect" => Command::Expect(Expectation::parse(args.rest).map_err(CommandError::Expect)?),
+        "quit" => args.none().map(|_| Command::Quit)?,
+        _ => {
+            return Err(CommandError::Unknown {
+                word: word.to_string(),
+                suggestion: None,
+            });
+        }
+    };
+    Ok(Some(command))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        let cases: &[(&str, Option<Command>)] = &[
+            ("", None),
+            ("   ", None),
+            ("# comment", None),
+            ("help", Some(Command::Help(None))),
+            ("help set", Some(Command::Help(Some("set".into())))),
+            ("?", Some(Command::Help(None))),
+            ("lessons", Some(Command::Lessons)),
+            ("open rate-limit", Some(Command::Open("rate-limit".into()))),
+            ("  open   4  ", Some(Command::Open("4".into()))),
+            ("next", Some(Command::Next)),
+            ("prev", Some(Command::Prev)),
+            ("where", Some(Command::Where)),
+            ("run", Some(Command::Run)),
+            ("explain", Some(Command::Explain(None))),
+            (
+                "explain permit-wait",
+                Some(Command::Explain(Some("permit-wait".into()))),
+            ),
+            (
+                "set concurrency 10",
+                Some(Command::Set {
+                    param: "concurrency".into(),
+                    value: "10".into(),
+                }),
+            ),
+            (
+                "set urls http://a/, http://b/",
+                Some(Command::Set {
+                    param: "urls".into(),
+                    value: "http://a/, http://b/".into(),
+                }),
+            ),
+            ("params", Some(Command::Params)),
+            ("reset", Some(Command::Reset)),
+            ("show code", Some(Command::ShowCode)),
+            ("timeline", Some(Command::Timeline { all: false })),
+            ("timeline --all", Some(Command::Timeline { all: true })),
+            ("quit", Some(Command::Quit)),
+            ("exit", Some(Command::Quit)),
+        ];
+        for (line, want) in cases {
+            assert_eq!(parse(line).as_ref(), Ok(want), "{line:?}");
+        }
+        assert!(matches!(
+            parse("expect total < prev.total / 2"),
+            Ok(Some(Command::Expect(_)))
+        ));
+    }
+
+    #[test]
+    fn rejects_with_a_fix() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "rn",
+                "unknown command 'rn' (did you mean 'run'?); type `help` for the list",
+            ),
+            ("xyzzy", "unknown command 'xyzzy'; type `help` for the list"),
+            (
+                "lesons",
+                "unknown command 'lesons' (did you mean 'lessons'?); type `help` for the list",
+            ),
+            (
+                "run now",
+                "'run' takes no arguments (got 'now'): usage `run`",
+            ),
+            (
+                "open",
+                "'open' needs a lesson id or number: usage `open <id|number>`",
+            ),
+            (
+                "open a b",
+                "one word expected, 'b' is left over: usage `open <id|number>`",
+            ),
+            (
+                "set concurrency",
+                "'set' needs a parameter and a value, e.g. `set concurrency 10`: usage `set <param> <value>`",
+            ),
+            (
+                "set",
+                "'set' needs a parameter and a value, e.g. `set concurrency 10`: usage `set <param> <value>`",
+            ),
+            ("show", "show what?: usage `show code`"),
+            ("show tasks", "cannot show 'tasks': usage `show code`"),
+            (
+                "timeline --some",
+                "unknown option '--some': usage `timeline [--all]`",
+            ),
+            (
+                "quit now",
+                "'quit' takes no arguments (got 'now'): usage `quit`",
+            ),
+            (
+                "expect total",
+                "incomplete expectation: write `expect <metric> <op> <value>`, e.g. `expect peak_in_flight == 3`",
+            ),
+            (
+                "expect total ~ 3",
+                "unknown operator '~': use == != < <= > >=",
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(
+                parse(line).map_err(|e| e.to_string()),
+                Err(want.to_string()),
+                "{line:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_command_in_the_table_parses() {
+        for spec in COMMANDS {
+            let line = match spec.name {
+                "open" => "open 1".to_string(),
+                "set" => "set count 1".to_string(),
+                "show" => "show code".to_string(),
+                "expect" => "expect total > 0ms".to_string(),
+                name => name.to_string(),
+            };
+            assert!(matches!(parse(&line), Ok(Some(_))), "{line}");
+        }
+    }
+}

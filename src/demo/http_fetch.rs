@@ -1,0 +1,271 @@
+//! # Parallel HTTP fetches with a per-request timeout
+//!
+//! Reconnaissance fetches many URLs. Each request is a future; a stream
+//! combinator, `buffer_unordered(n)`, keeps at most `n` of them in flight
+//! and yields results in the order they *finish*. Futures are lazy: a
+//! request not yet taken by the buffer has not started (it shows as queued).
+//!
+//! Every request is wrapped in `tokio::time::timeout`. One slow server must
+//! not hold a scan hostage: after `timeout` the request future is dropped,
+//! which closes its connection, and the slot goes to the next URL.
+//!
+//! One `reqwest::Client` serves every request: it pools connections, so
+//! requests to one host reuse sockets instead of paying a handshake each.
+//!
+//! Virtual clock: responses are simulated from the seed. Real clock: the
+//! demo starts the lab's HTTP server on 127.0.0.1 and fetches from it (or
+//! fetches the URLs given in `urls`, which must be on loopback unless
+//! asynclab was started with `--allow-external`).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::future::BoxFuture;
+use futures::stream;
+use futures::{FutureExt, StreamExt};
+use tokio::time;
+
+use super::{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec};
+use crate::clock::Clock;
+use crate::lab::http::{HttpLab, install_tls_provider};
+use crate::timeline::{TaskRec, WaitOn};
+
+static INFO: DemoInfo = DemoInfo {
+    name: "http-fetch",
+    title: "Parallel HTTP fetches with timeouts",
+    about: "buffer_unordered keeps n requests in flight; each one has its own timeout",
+    params: &[
+        ParamSpec {
+            name: "count",
+            kind: Kind::Int {
+                min: 1,
+                max: 100_000,
+            },
+            default: "12",
+            help: "how many URLs to fetch",
+        },
+        ParamSpec {
+            name: "concurrency",
+            kind: Kind::Int { min: 1, max: 1_000 },
+            default: "4",
+            help: "requests in flight at once (buffer_unordered size)",
+        },
+        ParamSpec {
+            name: "timeout",
+            kind: Kind::Duration {
+                min: Duration::from_millis(1),
+                max: Duration::from_secs(60),
+            },
+            default: "250ms",
+            help: "how long one request may take before it is dropped",
+        },
+        ParamSpec {
+            name: "latency",
+            kind: Kind::Duration {
+                min: Duration::from_millis(1),
+                max: Duration::from_secs(10),
+            },
+            default: "100ms",
+            help: "typical server response time (one URL in six is four times slower)",
+        },
+        ParamSpec {
+            name: "urls",
+            kind: Kind::Text,
+            default: "",
+            help: "comma-separated URLs to fetch for real instead of the lab's (clock real only)",
+        },
+    ],
+    source: include_str!("http_fetch.rs"),
+};
+
+pub struct HttpFetch;
+
+/// One planned request: the lab path, and how the server will behave.
+struct Planned {
+    path: String,
+    delay: Duration,
+    status: u16,
+}
+
+/// What came back from one URL.
+enum Fetched {
+    Status(u16, u64),
+    TimedOut,
+    Error(String),
+}
+
+#[async_trait]
+impl Demo for HttpFetch {
+    fn info(&self) -> &'static DemoInfo {
+        &INFO
+    }
+
+    async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
+        let concurrency = ctx.params.usize("concurrency")?;
+        let timeout = ctx.params.duration("timeout")?;
+        let explicit = ctx.params.text("urls")?.trim().to_string();
+
+        // `_lab` keeps the lab server up until every request is done.
+        let (requests, _lab) = match (ctx.clock, explicit.is_empty()) {
+            (Clock::Virtual, true) => (simulated(&ctx, plan(&ctx)?, timeout), None),
+            (Clock::Virtual, false) => {
+                return Err(DemoError::Setup(
+                    "explicit URLs are fetched for real: `set clock real` first".into(),
+                ));
+            }
+            (Clock::Real, true) => {
+                let lab = HttpLab::start().await?;
+                let urls = plan(&ctx)?.iter().map(|p| lab.url(&p.path)).collect();
+                (real(&ctx, urls, timeout)?, Some(lab))
+            }
+            (Clock::Real, false) => {
+                let urls: Vec<String> = explicit.split(',').map(|u| u.trim().to_string()).collect();
+                for url in &urls {
+                    let parsed = reqwest::Url::parse(url)
+                        .map_err(|e| DemoError::Setup(format!("bad URL '{url}': {e}")))?;
+                    ctx.scope
+                        .check_host(parsed.host_str().unwrap_or_default())
+                        .await?;
+                }
+                (real(&ctx, urls, timeout)?, None)
+            }
+        };
+
+        // The heart of the demo: at most `concurrency` requests in flight,
+        // results in completion order.
+        let results: Vec<Fetched> = stream::iter(requests)
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+
+        let bytes = results
+            .iter()
+            .map(|r| if let Fetched::Status(_, n) = r { *n } else { 0 })
+            .sum();
+        ctx.rec.set_metric("bytes", bytes);
+        let errors = results
+            .iter()
+            .filter(|r| matches!(r, Fetched::Error(_)))
+            .count();
+        ctx.rec.set_metric("errors", errors as u64);
+        Ok(())
+    }
+}
+
+/// The requests, as a seeded plan both clocks share: mostly quick 200s, a
+/// 404 and a 500 now and then, and one URL in six slow.
+fn plan(ctx: &Ctx) -> Result<Vec<Planned>, DemoError> {
+    let count = ctx.params.usize("count")?;
+    let latency = ctx.params.duration("latency")?;
+    Ok((0..count as u64)
+        .map(|i| {
+            let mut sim = ctx.sim(i);
+            let delay = sim.latency(latency);
+            match sim.below(12) {
+                0 | 1 => Planned {
+                    path: format!("/delay/{}", delay.as_millis() * 4),
+                    delay: delay * 4,
+                    status: 200,
+                },
+                2 => Planned {
+                    path: "/status/404".into(),
+                    delay: delay / 4,
+                    status: 404,
+                },
+                3 => Planned {
+                    path: "/status/500".into(),
+                    delay: delay / 4,
+                    status: 500,
+                },
+                _ => Planned {
+                    path: format!("/delay/{}", delay.as_millis()),
+                    delay,
+                    status: 200,
+                },
+            }
+        })
+        .collect())
+}
+
+/// Records the outcome of one request on its task.
+fn record(task: &TaskRec, fetched: &Fetched, timeout: Duration) {
+    match fetched {
+        Fetched::Status(code, bytes) if *code < 400 => {
+            task.completed(format!("{code}, {bytes} bytes"))
+        }
+        Fetched::Status(code, _) => task.failed(format!("HTTP {code}")),
+        Fetched::TimedOut => {
+            task.timed_out(format!("no response in {}ms: dropped", timeout.as_millis()))
+        }
+        Fetched::Error(e) => task.failed(e.clone()),
+    }
+}
+
+/// Virtual clock: each request sleeps for the planned delay.
+///
+/// Both clocks return `BoxFuture`s: the simulated and the real request are
+/// different future types, and one stream needs one item type.
+fn simulated(ctx: &Ctx, plan: Vec<Planned>, timeout: Duration) -> Vec<BoxFuture<'static, Fetched>> {
+    plan.into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let task = ctx.rec.task(format!("get-{:02}", i + 1));
+            async move {
+                let _guard = task.guard("dropped before it finished");
+                task.started(format!("GET {}", p.path));
+                task.waiting(WaitOn::Io, "awaiting response");
+                let response = async {
+                    time::sleep(p.delay).await;
+                    Fetched::Status(p.status, 3)
+                };
+                let fetched = time::timeout(timeout, response)
+                    .await
+                    .unwrap_or(Fetched::TimedOut);
+                record(&task, &fetched, timeout);
+                fetched
+            }
+            .boxed()
+        })
+        .collect()
+}
+
+/// Real clock: one pooled client, real requests.
+fn real(
+    ctx: &Ctx,
+    urls: Vec<String>,
+    timeout: Duration,
+) -> Result<Vec<BoxFuture<'static, Fetched>>, DemoError> {
+    install_tls_provider();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(10))
+        .build()
+        .map_err(|e| DemoError::Setup(format!("cannot build the HTTP client: {e}")))?;
+    Ok(urls
+        .into_iter()
+        .enumerate()
+        .map(|(i, url)| {
+            // Cloning a Client is cheap: the clones share one pool.
+            let client = client.clone();
+            let task = ctx.rec.task(format!("get-{:02}", i + 1));
+            async move {
+                let _guard = task.guard("dropped before it finished");
+                task.started(format!("GET {url}"));
+                task.waiting(WaitOn::Io, "awaiting response");
+                let response = async {
+                    let response = client.get(&url).send().await?;
+                    let status = response.status().as_u16();
+                    let body = response.bytes().await?;
+                    Ok::<_, reqwest::Error>(Fetched::Status(status, body.len() as u64))
+                };
+                let fetched = match time::timeout(timeout, response).await {
+                    Ok(Ok(fetched)) => fetched,
+                    Ok(Err(error)) => Fetched::Error(format!("request failed: {error}")),
+                    Err(_elapsed) => Fetched::TimedOut,
+                };
+                record(&task, &fetched, timeout);
+                fetched
+            }
+            .boxed()
+        })
+        .collect())
+}

@@ -1,0 +1,348 @@
+//! Typed, validated demo parameters: every one has a default, a range (or a
+//! list of choices) and help text, so `set` can refuse a bad value with a
+//! one-line reason and `params` can show what is allowed.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::timeline::{format_duration, parse_duration};
+
+/// What values a parameter takes.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    Int {
+        min: u64,
+        max: u64,
+    },
+    Duration {
+        min: Duration,
+        max: Duration,
+    },
+    Choice(&'static [&'static str]),
+    /// Free text, checked by the demo itself (a list of URLs).
+    Text,
+}
+
+/// One parameter of a demo.
+#[derive(Debug)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+impl ParamSpec {
+    /// The allowed values, for `params` and error messages.
+    pub fn range(&self) -> String {
+        match self.kind {
+            Kind::Int { min, max } => format!("{min}..={max}"),
+            Kind::Duration { min, max } => {
+                format!(
+                    "{}..={}",
+                    format_duration(min.as_nanos() as u64),
+                    format_duration(max.as_nanos() as u64)
+                )
+            }
+            Kind::Choice(names) => names.join("|"),
+            Kind::Text => "text".to_string(),
+        }
+    }
+
+    pub fn parse(&self, text: &str) -> Result<Value, ParamError> {
+        let invalid = |why: String| ParamError::Invalid {
+            name: self.name,
+            value: text.to_string(),
+            why,
+        };
+        match self.kind {
+            Kind::Int { min, max } => {
+                let n: u64 = text
+                    .replace('_', "")
+                    .parse()
+                    .map_err(|_| invalid(format!("expected a whole number in {}", self.range())))?;
+                if n < min || n > max {
+                    return Err(invalid(format!("must be in {}", self.range())));
+                }
+                Ok(Value::Int(n))
+            }
+            Kind::Duration { min, max } => {
+                let d = parse_duration(text).map_err(invalid)?;
+                if d < min || d > max {
+                    return Err(invalid(format!("must be in {}", self.range())));
+                }
+                Ok(Value::Duration(d))
+            }
+            Kind::Choice(names) => names
+                .iter()
+                .find(|n| **n == text)
+                .map(|n| Value::Choice(n))
+                .ok_or_else(|| invalid(format!("choose one of {}", self.range()))),
+            Kind::Text => Ok(Value::Text(text.to_string())),
+        }
+    }
+}
+
+/// A parameter's current value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Int(u64),
+    Duration(Duration),
+    Choice(&'static str),
+    Text(String),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(n) => write!(f, "{n}"),
+            Value::Duration(d) => f.write_str(&format_duration(d.as_nanos() as u64)),
+            Value::Choice(c) => f.write_str(c),
+            Value::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ParamError {
+    #[error("unknown parameter '{name}'{}; `params` lists them", suggest(.suggestion))]
+    Unknown {
+        name: String,
+        suggestion: Option<&'static str>,
+    },
+    #[error("{name} = '{value}' is not valid: {why}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        why: String,
+    },
+    #[error("internal: the demo read parameter '{0}' it does not declare")]
+    Undeclared(&'static str),
+}
+
+fn suggest(s: &Option<&'static str>) -> String {
+    s.map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default()
+}
+
+/// Parameters every demo has.
+pub static COMMON: &[ParamSpec] = &[
+    ParamSpec {
+        name: "clock",
+        kind: Kind::Choice(&["virtual", "real"]),
+        default: "virtual",
+        help: "virtual: simulated latencies on a paused clock (instant, repeatable); real: wall time and real sockets on 127.0.0.1",
+    },
+    ParamSpec {
+        name: "seed",
+        kind: Kind::Int {
+            min: 0,
+            max: u32::MAX as u64,
+        },
+        default: "42",
+        help: "seed for simulated latencies: the same seed gives the same virtual timeline",
+    },
+];
+
+/// The closest name within two edits, for "did you mean".
+pub fn closest<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    names
+        .into_iter()
+        .map(|n| (strsim::damerau_levenshtein(word, n), n))
+        .filter(|(d, n)| *d <= 2.max(n.len() / 4) && *d < n.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// The current values of one demo's parameters (its own and [`COMMON`]).
+#[derive(Clone, Debug)]
+pub struct Params {
+    specs: Vec<&'static ParamSpec>,
+    values: BTreeMap<&'static str, Value>,
+}
+
+impl Params {
+    /// Every parameter at its declared default.
+    pub fn defaults(own: &'static [ParamSpec]) -> Params {
+        let specs: Vec<&'static ParamSpec> = own.iter().chain(COMMON).collect();
+        let values = specs
+            .iter()
+            .filter_map(|s| s.parse(s.default).ok().map(|v| (s.name, v)))
+            .collect();
+        Params { specs, values }
+    }
+
+    pub fn specs(&self) -> &[&'static ParamSpec] {
+        &self.specs
+    }
+
+    pub fn spec(&self, name: &str) -> Result<&'static ParamSpec, ParamError> {
+        self.specs
+            .iter()
+            .copied()
+            .find(|s| s.name == name)
+            .ok_or_else(|| ParamError::Unknown {
+                name: name.to_string(),
+                suggestion: closest(name, self.specs.iter().map(|s| s.name)),
+            })
+    }
+
+    /// Parses and stores `text` as the value of `name`.
+    pub fn set(&mut self, name: &str, text: &str) -> Result<(), ParamError> {
+        let spec = self.spec(name)?;
+        let value = spec.parse(text)?;
+        self.values.insert(spec.name, value);
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
+    }
+
+    /// `(name, value)` for every parameter whose value differs from `base`,
+    /// in declaration order: the shortest way to say "this run".
+    pub fn changed_from(&self, base: &Params) -> Vec<(&'static str, String)> {
+        self.specs
+            .iter()
+            .filter_map(|s| {
+                let value = self.values.get(s.name)?;
+                (base.values.get(s.name) != Some(value)).then(|| (s.name, value.to_string()))
+            })
+            .collect()
+    }
+
+    pub fn int(&self, name: &'static str) -> Result<u64, ParamError> {
+        match self.values.get(name) {
+            Some(Value::Int(n)) => Ok(*n),
+            _ => Err(ParamError::Undeclared(name)),
+        }
+    }
+
+    /// An integer parameter as a `usize` (counts and capacities).
+    pub fn usize(&self, name: &'static str) -> Result<usize, ParamError> {
+        self.int(name)
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    pub fn duration(&self, name: &'static str) -> Result<Duration, ParamError> {
+        match self.values.get(name) {
+            Some(Value::Duration(d)) => Ok(*d),
+            _ => Err(ParamError::Undeclared(name)),
+        }
+    }
+
+    pub fn choice(&self, name: &'static str) -> Result<&'static str, ParamError> {
+        match self.values.get(name) {
+            Some(Value::Choice(c)) => Ok(c),
+            _ => Err(ParamError::Undeclared(name)),
+        }
+    }
+
+    pub fn text(&self, name: &'static str) -> Result<&str, ParamError> {
+        match self.values.get(name) {
+            Some(Value::Text(t)) => Ok(t),
+            _ => Err(ParamError::Undeclared(name)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SPECS: &[ParamSpec] = &[
+        ParamSpec {
+            name: "concurrency",
+            kind: Kind::Int { min: 1, max: 100 },
+            default: "3",
+            help: "",
+        },
+        ParamSpec {
+            name: "latency",
+            kind: Kind::Duration {
+                min: Duration::from_millis(1),
+                max: Duration::from_secs(10),
+            },
+            default: "100ms",
+            help: "",
+        },
+    ];
+
+    #[test]
+    fn set_accepts_and_refuses() {
+        let cases: &[(&str, &str, Result<(), &str>)] = &[
+            ("concurrency", "10", Ok(())),
+            ("concurrency", "1_0", Ok(())),
+            (
+                "concurrency",
+                "0",
+                Err("concurrency = '0' is not valid: must be in 1..=100"),
+            ),
+            (
+                "concurrency",
+                "-1",
+                Err("concurrency = '-1' is not valid: expected a whole number in 1..=100"),
+            ),
+            (
+                "concurrency",
+                "1e12",
+                Err("concurrency = '1e12' is not valid: expected a whole number in 1..=100"),
+            ),
+            ("latency", "5s", Ok(())),
+            (
+                "latency",
+                "50",
+                Err("latency = '50' is not valid: '50' needs a unit: try 50ms or 50s"),
+            ),
+            (
+                "latency",
+                "1h",
+                Err("latency = '1h' is not valid: unknown unit 'h' in '1h': use us, ms, s or m"),
+            ),
+            (
+                "latency",
+                "11s",
+                Err("latency = '11s' is not valid: must be in 1ms..=10s"),
+            ),
+            ("clock", "real", Ok(())),
+            (
+                "clock",
+                "fast",
+                Err("clock = 'fast' is not valid: choose one of virtual|real"),
+            ),
+            (
+                "concurency",
+                "3",
+                Err(
+                    "unknown parameter 'concurency' (did you mean 'concurrency'?); `params` lists them",
+                ),
+            ),
+            (
+                "zzz",
+                "3",
+                Err("unknown parameter 'zzz'; `params` lists them"),
+            ),
+        ];
+        for (name, value, want) in cases {
+            let mut p = Params::defaults(SPECS);
+            let got = p.set(name, value).map_err(|e| e.to_string());
+            assert_eq!(got, want.map_err(str::to_string), "set {name} {value}");
+        }
+    }
+
+    #[test]
+    fn changed_lists_only_differences() {
+        let base = Params::defaults(SPECS);
+        let mut p = base.clone();
+        assert!(p.changed_from(&base).is_empty());
+        p.set("concurrency", "10").expect("valid");
+        p.set("seed", "7").expect("valid");
+        assert_eq!(
+            p.changed_from(&base),
+            [("concurrency", "10".to_string()), ("seed", "7".to_string())]
+        );
+    }
+}

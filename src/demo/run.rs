@@ -1,0 +1,142 @@
+//! Runs one demo on one clock and returns its [`Run`].
+//!
+//! The demo races three things: its own completion, the user's Ctrl-C (a
+//! [`CancellationToken`] fired by the interrupt handler) and a watchdog.
+//! Whichever wins, every unfinished task is marked at that instant and the
+//! partial timeline is kept. A panic anywhere in the demo is caught here and
+//! becomes part of the run, never a crash of the REPL.
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use thiserror::Error;
+use tokio_util::sync::CancellationToken;
+
+use super::{Ctx, Demo, ParamError, Params};
+use crate::clock::Clock;
+use crate::lab::scope::Scope;
+use crate::timeline::{Outcome, Recorder, Run};
+
+/// True while a demo runs: the panic hook then records instead of printing.
+static IN_DEMO: AtomicBool = AtomicBool::new(false);
+
+/// Installs the process panic hook: inside a demo, a panic message goes to
+/// the task's timeline (as a `panicked` event); outside, it is reported as
+/// an internal error with what to do.
+pub fn install_panic_hook() {
+    panic::set_hook(Box::new(|info| {
+        let message = payload_message(info.payload());
+        if IN_DEMO.load(Ordering::SeqCst) {
+            Recorder::note_panic(message);
+        } else {
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            eprintln!(
+                "asynclab: internal error: {message}{at}. This is a bug; please report it with the commands that led here."
+            );
+        }
+    }));
+}
+
+fn payload_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-text payload".to_string()
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error("could not start the {clock} runtime: {source}")]
+    Runtime {
+        clock: Clock,
+        source: std::io::Error,
+    },
+}
+
+/// How long a run may take before the watchdog stops it.
+pub fn watchdog(clock: Clock) -> Duration {
+    match clock {
+        // Virtual time is free: an hour of it passes in microseconds, so a
+        // deadlocked demo is caught at once.
+        Clock::Virtual => Duration::from_secs(3600),
+        Clock::Real => Duration::from_secs(120),
+    }
+}
+
+/// Runs `demo` with `params`, cancelled early if `cancel` fires.
+pub fn run(
+    demo: &dyn Demo,
+    params: &Params,
+    scope: Scope,
+    cancel: &CancellationToken,
+) -> Result<Run, RunError> {
+    let clock: Clock = params
+        .choice("clock")?
+        .parse()
+        .map_err(|why| ParamError::Invalid {
+            name: "clock",
+            value: String::new(),
+            why,
+        })?;
+    let seed = params.int("seed")?;
+    let runtime = clock
+        .runtime()
+        .map_err(|source| RunError::Runtime { clock, source })?;
+
+    // The recorder must read the runtime's clock, so it is made inside it.
+    let rec = {
+        let _inside = runtime.enter();
+        Recorder::new()
+    };
+    let ctx = Ctx {
+        params: params.clone(),
+        rec: rec.clone(),
+        clock,
+        seed,
+        scope,
+    };
+
+    IN_DEMO.store(true, Ordering::SeqCst);
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(async {
+            // `biased`: check Ctrl-C first, so a cancelled run stops even if
+            // the demo is ready at the same instant.
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => {
+                    rec.cancel_unfinished("Ctrl-C: the run was cancelled, this task dropped");
+                    Outcome::Cancelled { at_ns: rec.now_ns() }
+                }
+                result = tokio::time::timeout(watchdog(clock), demo.run(ctx)) => match result {
+                    Ok(Ok(())) => Outcome::Finished,
+                    Ok(Err(error)) => {
+                        rec.cancel_unfinished("the demo stopped with an error");
+                        Outcome::Failed { message: error.to_string() }
+                    }
+                    Err(_) => {
+                        rec.cancel_unfinished("stopped by the watchdog");
+                        Outcome::Watchdog { at_ns: rec.now_ns() }
+                    }
+                },
+            }
+        })
+    }));
+    IN_DEMO.store(false, Ordering::SeqCst);
+    let outcome = result.unwrap_or_else(|payload| Outcome::Failed {
+        message: format!("the demo panicked: {}", payload_message(payload.as_ref())),
+    });
+    // Tasks still alive (a blocking call, a cancelled scan) get a moment to
+    // stop; the REPL does not wait on them longer than that.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    Ok(rec.finish(outcome))
+}

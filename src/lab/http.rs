@@ -1,0 +1,98 @@
+//! A small HTTP server on 127.0.0.1 for the fetch demos:
+//! `/delay/{ms}` answers after `ms`, `/status/{code}` answers with that
+//! status, `/bytes/{n}` sends `n` bytes, `/redirect/{n}` redirects `n` times.
+//! It runs on the caller's runtime and stops when the [`HttpLab`] is dropped.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// Upper bounds, so a URL can never make the lab sleep or allocate forever.
+const MAX_DELAY_MS: u64 = 60_000;
+const MAX_BYTES: usize = 16 * 1024 * 1024;
+const MAX_REDIRECTS: u32 = 20;
+
+pub struct HttpLab {
+    addr: SocketAddr,
+    /// Dropping this sender tells the server to shut down gracefully.
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl HttpLab {
+    pub async fn start() -> io::Result<HttpLab> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = Router::new()
+            .route("/delay/{ms}", get(delay))
+            .route("/status/{code}", get(status))
+            .route("/bytes/{n}", get(bytes))
+            .route("/redirect/{n}", get(redirect));
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await;
+        });
+        Ok(HttpLab {
+            addr,
+            _shutdown: tx,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT{path}`
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+async fn delay(Path(ms): Path<u64>) -> &'static str {
+    tokio::time::sleep(Duration::from_millis(ms.min(MAX_DELAY_MS))).await;
+    "ok\n"
+}
+
+async fn status(Path(code): Path<u16>) -> Response {
+    match StatusCode::from_u16(code) {
+        Ok(code) => (code, format!("status {code}\n")).into_response(),
+        Err(_) => (StatusCode::BAD_REQUEST, "status must be 100-999\n").into_response(),
+    }
+}
+
+async fn bytes(Path(n): Path<usize>) -> Vec<u8> {
+    vec![b'x'; n.min(MAX_BYTES)]
+}
+
+async fn redirect(Path(n): Path<u32>) -> Response {
+    match n.min(MAX_REDIRECTS) {
+        0 => "arrived\n".into_response(),
+        left => (
+            StatusCode::FOUND,
+            [(header::LOCATION, format!("/redirect/{}", left - 1))],
+        )
+            .into_response(),
+    }
+}
+
+/// reqwest is built with rustls but no crypto provider compiled in by
+/// default; install `ring` once per process before the first client.
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err means another provider is already installed: that is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

@@ -1,0 +1,14 @@
+//! The lab: real targets on loopback, so real-clock demos need no internet
+//! and never touch anyone else's machine.
+//!
+//! - [`tcp::ListenerFarm`]: open ports to find (some with a banner).
+//! - [`http::HttpLab`]: `/delay/{ms}`, `/status/{code}`, `/bytes/{n}`,
+//!   `/redirect/{n}`.
+//! - [`scope`]: the guard that refuses targets outside loopback.
+//!
+//! Every target binds `127.0.0.1:0` and stops through a drop guard. This
+//! module imports nothing else from the crate.
+
+pub mod http;
+pub mod scope;
+pub mod tcp;

@@ -1,0 +1,60 @@
+//! A farm of TCP listeners on 127.0.0.1: the open ports a scan should find.
+//! Some send a banner, as an SSH or SMTP server would. Dropping the farm
+//! closes every listener (the accept loops live in a `JoinSet`, which aborts
+//! its tasks on drop).
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+pub struct ListenerFarm {
+    ports: Vec<u16>,
+    /// The accept loops; dropping the set aborts them and closes the ports.
+    _accept_loops: JoinSet<()>,
+}
+
+impl ListenerFarm {
+    /// Opens `count` listeners on ephemeral loopback ports. Every other one
+    /// greets a connection with a banner line.
+    pub async fn start(count: usize) -> io::Result<ListenerFarm> {
+        let mut ports = Vec::with_capacity(count);
+        let mut loops = JoinSet::new();
+        for i in 0..count {
+            let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+            ports.push(listener.local_addr()?.port());
+            let banner = (i % 2 == 0).then(|| format!("SSH-2.0-asynclab-lab-{i}\r\n"));
+            loops.spawn(async move {
+                while let Ok((mut stream, _)) = listener.accept().await {
+                    if let Some(banner) = &banner {
+                        let _ = stream.write_all(banner.as_bytes()).await;
+                    }
+                }
+            });
+        }
+        ports.sort_unstable();
+        Ok(ListenerFarm {
+            ports,
+            _accept_loops: loops,
+        })
+    }
+
+    pub fn ports(&self) -> &[u16] {
+        &self.ports
+    }
+}
+
+/// Ports that were free a moment ago: bind to port 0, note the port, close.
+/// Connecting to them is refused, so they are known-closed targets.
+pub async fn closed_ports(count: usize) -> io::Result<Vec<u16>> {
+    let mut held = Vec::with_capacity(count);
+    for _ in 0..count {
+        held.push(TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?);
+    }
+    // All are bound at once so no port repeats; all close when `held` drops.
+    held.iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect()
+}

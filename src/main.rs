@@ -1,0 +1,417 @@
+//! The `asynclab` command: the REPL by default, `replay` for lessons
+//! without a person, `run` to reproduce one run, and the original
+//! one-shot demo forms (`asynclab rate-limit --requests 20 …`).
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use asynclab::demo::run::install_panic_hook;
+use asynclab::interrupt::Interrupts;
+use asynclab::lab::scope::Scope;
+use asynclab::lesson::{self, Catalog};
+use asynclab::repl::{self, Plain, Terminal, is_broken_pipe, report};
+use asynclab::session::{Options, Session, SessionError};
+
+#[derive(Parser)]
+#[command(
+    name = "asynclab",
+    version,
+    about = "An interactive notebook that teaches tokio concurrency through security operations."
+)]
+struct Cli {
+    /// Read lessons from this folder instead of ./lessons or the built-in set.
+    #[arg(long, global = true, value_name = "DIR")]
+    lessons: Option<PathBuf>,
+    /// Allow targets outside loopback (127.0.0.0/8, ::1). Only scan what you own.
+    #[arg(long, global = true)]
+    allow_external: bool,
+    /// Output width in columns (default: the terminal's, or 100).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(40..=1000))]
+    width: Option<u16>,
+    /// Start the REPL with this lesson open.
+    #[arg(long, value_name = "ID")]
+    lesson: Option<String>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run lesson files (or ids) cell by cell and print the transcript.
+    Replay {
+        #[arg(required = true, value_name = "LESSON")]
+        lessons: Vec<String>,
+        /// Exit non-zero if any `expect` fails or any cell errors.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run one lesson's (or demo's) demo once and print its timeline.
+    Run {
+        #[arg(value_name = "LESSON|DEMO")]
+        target: String,
+        /// TARGET names a demo, with the demo's own defaults, not a lesson.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List the lessons.
+    Lessons,
+    /// Bounded concurrent port checks.
+    PortCheck {
+        #[arg(long)]
+        count: Option<u64>,
+        #[arg(long, alias = "concurrency")]
+        max_concurrent: Option<u64>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Parallel HTTP fetches; with --urls, those URLs are fetched for real.
+    HttpFetch {
+        /// Comma-separated URLs (loopback only unless --allow-external).
+        #[arg(long, value_delimiter = ',')]
+        urls: Vec<String>,
+        #[arg(long, alias = "concurrency")]
+        max_concurrent: Option<u64>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// mpsc producers and a consumer.
+    Channels {
+        #[arg(long)]
+        producers: Option<u64>,
+        #[arg(long)]
+        messages: Option<u64>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Requests throttled by a Semaphore.
+    RateLimit {
+        #[arg(long)]
+        requests: Option<u64>,
+        #[arg(long, alias = "concurrency")]
+        max_concurrent: Option<u64>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Racing futures with select!.
+    Select {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Run every demo once with its defaults.
+    All {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Args, Default)]
+struct Common {
+    /// Set a parameter: --set concurrency=10 (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    set: Vec<String>,
+    /// Seed for simulated latencies.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// virtual or real.
+    #[arg(long)]
+    clock: Option<String>,
+}
+
+impl Common {
+    fn pairs(&self) -> Result<Vec<(String, String)>, String> {
+        let mut pairs = Vec::new();
+        for item in &self.set {
+            let (k, v) = item.split_once('=').ok_or_else(|| {
+                format!("--set '{item}' must be NAME=VALUE, e.g. --set concurrency=10")
+            })?;
+            pairs.push((k.trim().to_string(), v.trim().to_string()));
+        }
+        if let Some(seed) = self.seed {
+            pairs.push(("seed".into(), seed.to_string()));
+        }
+        if let Some(clock) = &self.clock {
+            pairs.push(("clock".into(), clock.clone()));
+        }
+        Ok(pairs)
+    }
+}
+
+fn catalog(dir: Option<&Path>) -> Result<Catalog, String> {
+    match dir {
+        Some(dir) => Catalog::from_dir(dir).map_err(|e| e.to_string()),
+        None if Path::new("lessons").is_dir() => {
+            Catalog::from_dir(Path::new("lessons")).map_err(|e| e.to_string())
+        }
+        None => Ok(Catalog::embedded()),
+    }
+}
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = Cli::parse();
+    let stdout_tty = io::stdout().is_terminal();
+    let interactive = stdout_tty && io::stdin().is_terminal() && cli.command.is_none();
+    let color = colored::control::SHOULD_COLORIZE.should_colorize();
+    let width = cli.width.map(usize::from).unwrap_or_else(|| {
+        if stdout_tty {
+            terminal_size::terminal_size().map_or(100, |(w, _)| usize::from(w.0).clamp(40, 160))
+        } else {
+            100
+        }
+    });
+    let catalog = match catalog(cli.lessons.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("asynclab: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let opts = Options {
+        width,
+        color,
+        scope: Scope {
+            allow_external: cli.allow_external,
+        },
+        ..Options::default()
+    };
+    let interrupts = Interrupts::install(!interactive);
+    let mut session = Session::new(catalog, opts, interrupts);
+    let mut out = io::stdout().lock();
+
+    let result = match cli.command {
+        None => repl_main(
+            &mut session,
+            &mut out,
+            cli.lesson.as_deref(),
+            interactive,
+            color,
+        ),
+        Some(Cmd::Replay { lessons, check }) => {
+            return replay(&mut session, &mut out, &lessons, check, color);
+        }
+        Some(Cmd::Lessons) => session.execute_line("lessons", &mut out).map(|_| ()),
+        Some(Cmd::Run {
+            target,
+            demo,
+            common,
+        }) => {
+            let target = if demo {
+                format!("demo:{target}")
+            } else {
+                target
+            };
+            one_shot(&mut session, &mut out, &target, &[], &common)
+        }
+        Some(Cmd::PortCheck {
+            count,
+            max_concurrent,
+            common,
+        }) => one_shot(
+            &mut session,
+            &mut out,
+            "demo:port-check",
+            &[("count", count), ("concurrency", max_concurrent)],
+            &common,
+        ),
+        Some(Cmd::HttpFetch {
+            urls,
+            max_concurrent,
+            common,
+        }) => {
+            let mut common = common;
+            if !urls.is_empty() {
+                common.set.push(format!("urls={}", urls.join(",")));
+                common.clock.get_or_insert_with(|| "real".to_string());
+            }
+            one_shot(
+                &mut session,
+                &mut out,
+                "demo:http-fetch",
+                &[("concurrency", max_concurrent)],
+                &common,
+            )
+        }
+        Some(Cmd::Channels {
+            producers,
+            messages,
+            common,
+        }) => one_shot(
+            &mut session,
+            &mut out,
+            "demo:channels",
+            &[("producers", producers), ("messages", messages)],
+            &common,
+        ),
+        Some(Cmd::RateLimit {
+            requests,
+            max_concurrent,
+            common,
+        }) => one_shot(
+            &mut session,
+            &mut out,
+            "demo:rate-limit",
+            &[("count", requests), ("concurrency", max_concurrent)],
+            &common,
+        ),
+        Some(Cmd::Select { common }) => {
+            one_shot(&mut session, &mut out, "demo:select", &[], &common)
+        }
+        Some(Cmd::All { common }) => {
+            let names: Vec<&str> = asynclab::demo::registry()
+                .iter()
+                .map(|d| d.info().name)
+                .collect();
+            names.iter().try_for_each(|name| {
+                one_shot(
+                    &mut session,
+                    &mut out,
+                    &format!("demo:{name}"),
+                    &[],
+                    &common,
+                )?;
+                writeln!(out).map_err(SessionError::Io)
+            })
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e, color);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn repl_main(
+    session: &mut Session,
+    out: &mut dyn Write,
+    lesson: Option<&str>,
+    interactive: bool,
+    color: bool,
+) -> Result<(), SessionError> {
+    if interactive {
+        writeln!(
+            out,
+            "asynclab {}: learn async Rust by running it. `lessons` to begin, `help` for commands, Tab completes.",
+            env!("CARGO_PKG_VERSION")
+        )?;
+    }
+    if let Some(id) = lesson {
+        session.execute_line(&format!("open {id}"), out)?;
+    }
+    if interactive {
+        // History only for a person at a terminal: never for piped input,
+        // replay or tests.
+        let history = dirs::data_dir().map(|d| d.join("asynclab").join("history.txt"));
+        let mut source = Terminal::new(color, history)
+            .map_err(|e| SessionError::Io(io::Error::other(e.to_string())))?;
+        repl::run(session, &mut source, out, color)?;
+    } else {
+        let mut source = Plain {
+            reader: io::stdin().lock(),
+        };
+        repl::run(session, &mut source, out, color)?;
+    }
+    Ok(())
+}
+
+/// Opens a lesson (or a bare demo), applies settings, runs once.
+fn one_shot(
+    session: &mut Session,
+    out: &mut dyn Write,
+    target: &str,
+    flags: &[(&str, Option<u64>)],
+    common: &Common,
+) -> Result<(), SessionError> {
+    let mut sink = io::sink();
+    match target.strip_prefix("demo:") {
+        Some(demo) => session.open_demo(demo)?,
+        None if session.catalog().find(target).is_ok() => {
+            session.execute_line(&format!("open {target}"), &mut sink)?;
+        }
+        None => session.open_demo(target)?,
+    }
+    let mut sets: Vec<(String, String)> = flags
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+        .collect();
+    sets.extend(
+        common
+            .pairs()
+            .map_err(|e| SessionError::Io(io::Error::new(io::ErrorKind::InvalidInput, e)))?,
+    );
+    for (k, v) in sets {
+        session.execute(
+            &asynclab::command::Command::Set { param: k, value: v },
+            &mut sink,
+        )?;
+    }
+    session.execute_line("run", out).map(|_| ())
+}
+
+/// Replays each lesson to its end; with `check`, failures make exit 1.
+fn replay(
+    session: &mut Session,
+    out: &mut dyn Write,
+    lessons: &[String],
+    check: bool,
+    color: bool,
+) -> ExitCode {
+    let mut broken = Vec::new();
+    for (i, item) in lessons.iter().enumerate() {
+        let loaded = if Path::new(item).is_file() {
+            lesson::load(Path::new(item)).map_err(SessionError::from)
+        } else {
+            session
+                .catalog()
+                .find(item)
+                .cloned()
+                .map_err(SessionError::from)
+        };
+        let result = loaded.and_then(|l| {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            session.open_lesson(l, 0, out)?;
+            while !session.at_end() && !session.interrupted {
+                session.execute_line("next", out)?;
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => {}
+            Err(e) if is_broken_pipe(&e) => return ExitCode::SUCCESS,
+            Err(e) => {
+                report(&e, color);
+                broken.push(e.to_string());
+            }
+        }
+        if session.interrupted {
+            eprintln!("replay stopped: Ctrl-C");
+            return ExitCode::from(130);
+        }
+    }
+    let failed = session.failures.len() + broken.len();
+    if check {
+        let _ = writeln!(
+            out,
+            "\nreplay --check: {} lessons, {} expectations held, {} failed",
+            lessons.len(),
+            session.passed,
+            failed
+        );
+        for f in session.failures.iter().chain(&broken) {
+            eprintln!("FAILED {f}");
+        }
+        if failed > 0 {
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}

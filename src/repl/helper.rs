@@ -1,0 +1,186 @@
+//! The rustyline helper: completion, hints and highlighting, all driven by
+//! the one command table and by what the session can offer right now.
+//! Validation is rustyline's default (every line is complete).
+
+use std::borrow::Cow;
+
+use colored::Colorize;
+use rustyline::completion::{Completer, Pair};
+use rustyline::highlight::{CmdKind, Highlighter};
+use rustyline::hint::Hinter;
+use rustyline::validate::Validator;
+use rustyline::{Context, Helper};
+
+use crate::command::{ArgKind, COMMANDS, spec};
+use crate::session::Completions;
+
+pub struct ReplHelper {
+    pub completions: Completions,
+    pub color: bool,
+}
+
+impl Helper for ReplHelper {}
+impl Validator for ReplHelper {}
+
+fn pairs<'a>(prefix: &str, words: impl IntoIterator<Item = &'a str>) -> Vec<Pair> {
+    let mut out: Vec<Pair> = words
+        .into_iter()
+        .filter(|w| w.starts_with(prefix))
+        .map(|w| Pair {
+            display: w.to_string(),
+            replacement: format!("{w} "),
+        })
+        .collect();
+    out.dedup_by(|a, b| a.display == b.display);
+    out
+}
+
+impl ReplHelper {
+    /// Candidates for the word that ends at the cursor.
+    pub fn candidates(&self, before: &str) -> (usize, Vec<Pair>) {
+        let start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let current = &before[start..];
+        let words: Vec<&str> = before[..start].split_whitespace().collect();
+        let Some(first) = words.first() else {
+            return (start, pairs(current, COMMANDS.iter().map(|c| c.name)));
+        };
+        let Some(spec) = spec(first) else {
+            return (start, Vec::new());
+        };
+        let c = &self.completions;
+        let found = match (spec.completes, words.len()) {
+            (ArgKind::Command, 1) => pairs(current, COMMANDS.iter().map(|c| c.name)),
+            (ArgKind::Lesson, 1) => pairs(
+                current,
+                c.lessons
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|l| !l.starts_with(|ch: char| ch.is_ascii_digit())),
+            ),
+            (ArgKind::Param, 1) => pairs(current, c.params.iter().map(|(n, _)| n.as_str())),
+            (ArgKind::Param, 2) => c
+                .params
+                .iter()
+                .find(|(n, _)| n == words[1])
+                .map(|(_, values)| pairs(current, values.iter().map(String::as_str)))
+                .unwrap_or_default(),
+            (ArgKind::Topic, 1) => pairs(current, c.topics.iter().map(String::as_str)),
+            (ArgKind::Fixed(list), 1) => pairs(current, list.iter().copied()),
+            _ => Vec::new(),
+        };
+        (start, found)
+    }
+}
+
+impl Completer for ReplHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        Ok(self.candidates(&line[..pos]))
+    }
+}
+
+impl Hinter for ReplHelper {
+    type Hint = String;
+
+    /// While typing a command name, the rest of it; after a full command
+    /// name, its argument synopsis from the table.
+    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<String> {
+        if pos < line.len() || line.is_empty() {
+            return None;
+        }
+        if let Some(name) = line.strip_suffix(' ') {
+            return spec(name.trim())
+                .filter(|s| !s.args.is_empty() && !name.contains(' '))
+                .map(|s| s.args.to_string());
+        }
+        if line.contains(' ') {
+            return None;
+        }
+        let mut matching = COMMANDS.iter().filter(|c| c.name.starts_with(line));
+        match (matching.next(), matching.next()) {
+            (Some(only), None) if only.name != line => Some(only.name[line.len()..].to_string()),
+            (Some(only), None) if !only.args.is_empty() => Some(format!(" {}", only.args)),
+            _ => None,
+        }
+    }
+}
+
+impl Highlighter for ReplHelper {
+    fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
+        if self.color {
+            Cow::Owned(hint.dimmed().to_string())
+        } else {
+            Cow::Borrowed(hint)
+        }
+    }
+
+    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
+        &'s self,
+        prompt: &'p str,
+        default: bool,
+    ) -> Cow<'b, str> {
+        if self.color && default {
+            Cow::Owned(prompt.cyan().bold().to_string())
+        } else {
+            Cow::Borrowed(prompt)
+        }
+    }
+
+    fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn helper() -> ReplHelper {
+        ReplHelper {
+            completions: Completions {
+                lessons: vec!["rate-limit".into(), "port-check".into(), "1".into()],
+                params: vec![
+                    ("concurrency".into(), vec![]),
+                    ("clock".into(), vec!["virtual".into(), "real".into()]),
+                ],
+                topics: vec!["permit-wait".into()],
+            },
+            color: false,
+        }
+    }
+
+    #[test]
+    fn completes_by_position() {
+        let h = helper();
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "",
+                &[
+                    "help", "lessons", "open", "next", "prev", "where", "run", "explain", "set",
+                    "params", "reset", "show", "timeline", "expect", "quit",
+                ],
+            ),
+            ("r", &["run", "reset"]),
+            ("open ", &["rate-limit", "port-check"]),
+            ("open ra", &["rate-limit"]),
+            ("set c", &["concurrency", "clock"]),
+            ("set clock ", &["virtual", "real"]),
+            ("set concurrency ", &[]),
+            ("explain ", &["permit-wait"]),
+            ("show ", &["code"]),
+            ("help ti", &["timeline"]),
+            ("nosuch ", &[]),
+        ];
+        for (line, want) in cases {
+            let (_, got) = h.candidates(line);
+            let got: Vec<&str> = got.iter().map(|p| p.display.as_str()).collect();
+            assert_eq!(&got, want, "{line:?}");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The read-eval-print loop: read a line from a [`LineSource`], hand it to
+//! the [`Session`], print what it wrote, repeat.
+//!
+//! The loop is synchronous; demos run inside their own runtime in the
+//! session. Ctrl-C while a demo runs cancels the demo (see `interrupt`);
+//! Ctrl-C at the prompt once warns, twice in a row leaves; Ctrl-D or `quit`
+//! leaves. Errors are one line on stderr and the loop goes on.
+
+mod helper;
+pub mod source;
+
+use std::io::{self, Write};
+
+use colored::Colorize;
+
+use crate::session::{Flow, Session, SessionError};
+pub use source::{Input, LineSource, Plain, Terminal};
+
+/// Prints a session error as one line on stderr.
+pub fn report(error: &SessionError, color: bool) {
+    let line = format!("error: {error}");
+    if color {
+        eprintln!("{}", line.red());
+    } else {
+        eprintln!("{line}");
+    }
+}
+
+pub fn is_broken_pipe(e: &SessionError) -> bool {
+    matches!(e, SessionError::Io(io) if io.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Runs the loop until `quit`, Ctrl-D, end of input, or a closed stdout.
+pub fn run(
+    session: &mut Session,
+    source: &mut dyn LineSource,
+    out: &mut dyn Write,
+    color: bool,
+) -> io::Result<()> {
+    let mut interrupted_once = false;
+    loop {
+        let prompt = match session.label() {
+            Some(label) => format!("asynclab[{label}]> "),
+            None => "asynclab> ".to_string(),
+        };
+        source.update(session.completions());
+        match source.read(&prompt)? {
+            Input::Line(line) => {
+                interrupted_once = false;
+                source.remember(&line);
+                session.interrupted = false;
+                match session.execute_line(&line, out) {
+                    Ok(Flow::Quit) => return Ok(()),
+                    Ok(Flow::Continue) => {}
+                    Err(e) if is_broken_pipe(&e) => return Ok(()),
+                    Err(e) => report(&e, color),
+                }
+                out.flush()?;
+            }
+            Input::Interrupted if interrupted_once => return Ok(()),
+            Input::Interrupted => {
+                interrupted_once = true;
+                writeln!(
+                    out,
+                    "(Ctrl-C again, Ctrl-D or `quit` to leave; Ctrl-C during a run cancels the run)"
+                )?;
+            }
+            Input::Eof => return Ok(()),
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! `explain`: what happened in *this* run, in sentences, from measured
+//! facts, followed by the lesson's notes on the events that occurred.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::lesson::Lesson;
+use crate::timeline::{Analysis, EventKind, Run, SpanState, WaitOn, format_duration};
+
+/// The lesson-note topics this run touched, in a stable order: a note
+/// `## explain permit-wait` is shown when some task waited on a permit.
+pub fn topics(run: &Run) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut add = |t: String| {
+        if !found.contains(&t) {
+            found.push(t);
+        }
+    };
+    for e in &run.events {
+        match e.kind {
+            EventKind::Waiting(on) => add(format!("{}-wait", wait_topic(on))),
+            EventKind::TimedOut => add("timeout".into()),
+            EventKind::Cancelled => add("cancelled".into()),
+            EventKind::Panicked => add("panic".into()),
+            EventKind::Failed => add("failed".into()),
+            _ => {}
+        }
+    }
+    found
+}
+
+fn wait_topic(on: WaitOn) -> &'static str {
+    match on {
+        WaitOn::Io => "io",
+        other => other.label(),
+    }
+}
+
+/// Up to three "task (why)" examples of tasks that ended with `kind`.
+fn examples(run: &Run, kind: EventKind) -> String {
+    let hits: Vec<String> = run
+        .events
+        .iter()
+        .filter(|e| e.kind == kind)
+        .take(3)
+        .map(|e| format!("{} ({})", run.task_name(e.task), e.note))
+        .collect();
+    hits.join("; ")
+}
+
+/// The explanation of one run.
+pub fn explain_run(
+    run: &Run,
+    a: &Analysis,
+    lesson: &Lesson,
+    limit_param: Option<(&str, u64)>,
+) -> String {
+    let s = &a.summary;
+    let mut out = String::new();
+    let mut say = |line: String| {
+        let _ = writeln!(out, "  • {line}");
+    };
+
+    say(format!(
+        "{} tasks; the run took {}. Done one at a time the same work takes {} ({:.1}x).",
+        s.tasks,
+        format_duration(s.total_ns),
+        format_duration(s.sequential_ns),
+        s.speedup()
+    ));
+    let mut peak = format!(
+        "At most {} were in flight at once (first at {})",
+        s.peak_in_flight,
+        format_duration(s.peak_at_ns)
+    );
+    if let Some((name, value)) = limit_param {
+        if value == s.peak_in_flight {
+            peak.push_str(&format!(": exactly the limit, {name} = {value}"));
+        } else if s.peak_in_flight < value {
+            peak.push_str(&format!(
+                ": below the limit {name} = {value}, so the limit never bit"
+            ));
+        }
+    }
+    say(format!("{peak}."));
+
+    // Blocked time per kind of wait, from the spans.
+    let mut blocked: BTreeMap<WaitOn, (u64, u64)> = BTreeMap::new();
+    for span in &a.spans {
+        if let SpanState::Waiting(on) = span.state {
+            if !on.is_work() {
+                let entry = blocked.entry(on).or_default();
+                entry.0 += 1;
+                entry.1 += span.to_ns - span.from_ns;
+            }
+        }
+    }
+    for (on, (count, ns)) in &blocked {
+        say(format!(
+            "{count} times a task sat blocked on a {}, {} in all.",
+            on.label(),
+            format_duration(*ns)
+        ));
+    }
+    if let Some((task, len, on, note)) = &s.longest_wait {
+        say(format!(
+            "The longest wait: {} waited {} on a {} because \"{}\".",
+            run.task_name(*task),
+            format_duration(*len),
+            on.label(),
+            note
+        ));
+    }
+    for (kind, verb) in [
+        (EventKind::TimedOut, "timed out"),
+        (EventKind::Failed, "failed"),
+        (EventKind::Cancelled, "were cancelled"),
+        (EventKind::Panicked, "panicked"),
+    ] {
+        let n = run.events.iter().filter(|e| e.kind == kind).count();
+        if n > 0 {
+            say(format!(
+                "{n} {verb}: {}{}",
+                examples(run, kind),
+                if n > 3 { "; …" } else { "" }
+            ));
+        }
+    }
+    for (name, value) in &s.metrics {
+        say(format!("{name} = {value}"));
+    }
+
+    let touched = topics(run);
+    let notes: Vec<_> = lesson
+        .explains
+        .iter()
+        .filter(|n| touched.contains(&n.topic))
+        .collect();
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\nWhy, from the lesson:");
+        for note in notes {
+            let _ = writeln!(out, "  [{}]", note.topic);
+            for line in note.text.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+    }
+    let others: Vec<&str> = lesson
+        .explains
+        .iter()
+        .filter(|n| !touched.contains(&n.topic))
+        .map(|n| n.topic.as_str())
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nMore notes: {}",
+            others
+                .iter()
+                .map(|t| format!("`explain {t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    out
+}

@@ -1,0 +1,760 @@
+//! The session: the open lesson, the cursor, the parameters and the last
+//! runs, and the execution of every [`Command`].
+//!
+//! The REPL and `replay` drive the same `Session` with the same parser, so
+//! a replayed lesson behaves exactly like typed input. The session writes
+//! to the `Write` it is handed and never touches the terminal itself: no
+//! prompt, no colour detection, no reading of input.
+
+pub mod check;
+mod explain;
+pub mod resolve;
+
+use std::io::{self, Write};
+
+use colored::Colorize;
+use thiserror::Error;
+
+use crate::command::{self, COMMANDS, Command, CommandError};
+use crate::demo::params::closest;
+use crate::demo::run::{RunError, run as run_demo};
+use crate::demo::{self, Kind, ParamError, Params, Value};
+use crate::interrupt::Interrupts;
+use crate::lab::scope::Scope;
+use crate::lesson::{Catalog, CatalogError, Lesson, LessonError, Meta};
+use crate::timeline::{Analysis, Outcome, RenderOptions, Run, analyze, format_duration, render};
+use resolve::{Resolved, ResolvedCell, resolve};
+
+/// How the session renders.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub width: usize,
+    pub color: bool,
+    /// Event rows shown after `run` (`timeline --all` shows every one).
+    pub rows: usize,
+    pub scope: Scope,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            width: 100,
+            color: false,
+            rows: 24,
+            scope: Scope::default(),
+        }
+    }
+}
+
+/// What the caller should do after a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+#[derive(Debug, Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error("no lesson is open: `lessons` lists them, `open 1` starts the first")]
+    NoLesson,
+    #[error("nothing has run yet in this lesson: type `run` first")]
+    NoRun,
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Lesson(#[from] LessonError),
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("cannot check that: {0}")]
+    Check(String),
+    #[error("expectation failed: {0}")]
+    ExpectFailed(String),
+    #[error("no explain topic '{topic}' in this lesson; it has: {available}")]
+    Topic { topic: String, available: String },
+    #[error("no command '{word}'{}; type `help` for the list", hint(.suggestion))]
+    NoHelp {
+        word: String,
+        suggestion: Option<&'static str>,
+    },
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+fn hint(s: &Option<&'static str>) -> String {
+    s.map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default()
+}
+
+/// One finished run, with what it ran with.
+pub struct Report {
+    pub demo: &'static str,
+    pub params: Params,
+    pub run: Run,
+    pub analysis: Analysis,
+}
+
+struct OpenLesson {
+    resolved: Resolved,
+    /// 1-based position in the catalog (0 for a demo opened without one).
+    number: usize,
+    /// Index of the next cell `next` shows.
+    cursor: usize,
+    params: Params,
+}
+
+/// What tab completion can offer right now.
+#[derive(Clone, Debug, Default)]
+pub struct Completions {
+    pub lessons: Vec<String>,
+    /// Parameter names, each with its enumerated values (if any).
+    pub params: Vec<(String, Vec<String>)>,
+    pub topics: Vec<String>,
+}
+
+pub struct Session {
+    catalog: Catalog,
+    opts: Options,
+    interrupts: Interrupts,
+    open: Option<OpenLesson>,
+    last: Option<Report>,
+    prev: Option<Report>,
+    /// Expectations that held / failures (with `file:line` in cells).
+    pub passed: usize,
+    pub failures: Vec<String>,
+    /// Set when a run was cancelled by Ctrl-C; `replay` stops on it.
+    pub interrupted: bool,
+}
+
+impl Session {
+    pub fn new(catalog: Catalog, opts: Options, interrupts: Interrupts) -> Session {
+        Session {
+            catalog,
+            opts,
+            interrupts,
+            open: None,
+            last: None,
+            prev: None,
+            passed: 0,
+            failures: Vec::new(),
+            interrupted: false,
+        }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn last(&self) -> Option<&Report> {
+        self.last.as_ref()
+    }
+
+    /// Parses and executes one typed line.
+    pub fn execute_line(&mut self, line: &str, out: &mut dyn Write) -> Result<Flow, SessionError> {
+        match command::parse(line)? {
+            Some(command) => self.execute(&command, out),
+            None => Ok(Flow::Continue),
+        }
+    }
+
+    pub fn execute(
+        &mut self,
+        command: &Command,
+        out: &mut dyn Write,
+    ) -> Result<Flow, SessionError> {
+        match command {
+            Command::Help(topic) => self.help(topic.as_deref(), out)?,
+            Command::Lessons => self.lessons(out)?,
+            Command::Open(key) => self.open(key, out)?,
+            Command::Next => self.next(out)?,
+            Command::Prev => self.prev(out)?,
+            Command::Where => self.where_(out)?,
+            Command::Run => self.run(out)?,
+            Command::Explain(topic) => self.explain(topic.as_deref(), out)?,
+            Command::Set { param, value } => self.set(param, value, out)?,
+            Command::Params => self.params(out)?,
+            Command::Reset => {
+                let open = self.open_mut()?;
+                open.params = open.resolved.defaults.clone();
+                writeln!(out, "parameters reset to the lesson's defaults")?;
+            }
+            Command::ShowCode => {
+                let info = self.open_ref()?.resolved.demo.info();
+                writeln!(
+                    out,
+                    "{}",
+                    self.dim(&format!(
+                        "// the source of the `{}` demo, exactly as compiled",
+                        info.name
+                    ))
+                )?;
+                write!(out, "{}", info.source)?;
+            }
+            Command::Timeline { all } => {
+                let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
+                let rows = if *all { None } else { Some(self.opts.rows) };
+                write!(
+                    out,
+                    "{}",
+                    render(&report.run, &report.analysis, &self.render_options(rows))
+                )?;
+            }
+            Command::Expect(e) => self.expect(e, out)?,
+            Command::Quit => return Ok(Flow::Quit),
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn render_options(&self, rows: Option<usize>) -> RenderOptions {
+        RenderOptions {
+            width: self.opts.width,
+            color: self.opts.color,
+            max_rows: rows,
+            ..RenderOptions::default()
+        }
+    }
+
+    fn dim(&self, text: &str) -> String {
+        if self.opts.color {
+            text.dimmed().to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        if self.opts.color {
+            text.bold().to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn open_ref(&self) -> Result<&OpenLesson, SessionError> {
+        self.open.as_ref().ok_or(SessionError::NoLesson)
+    }
+
+    fn open_mut(&mut self) -> Result<&mut OpenLesson, SessionError> {
+        self.open.as_mut().ok_or(SessionError::NoLesson)
+    }
+
+    /// The prompt's lesson label: `rate-limit 3/7`.
+    pub fn label(&self) -> Option<String> {
+        self.open.as_ref().map(|o| {
+            let cells = o.resolved.cells.len();
+            if cells == 0 {
+                o.resolved.lesson.meta.id.clone()
+            } else {
+                format!("{} {}/{}", o.resolved.lesson.meta.id, o.cursor, cells)
+            }
+        })
+    }
+
+    pub fn completions(&self) -> Completions {
+        let mut lessons: Vec<String> = self.catalog.lessons().map(|l| l.meta.id.clone()).collect();
+        lessons.extend((1..=self.catalog.entries.len()).map(|n| n.to_string()));
+        let params = self
+            .open
+            .as_ref()
+            .map(|o| {
+                o.params
+                    .specs()
+                    .iter()
+                    .map(|s| {
+                        let values = match s.kind {
+                            Kind::Choice(names) => names.iter().map(|n| n.to_string()).collect(),
+                            _ => Vec::new(),
+                        };
+                        (s.name.to_string(), values)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let topics = self
+            .open
+            .as_ref()
+            .map(|o| {
+                o.resolved
+                    .lesson
+                    .explains
+                    .iter()
+                    .map(|e| e.topic.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Completions {
+            lessons,
+            params,
+            topics,
+        }
+    }
+
+    fn help(&self, topic: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+        match topic {
+            None => {
+                writeln!(
+                    out,
+                    "{}",
+                    self.bold("commands (`help <command>` for more):")
+                )?;
+                for c in COMMANDS {
+                    let usage = format!("{} {}", c.name, c.args);
+                    writeln!(out, "  {:<30} {}", usage.trim_end(), c.summary)?;
+                }
+                writeln!(out, "{}", self.dim("Tab completes commands, lesson ids and parameters. Ctrl-C cancels a running demo."))
+            }
+            Some(word) => match command::spec(word) {
+                Some(c) => writeln!(out, "{} {}\n  {}", self.bold(c.name), c.args, c.help),
+                None => {
+                    let suggestion = closest(word, COMMANDS.iter().map(|c| c.name));
+                    writeln!(
+                        out,
+                        "no command '{word}'{}; type `help` for the list",
+                        hint(&suggestion)
+                    )
+                }
+            },
+        }
+    }
+
+    fn lessons(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "{}",
+            self.bold(&format!("  {:>2}  {:<16} {:<44} demo", "#", "id", "title"))
+        )?;
+        let current = self.open.as_ref().map(|o| o.number);
+        for (i, entry) in self.catalog.entries.iter().enumerate() {
+            let mark = if current == Some(i + 1) { "▶" } else { " " };
+            match &entry.lesson {
+                Ok(l) => writeln!(
+                    out,
+                    "{mark} {:>2}  {:<16} {:<44} {}",
+                    i + 1,
+                    l.meta.id,
+                    l.meta.title,
+                    l.meta.demo
+                )?,
+                Err(e) => writeln!(out, "{mark} {:>2}  {:<16} broken: {e}", i + 1, "?")?,
+            }
+        }
+        writeln!(
+            out,
+            "{}",
+            self.dim("`open <id>` or `open <number>` to start one")
+        )
+    }
+
+    fn open(&mut self, key: &str, out: &mut dyn Write) -> Result<(), SessionError> {
+        let lesson = self.catalog.find(key)?.clone();
+        let number = self
+            .catalog
+            .entries
+            .iter()
+            .position(|e| e.lesson.as_ref().is_ok_and(|l| l.source == lesson.source));
+        self.open_lesson(lesson, number.map_or(0, |n| n + 1), out)
+    }
+
+    /// Opens a lesson that need not be in the catalog (`replay FILE`).
+    pub fn open_lesson(
+        &mut self,
+        lesson: Lesson,
+        number: usize,
+        out: &mut dyn Write,
+    ) -> Result<(), SessionError> {
+        let resolved = resolve(lesson)?;
+        let params = resolved.defaults.clone();
+        let meta = &resolved.lesson.meta;
+        let cells = resolved.cells.len();
+        let numbered = if number > 0 {
+            format!("Lesson {number} · ")
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{}",
+            self.bold(&format!("{numbered}{} ({})", meta.title, meta.id))
+        )?;
+        writeln!(
+            out,
+            "{}",
+            self.dim(&format!("demo {} · {cells} cells · `next` steps through it, `run` runs the demo, `params` shows its knobs", resolved.demo.info().name))
+        )?;
+        self.open = Some(OpenLesson {
+            resolved,
+            number,
+            cursor: 0,
+            params,
+        });
+        self.last = None;
+        self.prev = None;
+        Ok(())
+    }
+
+    /// Opens a bare demo with its own defaults: the CLI's `run <demo>` and
+    /// the original `asynclab rate-limit ...` forms.
+    pub fn open_demo(&mut self, name: &str) -> Result<(), SessionError> {
+        let demo = demo::find(name).ok_or_else(|| CatalogError::Unknown {
+            key: name.to_string(),
+            suggestion: closest(name, demo::registry().iter().map(|d| d.info().name))
+                .map(str::to_string),
+        })?;
+        let info = demo.info();
+        let lesson = Lesson {
+            source: format!("demo {}", info.name),
+            meta: Meta {
+                id: info.name.to_string(),
+                title: info.title.to_string(),
+                demo: info.name.to_string(),
+                demo_line: 0,
+                params: Vec::new(),
+            },
+            cells: Vec::new(),
+            explains: Vec::new(),
+        };
+        let resolved = resolve(lesson)?;
+        let params = resolved.defaults.clone();
+        self.open = Some(OpenLesson {
+            resolved,
+            number: 0,
+            cursor: 0,
+            params,
+        });
+        Ok(())
+    }
+
+    /// True when the open lesson has no cells left.
+    pub fn at_end(&self) -> bool {
+        self.open
+            .as_ref()
+            .is_none_or(|o| o.cursor >= o.resolved.cells.len())
+    }
+
+    fn next(&mut self, out: &mut dyn Write) -> Result<(), SessionError> {
+        let open = self.open_mut()?;
+        let total = open.resolved.cells.len();
+        if open.cursor >= total {
+            let id = open.resolved.lesson.meta.id.clone();
+            writeln!(
+                out,
+                "That was the last cell of '{id}'. `lessons` shows what comes next."
+            )?;
+            return Ok(());
+        }
+        let index = open.cursor;
+        open.cursor += 1;
+        self.show_cell(index, true, out)
+    }
+
+    fn prev(&mut self, out: &mut dyn Write) -> Result<(), SessionError> {
+        let open = self.open_mut()?;
+        if open.cursor <= 1 {
+            writeln!(out, "Already at the first cell: `next` shows it.")?;
+            open.cursor = 0;
+            return Ok(());
+        }
+        open.cursor -= 1;
+        let index = open.cursor - 1;
+        self.show_cell(index, false, out)
+    }
+
+    /// Shows cell `index`; a command cell's commands are run if `execute`.
+    fn show_cell(
+        &mut self,
+        index: usize,
+        execute: bool,
+        out: &mut dyn Write,
+    ) -> Result<(), SessionError> {
+        let open = self.open_ref()?;
+        let total = open.resolved.cells.len();
+        let file = open.resolved.lesson.source.clone();
+        writeln!(
+            out,
+            "{}",
+            self.dim(&format!("── cell {}/{total} ──", index + 1))
+        )?;
+        let commands: Vec<(usize, String, Command)> = match &open.resolved.cells[index] {
+            ResolvedCell::Prose(text) => {
+                for line in text.lines() {
+                    let shown = if line.starts_with('#') {
+                        self.bold(line)
+                    } else {
+                        line.to_string()
+                    };
+                    writeln!(out, "{shown}")?;
+                }
+                return Ok(());
+            }
+            ResolvedCell::Commands(cmds) => cmds
+                .iter()
+                .map(|c| (c.line, c.text.clone(), c.command.clone()))
+                .collect(),
+        };
+        for (line, text, command) in commands {
+            writeln!(out, "{}", self.bold(&format!("» {text}")))?;
+            if !execute {
+                continue;
+            }
+            match self.execute(&command, out) {
+                Ok(_) => {}
+                Err(SessionError::Io(e)) => return Err(SessionError::Io(e)),
+                Err(e) => {
+                    let located = format!("{file}:{line}: {e}");
+                    let shown = if self.opts.color {
+                        located.red().to_string()
+                    } else {
+                        located.clone()
+                    };
+                    writeln!(out, "✗ {shown}")?;
+                    self.failures.push(located);
+                }
+            }
+            if self.interrupted {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn where_(&self, out: &mut dyn Write) -> Result<(), SessionError> {
+        let open = self.open_ref()?;
+        let meta = &open.resolved.lesson.meta;
+        writeln!(
+            out,
+            "lesson {} · {}: {} ({})",
+            open.number, meta.id, meta.title, open.resolved.lesson.source
+        )?;
+        writeln!(out, "cell {} of {}", open.cursor, open.resolved.cells.len())?;
+        let changed = open.params.changed_from(&open.resolved.defaults);
+        if changed.is_empty() {
+            writeln!(out, "parameters: the lesson's defaults")?;
+        } else {
+            let list: Vec<String> = changed.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            writeln!(out, "changed: {}", list.join(" "))?;
+        }
+        if let Some(r) = &self.last {
+            let s = &r.analysis.summary;
+            writeln!(
+                out,
+                "last run: {} total, peak in flight {}",
+                format_duration(s.total_ns),
+                s.peak_in_flight
+            )?;
+        }
+        Ok(())
+    }
+
+    fn set(&mut self, param: &str, value: &str, out: &mut dyn Write) -> Result<(), SessionError> {
+        let open = self.open_mut()?;
+        let before = open.params.get(param).map(Value::to_string);
+        open.params.set(param, value)?;
+        let now = open
+            .params
+            .get(param)
+            .map(Value::to_string)
+            .unwrap_or_default();
+        match before {
+            Some(b) if b != now => writeln!(
+                out,
+                "{param} = {now} (was {b}); `run` to see the difference"
+            )?,
+            _ => writeln!(out, "{param} = {now}")?,
+        }
+        Ok(())
+    }
+
+    fn params(&self, out: &mut dyn Write) -> Result<(), SessionError> {
+        let open = self.open_ref()?;
+        writeln!(
+            out,
+            "{}",
+            self.bold(&format!(
+                "{:<12} {:<10} {:<10} {:<18} help",
+                "parameter", "value", "default", "range"
+            ))
+        )?;
+        for spec in open.params.specs() {
+            let value = open
+                .params
+                .get(spec.name)
+                .map(Value::to_string)
+                .unwrap_or_default();
+            let default = open
+                .resolved
+                .defaults
+                .get(spec.name)
+                .map(Value::to_string)
+                .unwrap_or_default();
+            let mark = if value != default { "*" } else { " " };
+            writeln!(
+                out,
+                "{:<12} {:<10} {:<10} {:<18} {}",
+                spec.name,
+                format!("{value}{mark}"),
+                default,
+                spec.range(),
+                spec.help
+            )?;
+        }
+        writeln!(out, "{}", self.dim("* changed from the lesson's default · `set <param> <value>` to change, `reset` to restore"))?;
+        Ok(())
+    }
+
+    /// The shell command that reproduces this run exactly.
+    fn reproducer(open: &OpenLesson) -> String {
+        // A bare demo (no lesson) is named with --demo: a lesson may share
+        // its name but not its defaults.
+        let demo_flag = if open.resolved.lesson.cells.is_empty()
+            && open.number == 0
+            && open.resolved.lesson.meta.demo_line == 0
+        {
+            "--demo "
+        } else {
+            ""
+        };
+        let mut line = format!("asynclab run {demo_flag}{}", open.resolved.lesson.meta.id);
+        for (name, value) in open.params.changed_from(&open.resolved.defaults) {
+            if name == "seed" {
+                line.push_str(&format!(" --seed {value}"));
+            } else if value.contains(|c: char| c.is_whitespace() || c == ',') {
+                line.push_str(&format!(" --set '{name}={value}'"));
+            } else {
+                line.push_str(&format!(" --set {name}={value}"));
+            }
+        }
+        line
+    }
+
+    fn run(&mut self, out: &mut dyn Write) -> Result<(), SessionError> {
+        let open = self.open_ref()?;
+        let demo = open.resolved.demo;
+        let params = open.params.clone();
+        let reproduce = Session::reproducer(open);
+        let values: Vec<String> = params
+            .specs()
+            .iter()
+            .filter(|s| s.name != "clock" && s.name != "seed")
+            .filter_map(|s| params.get(s.name).map(|v| (s.name, v.to_string())))
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let clock = params.choice("clock")?;
+        writeln!(
+            out,
+            "{}",
+            self.bold(&format!(
+                "run {} · {} · {clock} clock · seed {}",
+                demo.info().name,
+                values.join(" "),
+                params.int("seed")?
+            ))
+        )?;
+        if clock == "real" {
+            writeln!(
+                out,
+                "{}",
+                self.dim("running on the real clock… Ctrl-C cancels")
+            )?;
+        }
+        out.flush()?;
+
+        let armed = self.interrupts.arm();
+        let run = run_demo(demo, &params, self.opts.scope, &armed.token)?;
+        drop(armed);
+        let analysis = analyze(&run);
+        write!(
+            out,
+            "{}",
+            render(&run, &analysis, &self.render_options(Some(self.opts.rows)))
+        )?;
+        writeln!(out, "{}", self.dim(&format!("reproduce: {reproduce}")))?;
+        if matches!(run.outcome, Outcome::Cancelled { .. }) {
+            self.interrupted = true;
+        }
+        self.prev = self.last.take();
+        self.last = Some(Report {
+            demo: demo.info().name,
+            params,
+            run,
+            analysis,
+        });
+        Ok(())
+    }
+
+    fn explain(&self, topic: Option<&str>, out: &mut dyn Write) -> Result<(), SessionError> {
+        let open = self.open_ref()?;
+        let lesson = &open.resolved.lesson;
+        if let Some(topic) = topic {
+            let note = lesson.explain(topic).ok_or_else(|| SessionError::Topic {
+                topic: topic.to_string(),
+                available: if lesson.explains.is_empty() {
+                    "no notes".to_string()
+                } else {
+                    lesson
+                        .explains
+                        .iter()
+                        .map(|e| e.topic.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            })?;
+            writeln!(out, "{}", self.bold(&format!("[{}]", note.topic)))?;
+            writeln!(out, "{}", note.text)?;
+            return Ok(());
+        }
+        let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
+        // Demos that cap concurrency get "peak == the limit" in the story.
+        let limit = report
+            .params
+            .int("concurrency")
+            .ok()
+            .map(|v| ("concurrency", v));
+        writeln!(
+            out,
+            "{}",
+            self.bold(&format!("What happened in this run of {}:", report.demo))
+        )?;
+        write!(
+            out,
+            "{}",
+            explain::explain_run(&report.run, &report.analysis, lesson, limit)
+        )?;
+        Ok(())
+    }
+
+    fn expect(
+        &mut self,
+        e: &crate::lesson::Expectation,
+        out: &mut dyn Write,
+    ) -> Result<(), SessionError> {
+        let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
+        let params = &report.params;
+        let checked = check::check(
+            e,
+            &report.analysis.summary,
+            self.prev.as_ref().map(|p| &p.analysis.summary),
+            params,
+        )
+        .map_err(SessionError::Check)?;
+        let text = format!(
+            "expect {e}: measured {}, limit {}",
+            checked.measured, checked.limit
+        );
+        if checked.held {
+            self.passed += 1;
+            let mark = if self.opts.color {
+                "✓".green().to_string()
+            } else {
+                "✓".to_string()
+            };
+            writeln!(out, "{mark} {text}")?;
+            Ok(())
+        } else {
+            Err(SessionError::ExpectFailed(text))
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Parse, then resolve: a parsed [`Lesson`] is checked against the demo
+//! registry and the command parser, so every mistake in a lesson file is
+//! reported with its `file:line` when it is opened, not halfway through.
+
+use crate::command::{self, Command};
+use crate::demo::{self, Demo, Params};
+use crate::lesson::{Cell, Lesson, LessonError};
+
+/// A lesson whose demo, parameters and commands are known to be valid.
+pub struct Resolved {
+    pub lesson: Lesson,
+    pub demo: &'static dyn Demo,
+    /// The demo's defaults with the lesson's own values applied.
+    pub defaults: Params,
+    pub cells: Vec<ResolvedCell>,
+}
+
+pub enum ResolvedCell {
+    Prose(String),
+    Commands(Vec<CellCommand>),
+}
+
+pub struct CellCommand {
+    pub line: usize,
+    pub text: String,
+    pub command: Command,
+}
+
+/// Commands that make sense inside a lesson; navigation would make a
+/// replay go in circles, and `quit` would end it.
+fn allowed_in_cell(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Open(_) | Command::Next | Command::Prev | Command::Lessons | Command::Quit
+    )
+}
+
+pub fn resolve(lesson: Lesson) -> Result<Resolved, LessonError> {
+    let demo = demo::find(&lesson.meta.demo).ok_or_else(|| {
+        let names: Vec<&str> = demo::registry().iter().map(|d| d.info().name).collect();
+        let wanted = lesson.meta.demo.replace('_', "-");
+        let hint = demo::params::closest(&wanted, names.iter().copied())
+            .map(|n| format!(" (did you mean '{n}'?)"))
+            .unwrap_or_default();
+        lesson.error(
+            lesson.meta.demo_line,
+            format!(
+                "unknown demo '{}'{hint}; demos: {}",
+                lesson.meta.demo,
+                names.join(", ")
+            ),
+        )
+    })?;
+    let mut defaults = Params::defaults(demo.info().params);
+    for p in &lesson.meta.params {
+        defaults
+            .set(&p.name, &p.value)
+            .map_err(|e| lesson.error(p.line, e.to_string()))?;
+    }
+    let mut cells = Vec::with_capacity(lesson.cells.len());
+    for cell in &lesson.cells {
+        cells.push(match cell {
+            Cell::Prose { text, .. } => ResolvedCell::Prose(text.clone()),
+            Cell::Commands { lines, .. } => {
+                let mut commands = Vec::with_capacity(lines.len());
+                for l in lines {
+                    let command = command::parse(&l.text)
+                        .map_err(|e| lesson.error(l.line, e.to_string()))?
+                        .ok_or_else(|| lesson.error(l.line, "empty command"))?;
+                    if !allowed_in_cell(&command) {
+                        return Err(lesson.error(
+                            l.line,
+                            format!("'{}' cannot be used inside a lesson cell", l.text),
+                        ));
+                    }
+                    if let Command::Set { param, value } = &command {
+                        // Check the value now, on a scratch copy.
+                        defaults
+                            .clone()
+                            .set(param, value)
+                            .map_err(|e| lesson.error(l.line, e.to_string()))?;
+                    }
+                    commands.push(CellCommand {
+                        line: l.line,
+                        text: l.text.clone(),
+                        command,
+                    });
+                }
+                ResolvedCell::Commands(commands)
+            }
+        });
+    }
+    Ok(Resolved {
+        lesson,
+        demo,
+        defaults,
+        cells,
+    })
+}

@@ -1,0 +1,425 @@
+//! From events to facts: per-task spans, the in-flight curve and the
+//! [`Summary`]. Every number a learner sees is computed here from the run,
+//! never typed in a lesson.
+
+use std::collections::BTreeMap;
+
+use super::event::{Event, EventKind, Outcome, Run, TaskId, WaitOn};
+
+/// What a task was doing during a [`Span`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpanState {
+    /// Spawned, not yet started (e.g. a stream future not yet polled).
+    Queued,
+    /// Doing its own work.
+    Running,
+    /// Blocked on something.
+    Waiting(WaitOn),
+}
+
+impl SpanState {
+    /// Counts toward "in flight": running, or awaiting its own I/O or timer.
+    pub fn in_flight(self) -> bool {
+        match self {
+            SpanState::Running => true,
+            SpanState::Waiting(on) => on.is_work(),
+            SpanState::Queued => false,
+        }
+    }
+}
+
+/// One stretch of one task in one state, `[from_ns, to_ns)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub task: TaskId,
+    pub from_ns: u64,
+    pub to_ns: u64,
+    pub state: SpanState,
+}
+
+/// What one task did, condensed.
+#[derive(Clone, Debug, Default)]
+pub struct TaskFacts {
+    pub spawned_ns: u64,
+    pub end: Option<(u64, EventKind)>,
+    /// Time spent in flight: the task's own work.
+    pub work_ns: u64,
+    /// Time spent blocked on a permit, channel, lock or join.
+    pub blocked_ns: u64,
+    /// The longest single blocked stretch, what on, and the note given.
+    pub longest_block: Option<(u64, WaitOn, String)>,
+}
+
+/// A measured value, typed so `expect total < 400` can say "write 400ms".
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Metric {
+    Count(u64),
+    Duration(u64),
+    Ratio(f64),
+}
+
+impl Metric {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Metric::Count(n) | Metric::Duration(n) => n as f64,
+            Metric::Ratio(r) => r,
+        }
+    }
+}
+
+/// Totals of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub total_ns: u64,
+    pub tasks: u64,
+    pub events: u64,
+    pub peak_in_flight: u64,
+    pub peak_at_ns: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub timed_out: u64,
+    pub cancelled: u64,
+    pub panicked: u64,
+    /// Tasks with no terminal event (only when events were dropped).
+    pub unfinished: u64,
+    /// Sum of every task's work: the time one-at-a-time would take.
+    pub sequential_ns: u64,
+    /// Blocked stretches (permit, channel, lock, join) of any length.
+    pub waits: u64,
+    /// The longest blocked stretch of the run: task, length, on what, why.
+    pub longest_wait: Option<(TaskId, u64, WaitOn, String)>,
+    pub dropped: u64,
+    pub metrics: BTreeMap<String, u64>,
+}
+
+/// The built-in metric names, for `expect`, completion and error messages.
+pub const SUMMARY_METRICS: &[&str] = &[
+    "total",
+    "tasks",
+    "events",
+    "peak_in_flight",
+    "completed",
+    "failed",
+    "timed_out",
+    "cancelled",
+    "panicked",
+    "sequential",
+    "speedup",
+    "throughput",
+    "waits",
+    "max_wait",
+    "dropped",
+];
+
+impl Summary {
+    /// Looks a metric up by the name lessons use in `expect` lines.
+    pub fn metric(&self, name: &str) -> Option<Metric> {
+        Some(match name {
+            "total" => Metric::Duration(self.total_ns),
+            "tasks" => Metric::Count(self.tasks),
+            "events" => Metric::Count(self.events),
+            "peak_in_flight" => Metric::Count(self.peak_in_flight),
+            "completed" => Metric::Count(self.completed),
+            "failed" => Metric::Count(self.failed),
+            "timed_out" => Metric::Count(self.timed_out),
+            "cancelled" => Metric::Count(self.cancelled),
+            "panicked" => Metric::Count(self.panicked),
+            "sequential" => Metric::Duration(self.sequential_ns),
+            "speedup" => Metric::Ratio(self.speedup()),
+            "throughput" => Metric::Ratio(self.throughput()),
+            "waits" => Metric::Count(self.waits),
+            "max_wait" => Metric::Duration(self.longest_wait.as_ref().map_or(0, |w| w.1)),
+            "dropped" => Metric::Count(self.dropped),
+            other => Metric::Count(*self.metrics.get(other)?),
+        })
+    }
+
+    /// Every name [`Summary::metric`] answers for this run.
+    pub fn metric_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = SUMMARY_METRICS.iter().map(|s| s.to_string()).collect();
+        names.extend(self.metrics.keys().cloned());
+        names
+    }
+
+    /// How many times faster than doing the same work one task at a time.
+    pub fn speedup(&self) -> f64 {
+        if self.total_ns == 0 {
+            return 1.0;
+        }
+        self.sequential_ns as f64 / self.total_ns as f64
+    }
+
+    /// Completed tasks per second of the run.
+    pub fn throughput(&self) -> f64 {
+        if self.total_ns == 0 {
+            return 0.0;
+        }
+        self.completed as f64 / (self.total_ns as f64 / 1e9)
+    }
+}
+
+/// Everything derived from one run, computed once and shared by the
+/// renderer, `explain` and `expect`.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    pub spans: Vec<Span>,
+    pub facts: Vec<TaskFacts>,
+    /// Step function of tasks in flight: (time, count from then on).
+    pub in_flight: Vec<(u64, u64)>,
+    pub summary: Summary,
+}
+
+fn next_state(kind: EventKind, current: Option<SpanState>) -> Option<SpanState> {
+    match kind {
+        EventKind::Spawned => Some(SpanState::Queued),
+        EventKind::Started | EventKind::Acquired | EventKind::Received | EventKind::Sent => {
+            Some(SpanState::Running)
+        }
+        EventKind::Waiting(on) => Some(SpanState::Waiting(on)),
+        EventKind::Note => current,
+        _ => None,
+    }
+}
+
+/// Analyses a run in one pass over its events (in time order).
+pub fn analyze(run: &Run) -> Analysis {
+    let mut order: Vec<&Event> = run.events.iter().collect();
+    // Recorded order is time order on one thread; on the multi-thread
+    // runtime two workers can interleave, so sort (stable: ties keep the
+    // order they were recorded in).
+    order.sort_by_key(|e| e.at_ns);
+
+    let end_ns = match run.outcome {
+        Outcome::Cancelled { at_ns } | Outcome::Watchdog { at_ns } => at_ns,
+        _ => 0,
+    }
+    .max(order.last().map_or(0, |e| e.at_ns));
+
+    let n = run.tasks.len();
+    let mut current: Vec<Option<(SpanState, u64)>> = vec![None; n];
+    let mut facts: Vec<TaskFacts> = vec![TaskFacts::default(); n];
+    let mut notes: Vec<&str> = vec![""; n];
+    let mut spans = Vec::with_capacity(run.events.len());
+    let mut summary = Summary {
+        tasks: n as u64,
+        events: run.events.len() as u64,
+        dropped: run.dropped,
+        metrics: run.metrics.clone(),
+        total_ns: end_ns,
+        ..Summary::default()
+    };
+    let mut in_flight: Vec<(u64, u64)> = vec![(0, 0)];
+    let mut flying: u64 = 0;
+
+    let mut close = |task: TaskId,
+                     state: SpanState,
+                     from: u64,
+                     to: u64,
+                     note: &str,
+                     facts: &mut [TaskFacts],
+                     summary: &mut Summary| {
+        if to <= from {
+            return;
+        }
+        spans.push(Span {
+            task,
+            from_ns: from,
+            to_ns: to,
+            state,
+        });
+        let f = &mut facts[task.index()];
+        let len = to - from;
+        if state.in_flight() {
+            f.work_ns += len;
+            summary.sequential_ns += len;
+        } else if let SpanState::Waiting(on) = state {
+            f.blocked_ns += len;
+            summary.waits += 1;
+            if f.longest_block.as_ref().is_none_or(|b| len > b.0) {
+                f.longest_block = Some((len, on, note.to_string()));
+            }
+            if summary.longest_wait.as_ref().is_none_or(|w| len > w.1) {
+                summary.longest_wait = Some((task, len, on, note.to_string()));
+            }
+        }
+    };
+
+    let mut i = 0;
+    while i < order.len() {
+        let at = order[i].at_ns;
+        // Settle every event at this instant before sampling the in-flight
+        // count: a task finishing and the next one starting "at the same
+        // time" must not look like one more in flight.
+        while i < order.len() && order[i].at_ns == at {
+            let e = order[i];
+            i += 1;
+            let Some(slot) = current.get_mut(e.task.index()) else {
+                continue;
+            };
+            if e.kind == EventKind::Spawned {
+                facts[e.task.index()].spawned_ns = at;
+            }
+            let before = slot.map(|(s, _)| s);
+            let after = next_state(e.kind, before);
+            if after != before || e.kind.is_terminal() {
+                if let Some((state, since)) = *slot {
+                    close(
+                        e.task,
+                        state,
+                        since,
+                        at,
+                        notes[e.task.index()],
+                        &mut facts,
+                        &mut summary,
+                    );
+                    if state.in_flight() {
+                        flying -= 1;
+                    }
+                }
+                *slot = after.map(|s| (s, at));
+                if after.is_some_and(SpanState::in_flight) {
+                    flying += 1;
+                }
+            }
+            if matches!(e.kind, EventKind::Waiting(_)) {
+                notes[e.task.index()] = &e.note;
+            }
+            if e.kind.is_terminal() && facts[e.task.index()].end.is_none() {
+                facts[e.task.index()].end = Some((at, e.kind));
+                match e.kind {
+                    EventKind::Completed => summary.completed += 1,
+                    EventKind::Failed => summary.failed += 1,
+                    EventKind::TimedOut => summary.timed_out += 1,
+                    EventKind::Cancelled => summary.cancelled += 1,
+                    EventKind::Panicked => summary.panicked += 1,
+                    _ => {}
+                }
+            }
+        }
+        if in_flight.last().is_some_and(|&(_, c)| c != flying) {
+            in_flight.push((at, flying));
+        }
+        if flying > summary.peak_in_flight {
+            summary.peak_in_flight = flying;
+            summary.peak_at_ns = at;
+        }
+    }
+
+    // Tasks that never recorded an end (events dropped, or a demo bug) run
+    // to the end of the timeline, and are counted as unfinished.
+    for (index, slot) in current.iter().enumerate() {
+        if let Some((state, since)) = *slot {
+            let id = TaskId(index as u32);
+            close(
+                id,
+                state,
+                since,
+                end_ns,
+                notes[index],
+                &mut facts,
+                &mut summary,
+            );
+            summary.unfinished += 1;
+        }
+    }
+
+    Analysis {
+        spans,
+        facts,
+        in_flight,
+        summary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::timeline::{FORMAT_VERSION, TaskInfo};
+
+    fn run(events: &[(u64, u32, EventKind)]) -> Run {
+        let tasks = events.iter().map(|e| e.1).max().map_or(0, |m| m + 1);
+        Run {
+            format_version: FORMAT_VERSION,
+            tasks: (0..tasks)
+                .map(|i| TaskInfo {
+                    name: format!("t{i}"),
+                })
+                .collect(),
+            events: events
+                .iter()
+                .map(|&(ms, task, kind)| Event {
+                    at_ns: ms * 1_000_000,
+                    task: TaskId(task),
+                    kind,
+                    note: Cow::Borrowed("why"),
+                })
+                .collect(),
+            metrics: BTreeMap::new(),
+            dropped: 0,
+            outcome: Outcome::Finished,
+        }
+    }
+
+    use EventKind::*;
+
+    #[test]
+    fn handoff_at_the_same_instant_does_not_raise_the_peak() {
+        // t0 runs 0..100; t1 waits for t0's permit and starts at 100.
+        let r = run(&[
+            (0, 0, Spawned),
+            (0, 1, Spawned),
+            (0, 0, Acquired),
+            (0, 1, Waiting(WaitOn::Permit)),
+            (100, 1, Acquired),
+            (100, 0, Completed),
+            (200, 1, Completed),
+        ]);
+        let s = analyze(&r).summary;
+        assert_eq!(s.peak_in_flight, 1);
+        assert_eq!(s.total_ns, 200_000_000);
+        assert_eq!(s.sequential_ns, 200_000_000);
+        assert_eq!(s.completed, 2);
+        assert_eq!(s.waits, 1);
+        assert_eq!(
+            s.longest_wait.map(|w| (w.0, w.1)),
+            Some((TaskId(1), 100_000_000))
+        );
+    }
+
+    #[test]
+    fn io_waits_count_in_flight_and_queueing_does_not() {
+        let r = run(&[
+            (0, 0, Spawned),
+            (0, 1, Spawned),
+            (0, 2, Spawned),
+            (0, 0, Waiting(WaitOn::Io)),
+            (0, 1, Started),
+            (0, 2, Waiting(WaitOn::Lock)),
+            (50, 0, TimedOut),
+            (60, 1, Failed),
+            (70, 2, Cancelled),
+        ]);
+        let a = analyze(&r);
+        assert_eq!(a.summary.peak_in_flight, 2);
+        assert_eq!(
+            (a.summary.timed_out, a.summary.failed, a.summary.cancelled),
+            (1, 1, 1)
+        );
+        assert_eq!(a.in_flight, [(0, 2), (50, 1), (60, 0)]);
+    }
+
+    #[test]
+    fn unfinished_tasks_run_to_the_end() {
+        let r = run(&[
+            (0, 0, Spawned),
+            (0, 0, Started),
+            (0, 1, Spawned),
+            (30, 1, Completed),
+        ]);
+        let s = analyze(&r).summary;
+        assert_eq!(s.unfinished, 1);
+        assert_eq!(s.sequential_ns, 30_000_000);
+    }
+}

@@ -1,0 +1,166 @@
+//! Plain data: one [`Event`] per thing a task did, and the finished [`Run`].
+//!
+//! Everything here is serializable and versioned ([`FORMAT_VERSION`]) so a
+//! run can be exported and read back; nothing here knows about terminals.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever the serialized shape of [`Run`] changes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Index of a task in [`Run::tasks`]; cheap to copy and to store per event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TaskId(pub u32);
+
+impl TaskId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What a task is blocked on while it waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitOn {
+    /// A semaphore permit: the concurrency cap is full.
+    Permit,
+    /// A channel: full on send (back-pressure) or empty on receive.
+    Channel,
+    /// A mutex or rwlock held by another task.
+    Lock,
+    /// A timer the task chose to sleep on (an interval tick, a back-off).
+    Timer,
+    /// The network, a disk or a child process: the task's real work.
+    Io,
+    /// Another task's result (a JoinHandle).
+    Join,
+}
+
+impl WaitOn {
+    pub fn label(self) -> &'static str {
+        match self {
+            WaitOn::Permit => "permit",
+            WaitOn::Channel => "channel",
+            WaitOn::Lock => "lock",
+            WaitOn::Timer => "timer",
+            WaitOn::Io => "i/o",
+            WaitOn::Join => "join",
+        }
+    }
+
+    /// Waiting on I/O or a timer is the task's own work, so it counts as "in
+    /// flight"; waiting on a permit, a channel, a lock or a join is queueing.
+    pub fn is_work(self) -> bool {
+        matches!(self, WaitOn::Io | WaitOn::Timer)
+    }
+}
+
+/// The kinds of event a task can record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "on")]
+pub enum EventKind {
+    Spawned,
+    Started,
+    Waiting(WaitOn),
+    Acquired,
+    Sent,
+    Received,
+    Completed,
+    Failed,
+    TimedOut,
+    Cancelled,
+    Panicked,
+    Note,
+}
+
+impl EventKind {
+    /// True for the kinds that end a task.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            EventKind::Completed
+                | EventKind::Failed
+                | EventKind::TimedOut
+                | EventKind::Cancelled
+                | EventKind::Panicked
+        )
+    }
+
+    /// The word shown in the event table.
+    pub fn label(self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            EventKind::Spawned => "spawned",
+            EventKind::Started => "started",
+            EventKind::Waiting(on) => return Cow::Owned(format!("waiting:{}", on.label())),
+            EventKind::Acquired => "acquired",
+            EventKind::Sent => "sent",
+            EventKind::Received => "received",
+            EventKind::Completed => "completed",
+            EventKind::Failed => "failed",
+            EventKind::TimedOut => "timed out",
+            EventKind::Cancelled => "cancelled",
+            EventKind::Panicked => "panicked",
+            EventKind::Note => "note",
+        })
+    }
+}
+
+/// One thing one task did, `at` nanoseconds after the run began.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at_ns: u64,
+    pub task: TaskId,
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// Why: "all 3 permits held: queues". Static where possible, so the
+    /// recorder does not allocate for fixed annotations.
+    pub note: Cow<'static, str>,
+}
+
+/// A task as the timeline knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskInfo {
+    pub name: String,
+}
+
+/// How a run ended, as a whole.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum Outcome {
+    Finished,
+    /// Stopped by the user (Ctrl-C) at `at_ns`.
+    Cancelled {
+        at_ns: u64,
+    },
+    /// Stopped by the watchdog: the demo did not finish in its time budget.
+    Watchdog {
+        at_ns: u64,
+    },
+    /// The demo itself returned an error or panicked outside a task.
+    Failed {
+        message: String,
+    },
+}
+
+/// A finished run: the timeline's whole input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub format_version: u32,
+    pub tasks: Vec<TaskInfo>,
+    pub events: Vec<Event>,
+    /// Demo-specific counts ("open_ports", "send_waits"), measured in the run.
+    pub metrics: BTreeMap<String, u64>,
+    /// Events the recorder had to drop because it was full. Never hidden:
+    /// the summary shows the count.
+    pub dropped: u64,
+    pub outcome: Outcome,
+}
+
+impl Run {
+    pub fn task_name(&self, id: TaskId) -> &str {
+        self.tasks.get(id.index()).map_or("?", |t| t.name.as_str())
+    }
+}

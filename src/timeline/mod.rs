@@ -1,0 +1,23 @@
+//! The timeline: what every task of a run did, when, and why.
+//!
+//! Owns the event model ([`Event`], [`Run`]), the cheap cloneable
+//! [`Recorder`] demos write through, the analysis that turns events into
+//! per-task spans and a [`Summary`], and the pure text renderer.
+//!
+//! It must not import anything else from the crate: demos, the session and
+//! the exports all depend on it, never the other way round. Rendering is a
+//! pure function of a [`Run`] and [`RenderOptions`]; nothing here prints.
+
+mod analysis;
+mod event;
+mod format;
+mod recorder;
+mod render;
+
+pub use analysis::{
+    Analysis, Metric, SUMMARY_METRICS, Span, SpanState, Summary, TaskFacts, analyze,
+};
+pub use event::{Event, EventKind, FORMAT_VERSION, Outcome, Run, TaskId, TaskInfo, WaitOn};
+pub use format::{format_duration, parse_duration};
+pub use recorder::{Recorder, TaskGuard, TaskRec};
+pub use render::{RenderOptions, render, render_summary};

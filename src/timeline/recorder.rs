@@ -1,0 +1,351 @@
+//! The [`Recorder`]: a cheap, cloneable handle demos record events through.
+//!
+//! Timestamps come from `tokio::time::Instant`, so under a paused (virtual)
+//! clock they are virtual time and under the real clock wall time. A
+//! recorder must therefore be created *inside* the runtime that runs the
+//! demo.
+//!
+//! It never blocks the code it observes on anything but a push into a `Vec`
+//! (the lock is never held across an `.await` or any other work), and it
+//! never lies: past its capacity it drops events and counts them, and the
+//! summary shows that count.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::mem;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::time::Instant;
+
+use super::FORMAT_VERSION;
+use super::event::{Event, EventKind, Outcome, Run, TaskId, TaskInfo, WaitOn};
+
+/// Default bound on stored events: about 40 bytes each, so 8 M is ~320 MB at
+/// the very worst. Runs that would exceed it are told how much was dropped.
+pub const DEFAULT_CAPACITY: usize = 8_000_000;
+
+thread_local! {
+    /// The message of the panic unwinding on this thread, if any, set by the
+    /// application's panic hook through [`Recorder::note_panic`].
+    static PANIC_MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Records what tasks do. Clone it freely: clones share one timeline.
+#[derive(Clone)]
+pub struct Recorder {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    start: Instant,
+    capacity: usize,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    tasks: Vec<TaskInfo>,
+    /// One flag per task: has it recorded its terminal event? A task ends
+    /// once; whatever it records afterwards (a drop guard firing after
+    /// `completed`) is ignored.
+    ended: Vec<bool>,
+    events: Vec<Event>,
+    metrics: BTreeMap<String, u64>,
+    dropped: u64,
+    /// Set when the run is over; late events (tasks dropped while the runtime
+    /// shuts down) are ignored rather than stamped with a wrong time.
+    closed: bool,
+}
+
+impl Recorder {
+    /// Starts the clock at "now". Call inside the demo's runtime.
+    pub fn new() -> Recorder {
+        Recorder::with_capacity(DEFAULT_CAPACITY)
+    }
+
+    pub fn with_capacity(capacity: usize) -> Recorder {
+        Recorder {
+            inner: Arc::new(Inner {
+                start: Instant::now(),
+                capacity,
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+
+    /// Nanoseconds since the recorder started, on the runtime's clock.
+    pub fn now_ns(&self) -> u64 {
+        let elapsed = Instant::now().saturating_duration_since(self.inner.start);
+        u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic never happens while the lock is held (only pushes do), but
+        // if one did, the data is still consistent: keep going.
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a task and records that it was spawned.
+    pub fn task(&self, name: impl Into<String>) -> TaskRec {
+        let at_ns = self.now_ns();
+        let mut state = self.state();
+        let id = TaskId(u32::try_from(state.tasks.len()).unwrap_or(u32::MAX));
+        state.tasks.push(TaskInfo { name: name.into() });
+        state.ended.push(false);
+        self.push(&mut state, at_ns, id, EventKind::Spawned, Cow::Borrowed(""));
+        drop(state);
+        TaskRec {
+            rec: self.clone(),
+            id,
+        }
+    }
+
+    fn record(&self, task: TaskId, kind: EventKind, note: Cow<'static, str>) {
+        let at_ns = self.now_ns();
+        let mut state = self.state();
+        if state.closed || state.ended.get(task.index()).copied().unwrap_or(true) {
+            return;
+        }
+        if kind.is_terminal() {
+            state.ended[task.index()] = true;
+        }
+        self.push(&mut state, at_ns, task, kind, note);
+    }
+
+    fn push(
+        &self,
+        state: &mut State,
+        at_ns: u64,
+        task: TaskId,
+        kind: EventKind,
+        note: Cow<'static, str>,
+    ) {
+        if state.events.len() < self.inner.capacity {
+            state.events.push(Event {
+                at_ns,
+                task,
+                kind,
+                note,
+            });
+        } else {
+            state.dropped += 1;
+        }
+    }
+
+    fn is_open(&self, task: TaskId) -> bool {
+        let state = self.state();
+        !state.closed && !state.ended.get(task.index()).copied().unwrap_or(true)
+    }
+
+    /// Sets a demo-specific measured count ("open_ports").
+    pub fn set_metric(&self, name: &str, value: u64) {
+        self.state().metrics.insert(name.to_string(), value);
+    }
+
+    /// Adds to a demo-specific count, creating it at zero.
+    pub fn add_metric(&self, name: &str, delta: u64) {
+        *self.state().metrics.entry(name.to_string()).or_insert(0) += delta;
+    }
+
+    /// Marks every unfinished task cancelled *now* and closes the timeline.
+    /// Used when the user presses Ctrl-C or the watchdog fires: the tasks
+    /// are about to be dropped, and this is the instant it happens.
+    pub fn cancel_unfinished(&self, note: &'static str) {
+        let at_ns = self.now_ns();
+        let mut state = self.state();
+        for index in 0..state.ended.len() {
+            if !state.ended[index] {
+                state.ended[index] = true;
+                let id = TaskId(index as u32);
+                self.push(
+                    &mut state,
+                    at_ns,
+                    id,
+                    EventKind::Cancelled,
+                    Cow::Borrowed(note),
+                );
+            }
+        }
+        state.closed = true;
+    }
+
+    /// Closes the recorder and hands over the finished run.
+    pub fn finish(&self, outcome: Outcome) -> Run {
+        let mut state = self.state();
+        state.closed = true;
+        Run {
+            format_version: FORMAT_VERSION,
+            tasks: mem::take(&mut state.tasks),
+            events: mem::take(&mut state.events),
+            metrics: mem::take(&mut state.metrics),
+            dropped: state.dropped,
+            outcome,
+        }
+    }
+
+    /// Called by the application's panic hook so a task's drop guard can
+    /// say *why* it panicked.
+    pub fn note_panic(message: String) {
+        PANIC_MESSAGE.with(|slot| *slot.borrow_mut() = Some(message));
+    }
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder::new()
+    }
+}
+
+/// One task's handle on the recorder: `task.waiting(WaitOn::Permit, "…")`.
+#[derive(Clone)]
+pub struct TaskRec {
+    rec: Recorder,
+    id: TaskId,
+}
+
+impl TaskRec {
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    pub fn started(&self, note: impl Into<Cow<'static, str>>) {
+        self.rec.record(self.id, EventKind::Started, note.into());
+    }
+    pub fn waiting(&self, on: WaitOn, note: impl Into<Cow<'static, str>>) {
+        self.rec
+            .record(self.id, EventKind::Waiting(on), note.into());
+    }
+    pub fn acquired(&self, note: impl Into<Cow<'static, str>>) {
+        self.rec.record(self.id, EventKind::Acquired, note.into());
+    }
+    pub fn sent(&self, note: impl Into<Cow<'static, str>>) {
+        self.rec.record(self.id, EventKind::Sent, note.into());
+    }
+    pub fn received(&self, note: impl Into<Cow<'static, str>>) {
+        self.rec.record(self.id, EventKind::Received, note.into());
+    }
+    pub fn completed(&self, note: impl Into<Cow<'static, str>>) {
+        self.rec.record(self.id, EventKind::Completed, note.into());
+    }
+    pub fn failed(&self, note: impl Into<Cow<'static, str>>) {
+        self.rec.record(self.id, EventKind::Failed, note.into());
+    }
+    pub fn timed_out(&self, note: impl Into<Cow<'static, str>>) {
+        self.rec.record(self.id, EventKind::TimedOut, note.into());
+    }
+    pub fn cancelled(&self, note: impl Into<Cow<'static, str>>) {
+        self.rec.record(self.id, EventKind::Cancelled, note.into());
+    }
+    pub fn panicked(&self, note: impl Into<Cow<'static, str>>) {
+        self.rec.record(self.id, EventKind::Panicked, note.into());
+    }
+    pub fn note(&self, note: impl Into<Cow<'static, str>>) {
+        self.rec.record(self.id, EventKind::Note, note.into());
+    }
+
+    /// A guard that records how this task ended if it never said so itself:
+    /// `cancelled` when its future is dropped (a lost `select!` race, an
+    /// aborted task), `panicked` when it unwinds. Hold it for the task's
+    /// whole body: `let _guard = task.guard("…");`.
+    pub fn guard(&self, on_drop: &'static str) -> TaskGuard {
+        TaskGuard {
+            task: self.clone(),
+            on_drop,
+        }
+    }
+}
+
+/// See [`TaskRec::guard`].
+pub struct TaskGuard {
+    task: TaskRec,
+    on_drop: &'static str,
+}
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        if !self.task.rec.is_open(self.task.id) {
+            return;
+        }
+        if std::thread::panicking() {
+            let message = PANIC_MESSAGE
+                .with(|slot| slot.borrow_mut().take())
+                .unwrap_or_else(|| "the task panicked".to_string());
+            self.task.panicked(format!("panicked: {message}"));
+        } else {
+            self.task.cancelled(self.on_drop);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paused() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .expect("runtime")
+    }
+
+    #[test]
+    fn stamps_virtual_time_and_ignores_events_after_the_end() {
+        let run = paused().block_on(async {
+            let rec = Recorder::new();
+            let task = rec.task("t");
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            task.completed("done");
+            task.failed("ignored: the task already ended");
+            rec.finish(Outcome::Finished)
+        });
+        let kinds: Vec<_> = run.events.iter().map(|e| (e.at_ns, e.kind)).collect();
+        assert_eq!(
+            kinds,
+            [(0, EventKind::Spawned), (250_000_000, EventKind::Completed)]
+        );
+    }
+
+    #[test]
+    fn counts_what_it_drops() {
+        let run = paused().block_on(async {
+            let rec = Recorder::with_capacity(3);
+            let task = rec.task("t");
+            for _ in 0..5 {
+                task.note("n");
+            }
+            rec.finish(Outcome::Finished)
+        });
+        assert_eq!(run.events.len(), 3);
+        assert_eq!(run.dropped, 3);
+    }
+
+    #[test]
+    fn guard_records_cancellation_on_drop_only_if_unfinished() {
+        let run = paused().block_on(async {
+            let rec = Recorder::new();
+            let a = rec.task("a");
+            let b = rec.task("b");
+            {
+                let _ga = a.guard("dropped");
+                let _gb = b.guard("dropped");
+                b.completed("ok");
+            }
+            rec.finish(Outcome::Finished)
+        });
+        let ends: Vec<_> = run
+            .events
+            .iter()
+            .filter(|e| e.kind.is_terminal())
+            .map(|e| (e.task, e.kind))
+            .collect();
+        assert_eq!(
+            ends,
+            [
+                (TaskId(1), EventKind::Completed),
+                (TaskId(0), EventKind::Cancelled)
+            ]
+        );
+    }
+}
