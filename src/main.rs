@@ -43,7 +43,7 @@ enum Cmd {
     /// Run lesson files (or ids) cell by cell and print the transcript.
     Replay {
         #[arg(required = true, value_name = "LESSON")]
-        lessons: Vec<String>,
+        files: Vec<String>,
         /// Exit non-zero if any `expect` fails or any cell errors.
         #[arg(long)]
         check: bool,
@@ -191,8 +191,8 @@ fn main() -> ExitCode {
             interactive,
             color,
         ),
-        Some(Cmd::Replay { lessons, check }) => {
-            return replay(&mut session, &mut out, &lessons, check, color);
+        Some(Cmd::Replay { files, check }) => {
+            return replay(&mut session, &mut out, &files, check, color);
         }
         Some(Cmd::Lessons) => session.execute_line("lessons", &mut out).map(|_| ()),
         Some(Cmd::Run {
@@ -413,5 +413,11 @@ fn replay(
             return ExitCode::FAILURE;
         }
     }
-    ExitCode::SUCCESS
+    // A lesson that could not even be opened is an error with or without
+    // --check; failed expectations only count with it.
+    if broken.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

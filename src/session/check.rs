@@ -15,6 +15,7 @@ fn show(metric: Metric) -> String {
     match metric {
         Metric::Count(n) => n.to_string(),
         Metric::Duration(ns) => format_duration(ns),
+        Metric::Ratio(r) if r.fract() == 0.0 => format!("{r:.0}"),
         Metric::Ratio(r) => format!("{r:.2}"),
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::Report;
 use crate::lesson::Lesson;
 use crate::timeline::{Analysis, EventKind, Run, SpanState, WaitOn, format_duration};
 
@@ -163,4 +164,34 @@ pub fn explain_run(
         );
     }
     out
+}
+
+/// One sentence on how `now` differs from the run before it.
+pub fn compare(prev: &Report, now: &Report) -> String {
+    let changed: Vec<String> = now
+        .params
+        .changed_from(&prev.params)
+        .into_iter()
+        .map(|(name, value)| {
+            let before = prev
+                .params
+                .get(name)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            format!("{name} {before} → {value}")
+        })
+        .collect();
+    let what = if changed.is_empty() {
+        "nothing changed".to_string()
+    } else {
+        changed.join(", ")
+    };
+    let (p, n) = (&prev.analysis.summary, &now.analysis.summary);
+    format!(
+        "Compared with the run before ({what}): total {} → {}, peak in flight {} → {}.",
+        format_duration(p.total_ns),
+        format_duration(n.total_ns),
+        p.peak_in_flight,
+        n.peak_in_flight
+    )
 }

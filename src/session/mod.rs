@@ -718,6 +718,9 @@ impl Session {
             "{}",
             self.bold(&format!("What happened in this run of {}:", report.demo))
         )?;
+        if let Some(prev) = self.prev.as_ref().filter(|p| p.demo == report.demo) {
+            writeln!(out, "  • {}", explain::compare(prev, report))?;
+        }
         write!(
             out,
             "{}",

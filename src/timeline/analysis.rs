@@ -296,8 +296,11 @@ pub fn analyze(run: &Run) -> Analysis {
                 }
             }
         }
-        if in_flight.last().is_some_and(|&(_, c)| c != flying) {
-            in_flight.push((at, flying));
+        match in_flight.last_mut() {
+            // The same instant as the last step: that step's count changes.
+            Some(last) if last.0 == at => last.1 = flying,
+            Some(&mut (_, count)) if count == flying => {}
+            _ => in_flight.push((at, flying)),
         }
         if flying > summary.peak_in_flight {
             summary.peak_in_flight = flying;
@@ -407,7 +410,7 @@ mod tests {
             (a.summary.timed_out, a.summary.failed, a.summary.cancelled),
             (1, 1, 1)
         );
-        assert_eq!(a.in_flight, [(0, 2), (50, 1), (60, 0)]);
+        assert_eq!(a.in_flight, [(0, 2), (50_000_000, 1), (60_000_000, 0)]);
     }
 
     #[test]

@@ -146,15 +146,22 @@ fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
             truncate(&e.note, note_w).trim_end(),
         );
     }
-    if shown < run.events.len() {
-        let more = run.events.len() - shown;
-        let _ = writeln!(
-            out,
-            "{}",
-            opts.dim(&format!(
-                "   … {more} more events, `spawned` included (`timeline --all` shows every one)"
-            ))
-        );
+    let later = events.len() - shown;
+    let spawned = run.events.len() - events.len();
+    let hidden = match (later, spawned) {
+        (0, 0) => None,
+        (0, s) => Some(format!(
+            "   ({s} `spawned` rows not shown; `timeline --all` shows every event)"
+        )),
+        (l, 0) => Some(format!(
+            "   … {l} more events (`timeline --all` shows every one)"
+        )),
+        (l, s) => Some(format!(
+            "   … {l} more events, and {s} `spawned` rows (`timeline --all` shows every one)"
+        )),
+    };
+    if let Some(line) = hidden {
+        let _ = writeln!(out, "{}", opts.dim(&line));
     }
 }
 

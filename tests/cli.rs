@@ -1,0 +1,465 @@
+//! The binary as a learner uses it: piped sessions, replay, the one-shot
+//! forms, bad input, and Ctrl-C.
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use common::*;
+
+#[test]
+fn the_rate_limit_session_from_the_issue() {
+    let out = run_with_input(
+        &[],
+        "lessons\nopen rate-limit\nrun\nset concurrency 10\nrun\nexplain\nquit\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(summary_values(&stdout, "peak in flight"), ["3", "10"]);
+    let totals: Vec<u64> = summary_values(&stdout, "total")
+        .iter()
+        .map(|t| nanos(t))
+        .collect();
+    assert_eq!(totals.len(), 2);
+    // The lesson's claim: ten permits more than halve the run.
+    assert!(totals[1] * 2 < totals[0], "totals {totals:?}");
+    assert!(
+        stdout.contains("exactly the limit, concurrency = 10"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("concurrency 3 → 10"), "{stdout}");
+    // Piped: no prompt, no colour.
+    assert!(!stdout.contains("asynclab>"));
+    assert!(!stdout.contains('\x1b'));
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn virtual_runs_are_byte_identical() {
+    let input = "open port-check\nset count 200\nrun\ntimeline --all\n";
+    let a = run_with_input(&[], input);
+    let b = run_with_input(&[], input);
+    assert!(a.status.success());
+    assert!(
+        text(&a.stdout).contains("lanes ("),
+        "200 tasks aggregate into grouped lanes"
+    );
+    assert_eq!(a.stdout, b.stdout);
+    let other_seed = run_with_input(&[], "open port-check\nset count 200\nset seed 7\nrun\n");
+    assert_ne!(
+        text(&other_seed.stdout).lines().last(),
+        text(&a.stdout).lines().last()
+    );
+}
+
+#[test]
+fn the_reproducer_line_reproduces_the_timeline() {
+    let out = run_with_input(&[], "open rate-limit\nset concurrency 5\nset seed 9\nrun\n");
+    let stdout = text(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("reproduce: "))
+        .expect("a reproducer line");
+    assert_eq!(line, "asynclab run rate-limit --set concurrency=5 --seed 9");
+    let args: Vec<&str> = line.split_whitespace().skip(1).collect();
+    let again = bin().args(&args).output().expect("rerun");
+    assert!(again.status.success());
+    let timeline = |s: &str| {
+        s.lines()
+            .skip_while(|l| !l.starts_with("run "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(timeline(&text(&again.stdout)), timeline(&stdout));
+}
+
+#[test]
+fn every_lesson_replays_and_passes_its_checks() {
+    let out = bin()
+        .args(["replay", "--check"])
+        .args(lesson_files())
+        .output()
+        .expect("replay");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", stdout, text(&out.stderr));
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.ends_with(" 0 failed"), "{last}");
+    assert!(!stdout.lines().any(|l| l.starts_with("✗ ")), "{stdout}");
+}
+
+fn lesson_files() -> Vec<String> {
+    let mut files: Vec<String> = fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons"))
+        .expect("lessons/")
+        .filter_map(Result::ok)
+        .map(|e| e.path().display().to_string())
+        .filter(|p| p.ends_with(".md"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{files:?}");
+    files
+}
+
+#[test]
+fn a_wrong_expectation_fails_with_its_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("asynclab-wrong-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("wrong.md");
+    let lesson = "---\nid: wrong\ntitle: Wrong\ndemo: rate-limit\nparams: { count: 6 }\n---\nText.\n```asynclab\nrun\nexpect peak_in_flight == 4\nexpect peak_in_flight == concurrency\n```\n";
+    fs::write(&file, lesson).expect("write lesson");
+    let out = bin()
+        .args(["replay", "--check"])
+        .arg(&file)
+        .output()
+        .expect("replay");
+    let _ = fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    let want = format!(
+        "FAILED {}:10: expectation failed: expect peak_in_flight == 4: measured 3, limit 4",
+        file.display()
+    );
+    assert!(stderr.lines().any(|l| l == want), "{stderr}");
+    assert!(text(&out.stdout).contains("1 expectations held, 1 failed"));
+    // Without --check the same replay reports but exits 0.
+    let lenient = bin()
+        .arg("replay")
+        .arg(lesson_files()[0].clone())
+        .output()
+        .expect("replay");
+    assert!(lenient.status.success());
+}
+
+#[test]
+fn bad_input_gets_one_line_and_the_session_goes_on() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "rn",
+            "error: unknown command 'rn' (did you mean 'run'?); type `help` for the list",
+        ),
+        (
+            "run",
+            "error: no lesson is open: `lessons` lists them, `open 1` starts the first",
+        ),
+        (
+            "open nosuch",
+            "error: no lesson 'nosuch'; `lessons` lists them",
+        ),
+        (
+            "open rate-limt",
+            "error: no lesson 'rate-limt' (did you mean 'rate-limit'?); `lessons` lists them",
+        ),
+        (
+            "open 99",
+            "error: there is no lesson 99: lessons are numbered 1 to 5",
+        ),
+        (
+            "open 0",
+            "error: there is no lesson 0: lessons are numbered 1 to 5",
+        ),
+    ];
+    let lesson_cases: &[(&str, &str)] = &[
+        (
+            "set concurency 10",
+            "error: unknown parameter 'concurency' (did you mean 'concurrency'?); `params` lists them",
+        ),
+        (
+            "set concurrency 0",
+            "error: concurrency = '0' is not valid: must be in 1..=10000",
+        ),
+        (
+            "set concurrency lots",
+            "error: concurrency = 'lots' is not valid: expected a whole number in 1..=10000",
+        ),
+        (
+            "set count 1000000000000",
+            "error: count = '1000000000000' is not valid: must be in 1..=1000000",
+        ),
+        (
+            "set latency 100",
+            "error: latency = '100' is not valid: '100' needs a unit: try 100ms or 100s",
+        ),
+        (
+            "set latency -5ms",
+            "error: latency = '-5ms' is not valid: '-5ms' is not a duration: try 100ms or 1.5s",
+        ),
+        (
+            "set clock fast",
+            "error: clock = 'fast' is not valid: choose one of virtual|real",
+        ),
+        (
+            "set concurrency",
+            "error: 'set' needs a parameter and a value, e.g. `set concurrency 10`: usage `set <param> <value>`",
+        ),
+        (
+            "explain",
+            "error: nothing has run yet in this lesson: type `run` first",
+        ),
+        (
+            "timeline",
+            "error: nothing has run yet in this lesson: type `run` first",
+        ),
+        (
+            "expect total < 1s",
+            "error: nothing has run yet in this lesson: type `run` first",
+        ),
+        (
+            "explain nosuch",
+            "error: no explain topic 'nosuch' in this lesson; it has: permit-wait, io-wait",
+        ),
+        (
+            "show stuff",
+            "error: cannot show 'stuff': usage `show code`",
+        ),
+        (
+            "run twice",
+            "error: 'run' takes no arguments (got 'twice'): usage `run`",
+        ),
+    ];
+    let after_run: &[(&str, &str)] = &[
+        (
+            "expect total < 400",
+            "error: cannot check that: total is a duration: write the value with a unit, e.g. 400ms",
+        ),
+        (
+            "expect peak < 4",
+            "error: cannot check that: unknown metric 'peak'",
+        ),
+        (
+            "expect total < prev.total",
+            "error: cannot check that: prev.total needs an earlier run in this session: `run` twice",
+        ),
+        (
+            "expect peak_in_flight == 2",
+            "error: expectation failed: expect peak_in_flight == 2: measured 3, limit 2",
+        ),
+    ];
+    let mut input = String::new();
+    for (line, _) in cases {
+        input.push_str(line);
+        input.push('\n');
+    }
+    input.push_str("open rate-limit\n");
+    for (line, _) in lesson_cases {
+        input.push_str(line);
+        input.push('\n');
+    }
+    input.push_str("run\n");
+    for (line, _) in after_run {
+        input.push_str(line);
+        input.push('\n');
+    }
+    input.push_str("where\n");
+    let out = run_with_input(&[], &input);
+    assert!(out.status.success());
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let expected: Vec<&str> = cases
+        .iter()
+        .chain(lesson_cases)
+        .chain(after_run)
+        .map(|c| c.1)
+        .collect();
+    assert_eq!(lines.len(), expected.len(), "{stderr}");
+    for (got, want) in lines.iter().zip(&expected) {
+        assert!(got.starts_with(want), "\n got: {got}\nwant: {want}");
+    }
+    // The session went on to the end.
+    assert!(
+        text(&out.stdout).contains("last run: "),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn cli_misuse_exits_non_zero_with_a_message() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["bogus"], "unrecognized subcommand 'bogus'"),
+        (&["replay"], "required arguments were not provided"),
+        (&["rate-limit", "--requests", "x"], "invalid value 'x'"),
+        (&["run", "nosuch"], "no lesson 'nosuch'"),
+        (
+            &["run", "rate-limit", "--set", "concurrency"],
+            "must be NAME=VALUE",
+        ),
+        (
+            &["run", "rate-limit", "--set", "concurrency=0"],
+            "must be in 1..=10000",
+        ),
+        (&["--width", "5"], "5 is not in 40..=1000"),
+        (
+            &["replay", "no/such/file.md"],
+            "no lesson 'no/such/file.md'",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = bin()
+            .args(*args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs");
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(
+            text(&out.stderr).contains(want),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn broken_lesson_files_are_reported_not_fatal() {
+    let dir = std::env::temp_dir().join(format!("asynclab-broken-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("temp dir");
+    fs::write(
+        dir.join("01-good.md"),
+        "---\nid: good\ntitle: Good\ndemo: select\n---\nHi.\n",
+    )
+    .expect("write");
+    fs::write(
+        dir.join("02-bad.md"),
+        "---\nid: bad\ntitle: Bad\ndemo: slect\n---\n",
+    )
+    .expect("write");
+    fs::write(dir.join("03-binary.md"), [0xff, 0xfe, 0x00, 0x01]).expect("write");
+    let out = run_with_input(
+        &["--lessons", dir.to_str().expect("utf-8 path")],
+        "lessons\nopen bad\nopen 3\nopen good\nnext\n",
+    );
+    let _ = fs::remove_dir_all(&dir);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success());
+    assert!(stdout.contains("broken: "), "{stdout}");
+    assert!(
+        stderr.contains("02-bad.md:4: unknown demo 'slect' (did you mean 'select'?)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("03-binary.md:1: not valid UTF-8 text"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("Hi."), "{stdout}");
+}
+
+#[test]
+fn show_code_prints_the_demo_source_that_runs() {
+    let out = run_with_input(&[], "open rate-limit\nshow code\n");
+    let stdout = text(&out.stdout);
+    let source = include_str!("../src/demo/rate_limit.rs");
+    assert!(
+        stdout.contains(source),
+        "show code must print the module verbatim"
+    );
+}
+
+#[test]
+fn real_clock_port_check_finds_the_lab_listeners() {
+    let out = bin()
+        .args(["port-check", "--clock", "real", "--count", "50"])
+        .output()
+        .expect("runs");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    // 50 ports: the lab opens 5 listeners and 45 known-closed ports.
+    assert_eq!(summary_values(&stdout, "open_ports"), ["5"], "{stdout}");
+    assert_eq!(summary_values(&stdout, "closed_ports"), ["45"], "{stdout}");
+    assert_eq!(
+        summary_values(&stdout, "peak in flight"),
+        ["10"],
+        "{stdout}"
+    );
+}
+
+#[test]
+fn real_clock_http_fetch_against_the_lab() {
+    let out = bin()
+        .args(["http-fetch", "--clock", "real"])
+        .output()
+        .expect("runs");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    // The same seeded plan as the virtual run: 8 ok, one 404/500, 3 too slow.
+    let tasks = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("tasks "))
+        .unwrap_or_default();
+    assert!(
+        tasks.contains("12: 8 completed, 1 failed, 3 timed out"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("HTTP 404") || stdout.contains("HTTP 500"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn explicit_urls_outside_loopback_are_refused() {
+    let out = bin()
+        .args([
+            "http-fetch",
+            "--urls",
+            "http://10.255.255.1/,http://127.0.0.1:9/",
+        ])
+        .output()
+        .expect("runs");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("refusing to touch 10.255.255.1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--allow-external"), "{stdout}");
+}
+
+#[test]
+fn ctrl_c_cancels_a_real_run_and_the_session_goes_on() {
+    let mut child = bin()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start asynclab");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // 20 requests of ~5 s each, 3 at a time: about 35 s if not cancelled.
+    stdin
+        .write_all(b"open rate-limit\nset clock real\nset latency 5s\nrun\n")
+        .expect("write");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).expect("read") > 0,
+            "asynclab ended early: {seen}"
+        );
+        seen.push_str(&line);
+        if line.contains("Ctrl-C cancels") {
+            break;
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    stdin.write_all(b"where\nquit\n").expect("write");
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).expect("read the rest");
+    let exit = child.wait().expect("wait");
+    assert!(exit.success(), "{rest}");
+    assert!(rest.contains("cancelled by Ctrl-C at"), "{rest}");
+    assert!(
+        rest.contains("Ctrl-C: the run was cancelled, this task dropped"),
+        "{rest}"
+    );
+    assert!(
+        rest.contains("20 cancelled"),
+        "every request was in flight or queued: {rest}"
+    );
+    // The session answered the command typed after the cancelled run.
+    assert!(rest.contains("last run: "), "{rest}");
+}
