@@ -10,6 +10,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 /// A handle on the process's Ctrl-C; clones share it.
@@ -24,7 +25,8 @@ impl Interrupts {
     pub fn install(exit_when_idle: bool) -> Interrupts {
         let interrupts = Interrupts::default();
         let armed = interrupts.armed.clone();
-        let listener = std::thread::Builder::new()
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
             .name("asynclab-ctrl-c".into())
             .spawn(move || {
                 let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
@@ -34,7 +36,14 @@ impl Interrupts {
                     return;
                 };
                 runtime.block_on(async {
-                    while tokio::signal::ctrl_c().await.is_ok() {
+                    // Creating the stream registers the handler right away;
+                    // `install` waits for that, so no Ctrl-C falls through to
+                    // the default action (exit) in the meantime.
+                    let Ok(mut sigint) = signal(SignalKind::interrupt()) else {
+                        return;
+                    };
+                    let _ = ready_tx.send(());
+                    while sigint.recv().await.is_some() {
                         match lock(&armed).as_ref() {
                             Some(token) => token.cancel(),
                             None if exit_when_idle => std::process::exit(130),
@@ -43,9 +52,11 @@ impl Interrupts {
                     }
                 });
             });
-        // Without the listener Ctrl-C keeps its default meaning (exit),
-        // which is still safe; nothing to report.
-        drop(listener);
+        if spawned.is_ok() {
+            // If registration failed, Ctrl-C keeps its default meaning
+            // (exit), which is still safe.
+            let _ = ready_rx.recv_timeout(std::time::Duration::from_secs(2));
+        }
         interrupts
     }
 

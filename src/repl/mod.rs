@@ -45,17 +45,24 @@ pub fn run(
         };
         source.update(session.completions());
         match source.read(&prompt)? {
-            Input::Line(line) => {
+            Input::Line(text) => {
                 interrupted_once = false;
-                source.remember(&line);
-                session.interrupted = false;
-                match session.execute_line(&line, out) {
-                    Ok(Flow::Quit) => return Ok(()),
-                    Ok(Flow::Continue) => {}
-                    Err(e) if is_broken_pipe(&e) => return Ok(()),
-                    Err(e) => report(&e, color),
+                // A bracketed paste of several lines arrives as one string:
+                // run (and remember) each line as if it had been typed.
+                for line in text.lines() {
+                    source.remember(line);
+                    session.interrupted = false;
+                    match session.execute_line(line, out) {
+                        Ok(Flow::Quit) => return Ok(()),
+                        Ok(Flow::Continue) => {}
+                        Err(e) if is_broken_pipe(&e) => return Ok(()),
+                        Err(e) => report(&e, color),
+                    }
+                    out.flush()?;
+                    if session.interrupted {
+                        break;
+                    }
                 }
-                out.flush()?;
             }
             Input::Interrupted if interrupted_once => return Ok(()),
             Input::Interrupted => {

@@ -69,6 +69,8 @@ pub enum SessionError {
     Param(#[from] ParamError),
     #[error(transparent)]
     Run(#[from] RunError),
+    #[error("the demo could not start: {0}")]
+    DemoFailed(String),
     #[error("cannot check that: {0}")]
     Check(String),
     #[error("expectation failed: {0}")]
@@ -87,6 +89,22 @@ pub enum SessionError {
 fn hint(s: &Option<&'static str>) -> String {
     s.map(|s| format!(" (did you mean '{s}'?)"))
         .unwrap_or_default()
+}
+
+/// Joins `parts` with " · " into lines no wider than `width` (a single
+/// part longer than that gets a line of its own).
+fn wrap(parts: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in parts {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 3 + part.chars().count() <= width => {
+                line.push_str(" · ");
+                line.push_str(part);
+            }
+            _ => lines.push(part.clone()),
+        }
+    }
+    lines
 }
 
 /// One finished run, with what it ran with.
@@ -643,16 +661,13 @@ impl Session {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         let clock = params.choice("clock")?;
-        writeln!(
-            out,
-            "{}",
-            self.bold(&format!(
-                "run {} · {} · {clock} clock · seed {}",
-                demo.info().name,
-                values.join(" "),
-                params.int("seed")?
-            ))
-        )?;
+        let mut parts = vec![format!("run {}", demo.info().name)];
+        parts.extend(values);
+        parts.push(format!("{clock} clock"));
+        parts.push(format!("seed {}", params.int("seed")?));
+        for line in wrap(&parts, self.opts.width) {
+            writeln!(out, "{}", self.bold(&line))?;
+        }
         if clock == "real" {
             writeln!(
                 out,
@@ -665,6 +680,11 @@ impl Session {
         let armed = self.interrupts.arm();
         let run = run_demo(demo, &params, self.opts.scope, &armed.token)?;
         drop(armed);
+        // A demo that could not even start (a refused target, a lab that
+        // could not bind) has no timeline to show: say why in one line.
+        if let (Outcome::Failed { message }, true) = (&run.outcome, run.tasks.is_empty()) {
+            return Err(SessionError::DemoFailed(message.clone()));
+        }
         let analysis = analyze(&run);
         write!(
             out,

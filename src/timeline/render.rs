@@ -243,7 +243,10 @@ fn render_lanes(out: &mut String, run: &Run, analysis: &Analysis, opts: &RenderO
         name_width(run)
     }
     .max(9);
-    let suffix_w = if grouped { 14 } else { 2 };
+    // Room after the bars: the group counts ("22✓ 2⧖") or, on the
+    // in-flight row, "peak N".
+    let peak_w = format!(" peak {}", analysis.summary.peak_in_flight).len();
+    let suffix_w = if grouped { 14 } else { 0 }.max(peak_w);
     let cols = opts.width.saturating_sub(label_w + 1 + suffix_w).max(10);
 
     let mut acc = vec![vec![[0u64; 3]; cols]; lanes];
@@ -401,7 +404,7 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
     let mut out = String::new();
     let _ = writeln!(out, "{}", opts.bold("summary"));
     let row = |out: &mut String, key: &str, value: String| {
-        let _ = writeln!(out, "  {:<15} {}", key, value);
+        let _ = writeln!(out, "  {key:<15} {value}");
     };
     let speedup = s.speedup();
     let versus = if s.sequential_ns == 0 {
@@ -460,16 +463,18 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
         } else {
             format!(": {note}")
         };
+        // The one row made of a free-text note: cut to the width.
+        let line = format!(
+            "{} waited {} on {}{}",
+            run.task_name(*task),
+            format_duration(*len),
+            on_label(*on),
+            why
+        );
         row(
             &mut out,
             "longest wait",
-            format!(
-                "{} waited {} on {}{}",
-                run.task_name(*task),
-                format_duration(*len),
-                on_label(*on),
-                why
-            ),
+            truncate(&line, opts.width.saturating_sub(18)),
         );
     }
     for (name, value) in &s.metrics {
