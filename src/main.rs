@@ -298,7 +298,7 @@ fn repl_main(
     if interactive {
         writeln!(
             out,
-            "asynclab {}: learn async Rust by running it. `lessons` to begin, `help` for commands, Tab completes.",
+            "asynclab {}: learn async Rust by running it. `lessons` to begin, `help` for more.",
             env!("CARGO_PKG_VERSION")
         )?;
     }
