@@ -71,6 +71,7 @@ static INFO: DemoInfo = DemoInfo {
             help: "time the consumer takes to handle one message",
         },
     ],
+    single_thread: false,
     source: include_str!("channels.rs"),
 };
 

@@ -75,6 +75,7 @@ static INFO: DemoInfo = DemoInfo {
             help: "comma-separated URLs to fetch for real instead of the lab's (clock real only)",
         },
     ],
+    single_thread: false,
     source: include_str!("http_fetch.rs"),
 };
 

@@ -13,11 +13,15 @@ pub mod params;
 pub mod run;
 pub mod sim;
 
+mod await_;
 mod channels;
 mod http_fetch;
+mod join;
 mod port_check;
 mod rate_limit;
 mod select;
+mod spawn;
+mod try_join;
 
 use std::sync::Arc;
 
@@ -42,6 +46,9 @@ pub struct DemoInfo {
     pub params: &'static [ParamSpec],
     /// The module's own source, embedded at build time for `show code`.
     pub source: &'static str,
+    /// Run on one thread on the real clock too: for demos about what
+    /// blocking that one thread does to every other task.
+    pub single_thread: bool,
 }
 
 /// Everything a demo run gets.
@@ -87,6 +94,10 @@ pub fn registry() -> &'static [&'static dyn Demo] {
         &channels::Channels,
         &rate_limit::RateLimit,
         &select::Select,
+        &await_::Await,
+        &spawn::Spawn,
+        &join::Join,
+        &try_join::TryJoin,
     ]
 }
 

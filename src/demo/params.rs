@@ -36,6 +36,54 @@ pub struct ParamSpec {
 }
 
 impl ParamSpec {
+    /// A whole-number parameter.
+    pub const fn int(
+        name: &'static str,
+        min: u64,
+        max: u64,
+        default: &'static str,
+        help: &'static str,
+    ) -> ParamSpec {
+        ParamSpec {
+            name,
+            kind: Kind::Int { min, max },
+            default,
+            help,
+        }
+    }
+
+    /// A duration from 1 ms to 60 s.
+    pub const fn duration(
+        name: &'static str,
+        default: &'static str,
+        help: &'static str,
+    ) -> ParamSpec {
+        ParamSpec {
+            name,
+            kind: Kind::Duration {
+                min: Duration::from_millis(1),
+                max: Duration::from_secs(60),
+            },
+            default,
+            help,
+        }
+    }
+
+    /// One of a fixed list of words.
+    pub const fn choice(
+        name: &'static str,
+        choices: &'static [&'static str],
+        default: &'static str,
+        help: &'static str,
+    ) -> ParamSpec {
+        ParamSpec {
+            name,
+            kind: Kind::Choice(choices),
+            default,
+            help,
+        }
+    }
+
     /// The allowed values, for `params` and error messages.
     pub fn range(&self) -> String {
         match self.kind {

@@ -76,6 +76,7 @@ static INFO: DemoInfo = DemoInfo {
             help: "virtual clock: typical round trip of a simulated connect",
         },
     ],
+    single_thread: false,
     source: include_str!("port_check.rs"),
 };
 

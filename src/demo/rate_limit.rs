@@ -54,6 +54,7 @@ static INFO: DemoInfo = DemoInfo {
             help: "typical time one request takes (each varies 50%..150%)",
         },
     ],
+    single_thread: false,
     source: include_str!("rate_limit.rs"),
 };
 

@@ -51,6 +51,7 @@ static INFO: DemoInfo = DemoInfo {
             help: "deadline for a whole lookup: the sleep branch of the race",
         },
     ],
+    single_thread: false,
     source: include_str!("select.rs"),
 };
 
