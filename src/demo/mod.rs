@@ -14,14 +14,18 @@ pub mod run;
 pub mod sim;
 
 mod await_;
+mod broadcast;
 mod channels;
 mod http_fetch;
 mod join;
 mod port_check;
+mod progress;
 mod rate_limit;
+mod scanner;
 mod select;
 mod spawn;
 mod try_join;
+mod unordered;
 
 use std::sync::Arc;
 
@@ -98,6 +102,10 @@ pub fn registry() -> &'static [&'static dyn Demo] {
         &spawn::Spawn,
         &join::Join,
         &try_join::TryJoin,
+        &scanner::ScannerDemo,
+        &unordered::Unordered,
+        &progress::Progress,
+        &broadcast::Broadcast,
     ]
 }
 
