@@ -15,6 +15,7 @@ pub mod sim;
 
 mod await_;
 mod broadcast;
+mod cancel;
 mod channels;
 mod http_fetch;
 mod join;
@@ -23,7 +24,10 @@ mod progress;
 mod rate_limit;
 mod scanner;
 mod select;
+mod shared_state;
 mod spawn;
+mod streams;
+mod timeouts;
 mod try_join;
 mod unordered;
 
@@ -106,6 +110,10 @@ pub fn registry() -> &'static [&'static dyn Demo] {
         &unordered::Unordered,
         &progress::Progress,
         &broadcast::Broadcast,
+        &timeouts::Timeouts,
+        &cancel::Cancel,
+        &shared_state::SharedState,
+        &streams::Streams,
     ]
 }
 

@@ -1,0 +1,174 @@
+//! # Shared state: `Arc<Mutex<_>>` or `Arc<RwLock<_>>`
+//!
+//! Scan tasks (writers) record findings in a shared table while dashboard
+//! tasks (readers) keep reading it. `Arc` lets every task own a handle to the
+//! same table; the lock decides who may touch it when.
+//!
+//! - `Mutex`: one task at a time, reader or writer. Readers queue behind
+//!   each other even though reading changes nothing.
+//! - `RwLock`: any number of readers at once, or one writer alone. With many
+//!   readers and few writers, the queue mostly disappears.
+//!
+//! The locks here are `tokio::sync` ones because each holder keeps the lock
+//! across an `.await` (the simulated work). A `std::sync` lock must never be
+//! held across an `.await`: the pitfalls lesson shows why.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::{Mutex, RwLock};
+use tokio::task::JoinSet;
+use tokio::time;
+
+use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
+use crate::timeline::{TaskRec, WaitOn};
+
+static INFO: DemoInfo = DemoInfo {
+    name: "shared-state",
+    title: "Shared state: Mutex vs RwLock",
+    about: "many readers, few writers on one shared table; lock waits visible",
+    params: &[
+        ParamSpec::int(
+            "readers",
+            0,
+            1_000,
+            "6",
+            "dashboard tasks reading the table",
+        ),
+        ParamSpec::int("writers", 0, 1_000, "2", "scan tasks writing findings"),
+        ParamSpec::int("rounds", 1, 1_000, "3", "reads or writes each task makes"),
+        ParamSpec::duration("hold", "10ms", "how long each read or write holds the lock"),
+        ParamSpec::choice(
+            "lock",
+            &["mutex", "rwlock"],
+            "mutex",
+            "the kind of lock around the table",
+        ),
+    ],
+    source: include_str!("shared_state.rs"),
+    single_thread: false,
+};
+
+pub struct SharedState;
+
+/// Findings per host: the shared state.
+type Table = BTreeMap<String, u32>;
+
+/// The table behind either kind of lock.
+#[derive(Clone)]
+enum Shared {
+    Mutex(Arc<Mutex<Table>>),
+    RwLock(Arc<RwLock<Table>>),
+}
+
+impl Shared {
+    /// Reads the table while holding the lock for `hold`.
+    async fn read(&self, task: &TaskRec, hold: Duration) -> usize {
+        match self {
+            Shared::Mutex(m) => {
+                let table = match m.try_lock() {
+                    Ok(guard) => guard,
+                    Err(_) => {
+                        task.waiting(WaitOn::Lock, "mutex held by someone: even readers queue");
+                        m.lock().await
+                    }
+                };
+                task.acquired("reading (alone: mutex)");
+                time::sleep(hold).await;
+                table.len()
+            }
+            Shared::RwLock(l) => {
+                let table = match l.try_read() {
+                    Ok(guard) => guard,
+                    Err(_) => {
+                        task.waiting(WaitOn::Lock, "a writer holds the lock: readers wait");
+                        l.read().await
+                    }
+                };
+                task.acquired("reading (alongside other readers)");
+                time::sleep(hold).await;
+                table.len()
+            }
+        }
+    }
+
+    /// Writes a finding while holding the lock for `hold`.
+    async fn write(&self, task: &TaskRec, hold: Duration, host: String) {
+        match self {
+            Shared::Mutex(m) => {
+                let mut table = match m.try_lock() {
+                    Ok(guard) => guard,
+                    Err(_) => {
+                        task.waiting(WaitOn::Lock, "mutex held by someone: writer queues");
+                        m.lock().await
+                    }
+                };
+                task.acquired("writing");
+                time::sleep(hold).await;
+                *table.entry(host).or_default() += 1;
+            }
+            Shared::RwLock(l) => {
+                let mut table = match l.try_write() {
+                    Ok(guard) => guard,
+                    Err(_) => {
+                        task.waiting(
+                            WaitOn::Lock,
+                            "readers or a writer hold the lock: writer waits for all",
+                        );
+                        l.write().await
+                    }
+                };
+                task.acquired("writing (exclusive)");
+                time::sleep(hold).await;
+                *table.entry(host).or_default() += 1;
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Demo for SharedState {
+    fn info(&self) -> &'static DemoInfo {
+        &INFO
+    }
+
+    async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
+        let rounds = ctx.params.usize("rounds")?;
+        let hold = ctx.params.duration("hold")?;
+        let shared = match ctx.params.choice("lock")? {
+            "rwlock" => Shared::RwLock(Arc::new(RwLock::new(Table::new()))),
+            _ => Shared::Mutex(Arc::new(Mutex::new(Table::new()))),
+        };
+
+        let mut tasks = JoinSet::new();
+        for w in 1..=ctx.params.usize("writers")? {
+            let (task, shared) = (ctx.rec.task(format!("writer-{w}")), shared.clone());
+            tasks.spawn(async move {
+                let _guard = task.guard("aborted");
+                for r in 0..rounds {
+                    shared.write(&task, hold, format!("10.0.{w}.{r}")).await;
+                    task.waiting(WaitOn::Io, "scanning the next host"); // lock released
+                    time::sleep(hold * 2).await;
+                }
+                task.completed("all findings written");
+            });
+        }
+        for r in 1..=ctx.params.usize("readers")? {
+            let (task, shared) = (ctx.rec.task(format!("reader-{r}")), shared.clone());
+            tasks.spawn(async move {
+                let _guard = task.guard("aborted");
+                let mut seen = 0;
+                for _ in 0..rounds {
+                    seen = shared.read(&task, hold).await;
+                    task.waiting(WaitOn::Timer, "refresh interval"); // lock released
+                    time::sleep(hold).await;
+                }
+                task.completed(format!("last read saw {seen} hosts"));
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        Ok(())
+    }
+}
