@@ -14,10 +14,12 @@ pub mod run;
 pub mod sim;
 
 mod await_;
+mod blocking;
 mod broadcast;
 mod cancel;
 mod channels;
 mod http_fetch;
+mod interval;
 mod join;
 mod port_check;
 mod progress;
@@ -30,6 +32,7 @@ mod streams;
 mod timeouts;
 mod try_join;
 mod unordered;
+mod worker;
 
 use std::sync::Arc;
 
@@ -114,6 +117,9 @@ pub fn registry() -> &'static [&'static dyn Demo] {
         &cancel::Cancel,
         &shared_state::SharedState,
         &streams::Streams,
+        &worker::Worker,
+        &interval::Interval,
+        &blocking::Blocking,
     ]
 }
 

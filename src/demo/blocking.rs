@@ -1,0 +1,117 @@
+//! # spawn_blocking: keep CPU work off the async threads
+//!
+//! An async runtime runs many tasks on few threads, and a task only gives
+//! its thread back at an `.await`. Work that computes for a long time
+//! without awaiting (parsing a big scan report, hashing, compressing) keeps
+//! its thread, and every other task scheduled there waits.
+//!
+//! This demo runs on a *current-thread* runtime, on the real clock, so the
+//! effect is plain: a heartbeat task ticks every 10 ms while a report is
+//! parsed for `work` of real CPU time.
+//!
+//! - `inline`: the parse runs inside an async task. The only thread is busy;
+//!   the heartbeat stops for the whole parse.
+//! - `spawn-blocking`: `tokio::task::spawn_blocking` runs the parse on
+//!   tokio's blocking thread pool. The async thread stays free; the
+//!   heartbeat never misses a beat.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use tokio::time::{self, MissedTickBehavior};
+
+use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
+use crate::clock::Clock;
+use crate::timeline::WaitOn;
+
+static INFO: DemoInfo = DemoInfo {
+    name: "blocking",
+    title: "spawn_blocking for CPU-heavy work",
+    about: "CPU-heavy parsing inline on a current-thread runtime stalls every task; spawn_blocking keeps them running",
+    params: &[
+        ParamSpec::duration("work", "150ms", "real CPU time the parse needs"),
+        ParamSpec::choice(
+            "mode",
+            &["inline", "spawn-blocking"],
+            "inline",
+            "where the parse runs",
+        ),
+    ],
+    source: include_str!("blocking.rs"),
+    single_thread: true,
+};
+
+pub struct Blocking;
+
+/// CPU-bound "parsing": checksums a buffer over and over until `work` of
+/// real time has passed. Never awaits: this is the code that blocks.
+fn parse_report(work: Duration) -> u64 {
+    let report = vec![7u8; 64 * 1024];
+    let started = Instant::now();
+    let mut sum = 0u64;
+    while started.elapsed() < work {
+        sum = report.iter().fold(sum, |acc, b| {
+            acc.wrapping_mul(31).wrapping_add(u64::from(*b))
+        });
+    }
+    sum
+}
+
+#[async_trait]
+impl Demo for Blocking {
+    fn info(&self) -> &'static DemoInfo {
+        &INFO
+    }
+
+    async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
+        if ctx.clock == Clock::Virtual {
+            return Err(DemoError::Setup(
+                "this demo measures real CPU time, which the virtual clock cannot see: `set clock real`".into(),
+            ));
+        }
+        let work = ctx.params.duration("work")?;
+
+        // The heartbeat: a task that should tick every 10 ms.
+        let heartbeat = ctx.rec.task("heartbeat");
+        let beats = async {
+            let mut ticker = time::interval(Duration::from_millis(10));
+            ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+            let (mut last, mut worst) = (time::Instant::now(), Duration::ZERO);
+            for _ in 0..((work.as_millis() as u64 / 10) + 10) {
+                heartbeat.waiting(WaitOn::Timer, "next beat");
+                ticker.tick().await;
+                let gap = last.elapsed();
+                worst = worst.max(gap);
+                last = time::Instant::now();
+                heartbeat.note(format!("beat ({}ms since the last)", gap.as_millis()));
+            }
+            heartbeat.completed(format!("worst gap between beats: {}ms", worst.as_millis()));
+            worst
+        };
+
+        let parser = ctx.rec.task("parser");
+        let parse = async {
+            // Let the heartbeat start first.
+            time::sleep(Duration::from_millis(20)).await;
+            parser.started("parsing the scan report");
+            match ctx.params.choice("mode")? {
+                "spawn-blocking" => {
+                    parser.waiting(WaitOn::Join, "on the blocking pool; this thread is free");
+                    let _ = tokio::task::spawn_blocking(move || parse_report(work)).await;
+                }
+                _ => {
+                    parse_report(work); // holds the only thread: nothing else runs
+                }
+            }
+            parser.completed("report parsed");
+            Ok::<_, DemoError>(())
+        };
+
+        let (worst, parsed) = tokio::join!(beats, parse);
+        parsed?;
+        ctx.rec
+            .set_metric("heartbeat_gap_ms", worst.as_millis() as u64);
+        ctx.rec.set_metric("work_ms", work.as_millis() as u64);
+        Ok(())
+    }
+}
