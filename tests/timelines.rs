@@ -8,6 +8,8 @@ use asynclab::session::{Options, Session};
 
 /// Runs the typed lines in a fresh session (width 100, no colour).
 fn transcript(lines: &[&str]) -> String {
+    // As in the binary: a panicking demo task's message goes to its timeline.
+    asynclab::demo::run::install_panic_hook();
     let mut session = Session::new(
         Catalog::embedded(),
         Options::default(),
@@ -73,4 +75,30 @@ fn a_whole_lesson_stepped_with_next() {
     let mut lines = vec!["open select"];
     lines.extend(std::iter::repeat_n("next", 12));
     insta::assert_snapshot!(transcript(&lines));
+}
+
+/// Every lesson's first run with its own parameters, one snapshot each.
+/// Lessons that need the real clock (child processes, CPU time) are not
+/// deterministic and are covered by `replay --check` instead.
+#[test]
+fn every_virtual_lesson_run() {
+    let catalog = Catalog::embedded();
+    let mut seen = 0;
+    for lesson in catalog.lessons() {
+        let real = lesson
+            .meta
+            .params
+            .iter()
+            .any(|p| p.name == "clock" && p.value == "real");
+        if real {
+            continue;
+        }
+        let id = &lesson.meta.id;
+        insta::assert_snapshot!(
+            format!("lesson_{id}"),
+            transcript(&[&format!("open {id}"), "run"])
+        );
+        seen += 1;
+    }
+    assert!(seen >= 20, "only {seen} lessons run on the virtual clock");
 }

@@ -22,7 +22,7 @@ use tokio::time::{self, MissedTickBehavior};
 
 use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
 use crate::clock::Clock;
-use crate::timeline::WaitOn;
+use crate::timeline::{TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "blocking",
@@ -57,6 +57,24 @@ fn parse_report(work: Duration) -> u64 {
     sum
 }
 
+/// A task that should tick every 10 ms for `span`; returns the worst gap
+/// between two beats. Any gap well over 10 ms means the thread was taken.
+pub(super) async fn heartbeat(task: TaskRec, span: Duration) -> Duration {
+    let mut ticker = time::interval(Duration::from_millis(10));
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let (mut last, mut worst) = (time::Instant::now(), Duration::ZERO);
+    for _ in 0..span.as_millis() / 10 {
+        task.waiting(WaitOn::Timer, "next beat");
+        ticker.tick().await;
+        let gap = last.elapsed();
+        worst = worst.max(gap);
+        last = time::Instant::now();
+        task.note(format!("beat ({}ms since the last)", gap.as_millis()));
+    }
+    task.completed(format!("worst gap between beats: {}ms", worst.as_millis()));
+    worst
+}
+
 #[async_trait]
 impl Demo for Blocking {
     fn info(&self) -> &'static DemoInfo {
@@ -71,24 +89,7 @@ impl Demo for Blocking {
         }
         let work = ctx.params.duration("work")?;
 
-        // The heartbeat: a task that should tick every 10 ms.
-        let heartbeat = ctx.rec.task("heartbeat");
-        let beats = async {
-            let mut ticker = time::interval(Duration::from_millis(10));
-            ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
-            let (mut last, mut worst) = (time::Instant::now(), Duration::ZERO);
-            for _ in 0..((work.as_millis() as u64 / 10) + 10) {
-                heartbeat.waiting(WaitOn::Timer, "next beat");
-                ticker.tick().await;
-                let gap = last.elapsed();
-                worst = worst.max(gap);
-                last = time::Instant::now();
-                heartbeat.note(format!("beat ({}ms since the last)", gap.as_millis()));
-            }
-            heartbeat.completed(format!("worst gap between beats: {}ms", worst.as_millis()));
-            worst
-        };
-
+        let beats = heartbeat(ctx.rec.task("heartbeat"), work + Duration::from_millis(100));
         let parser = ctx.rec.task("parser");
         let parse = async {
             // Let the heartbeat start first.

@@ -21,10 +21,13 @@ mod channels;
 mod http_fetch;
 mod interval;
 mod join;
+mod pitfalls;
 mod port_check;
+mod process;
 mod progress;
 mod rate_limit;
 mod scanner;
+mod scanner_trait;
 mod select;
 mod shared_state;
 mod spawn;
@@ -120,6 +123,9 @@ pub fn registry() -> &'static [&'static dyn Demo] {
         &worker::Worker,
         &interval::Interval,
         &blocking::Blocking,
+        &process::Process,
+        &scanner_trait::ScannerTrait,
+        &pitfalls::Pitfalls,
     ]
 }
 

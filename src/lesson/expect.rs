@@ -1,6 +1,6 @@
 //! `expect` lines: what a run must show, so every lesson is also a test.
 //!
-//! `expect <metric> <op> <operand> [* n | / n]`, where the operand is a
+//! `expect <metric> <op> <operand> [+ n | - n | * n | / n]`, where the operand is a
 //! number (`3`, `2.5`), a duration (`400ms`), a parameter or metric name
 //! (`concurrency`), or the previous run's metric (`prev.total`):
 //!
@@ -75,7 +75,7 @@ pub struct Expectation {
     pub metric: String,
     pub op: Op,
     pub operand: Operand,
-    /// Optional `* n` or `/ n` applied to the operand.
+    /// Optional `+ n`, `- n`, `* n` or `/ n` applied to the operand.
     pub scale: Option<(char, f64)>,
 }
 
@@ -141,12 +141,14 @@ impl Expectation {
         };
         let scale = match rest {
             [] => None,
-            [op @ ("*" | "/"), k] => {
+            [op @ ("+" | "-" | "*" | "/"), k] => {
                 let k: f64 = k
                     .parse()
                     .map_err(|_| format!("'{k}' after '{op}' must be a number"))?;
-                if !k.is_finite() || k == 0.0 {
-                    return Err(format!("'{op} {k}' must scale by a non-zero number"));
+                if !k.is_finite() || (k == 0.0 && *op == "/") {
+                    return Err(format!(
+                        "'{op} {k}' must use a finite number (and never divide by zero)"
+                    ));
                 }
                 Some((op.chars().next().unwrap_or('*'), k))
             }
@@ -168,6 +170,8 @@ impl Expectation {
     /// Applies the optional scale to the resolved operand value.
     pub fn scaled(&self, value: f64) -> f64 {
         match self.scale {
+            Some(('+', k)) => value + k,
+            Some(('-', k)) => value - k,
             Some(('/', k)) => value / k,
             Some((_, k)) => value * k,
             None => value,
@@ -216,6 +220,8 @@ mod tests {
             ("timed_out != 0", "timed_out != 0"),
             ("total <= 1.5s", "total <= 1500ms"),
             ("cancelled > count * 1", "cancelled > count * 1"),
+            ("completed == count - 2", "completed == count - 2"),
+            ("exited == count + 1", "exited == count + 1"),
         ];
         for (text, shown) in ok {
             let e = Expectation::parse(text).unwrap_or_else(|err| panic!("{text}: {err}"));
@@ -233,8 +239,9 @@ mod tests {
             ("total < 400h", "unknown unit 'h'"),
             ("3x == 3", "is not a metric name"),
             ("total < prev.", "needs a metric name"),
-            ("total < prev.total / 0", "non-zero"),
-            ("total < prev.total + 2", "unexpected '+ 2'"),
+            ("total < prev.total / 0", "never divide by zero"),
+            ("total < prev.total % 2", "unexpected '% 2'"),
+            ("total < prev.total + x", "'x' after '+' must be a number"),
             ("total < $x", "is not a number, duration"),
             ("total < inf", "not a finite number"),
         ];

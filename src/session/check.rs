@@ -75,6 +75,12 @@ pub fn check(
                 .ok_or_else(|| unknown_metric(name, prev))?
         }
     };
+    if matches!(right, Metric::Duration(_)) && matches!(e.scale, Some(('+' | '-', _))) {
+        return Err(
+            "a duration can only be scaled with `* n` or `/ n`, not shifted by a bare number"
+                .into(),
+        );
+    }
     let limit_value = e.scaled(right.as_f64());
     let limit = match right {
         Metric::Duration(_) => Metric::Duration(limit_value.round() as u64),

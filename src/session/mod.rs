@@ -339,24 +339,35 @@ impl Session {
     }
 
     fn lessons(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(
-            out,
-            "{}",
-            self.bold(&format!("  {:>2}  {:<16} {:<44} demo", "#", "id", "title"))
-        )?;
+        let id_w = self
+            .catalog
+            .lessons()
+            .map(|l| l.meta.id.chars().count())
+            .max()
+            .unwrap_or(2)
+            .max(2);
+        let title_w = self
+            .catalog
+            .lessons()
+            .map(|l| l.meta.title.chars().count())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let header = format!("  {:>2}  {:<id_w$}  {:<title_w$}  demo", "#", "id", "title");
+        writeln!(out, "{}", self.bold(&header))?;
         let current = self.open.as_ref().map(|o| o.number);
         for (i, entry) in self.catalog.entries.iter().enumerate() {
             let mark = if current == Some(i + 1) { "▶" } else { " " };
             match &entry.lesson {
                 Ok(l) => writeln!(
                     out,
-                    "{mark} {:>2}  {:<16} {:<44} {}",
+                    "{mark} {:>2}  {:<id_w$}  {:<title_w$}  {}",
                     i + 1,
                     l.meta.id,
                     l.meta.title,
                     l.meta.demo
                 )?,
-                Err(e) => writeln!(out, "{mark} {:>2}  {:<16} broken: {e}", i + 1, "?")?,
+                Err(e) => writeln!(out, "{mark} {:>2}  {:<id_w$}  broken: {e}", i + 1, "?")?,
             }
         }
         writeln!(
