@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use tokio::time::{self, MissedTickBehavior};
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
+use super::{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec};
 use crate::clock::Clock;
 use crate::timeline::{TaskRec, WaitOn};
 
@@ -29,7 +29,17 @@ static INFO: DemoInfo = DemoInfo {
     title: "spawn_blocking for CPU-heavy work",
     about: "CPU-heavy parsing inline on a current-thread runtime stalls every task; spawn_blocking keeps them running",
     params: &[
-        ParamSpec::duration("work", "150ms", "real CPU time the parse needs"),
+        // Capped at 2 s: inline, the parse holds the only thread, and not even
+        // Ctrl-C is handled until it ends.
+        ParamSpec {
+            name: "work",
+            kind: Kind::Duration {
+                min: Duration::from_millis(1),
+                max: Duration::from_secs(2),
+            },
+            default: "150ms",
+            help: "real CPU time the parse needs",
+        },
         ParamSpec::choice(
             "mode",
             &["inline", "spawn-blocking"],

@@ -12,15 +12,13 @@
 //! The consumer ends when `recv()` returns `None`: every `Sender` has been
 //! dropped. Forgetting to drop the original `tx` is the classic hang.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::{TryRecvError, TrySendError};
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec};
+use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
 use crate::timeline::WaitOn;
 
 static INFO: DemoInfo = DemoInfo {
@@ -28,48 +26,25 @@ static INFO: DemoInfo = DemoInfo {
     title: "Producers, a consumer and back-pressure",
     about: "mpsc producers and one slow consumer; a bounded capacity makes back-pressure visible",
     params: &[
-        ParamSpec {
-            name: "producers",
-            kind: Kind::Int { min: 1, max: 1_000 },
-            default: "3",
-            help: "scanner tasks sending results",
-        },
-        ParamSpec {
-            name: "messages",
-            kind: Kind::Int {
-                min: 1,
-                max: 10_000,
-            },
-            default: "5",
-            help: "results each producer sends",
-        },
-        ParamSpec {
-            name: "capacity",
-            kind: Kind::Int {
-                min: 1,
-                max: 100_000,
-            },
-            default: "2",
-            help: "channel bound: messages that fit in the queue",
-        },
-        ParamSpec {
-            name: "interval",
-            kind: Kind::Duration {
-                min: Duration::from_millis(1),
-                max: Duration::from_secs(10),
-            },
-            default: "10ms",
-            help: "time a producer takes to find each result",
-        },
-        ParamSpec {
-            name: "latency",
-            kind: Kind::Duration {
-                min: Duration::from_millis(1),
-                max: Duration::from_secs(10),
-            },
-            default: "50ms",
-            help: "time the consumer takes to handle one message",
-        },
+        ParamSpec::int("producers", 1, 1_000, "3", "scanner tasks sending results"),
+        ParamSpec::int("messages", 1, 10_000, "5", "results each producer sends"),
+        ParamSpec::int(
+            "capacity",
+            1,
+            100_000,
+            "2",
+            "channel bound: messages that fit in the queue",
+        ),
+        ParamSpec::duration(
+            "interval",
+            "10ms",
+            "time a producer takes to find each result",
+        ),
+        ParamSpec::duration(
+            "latency",
+            "50ms",
+            "time the consumer takes to handle one message",
+        ),
     ],
     single_thread: false,
     source: include_str!("channels.rs"),

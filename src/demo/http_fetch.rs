@@ -35,39 +35,24 @@ static INFO: DemoInfo = DemoInfo {
     title: "Parallel HTTP fetches with timeouts",
     about: "buffer_unordered keeps n requests in flight; each one has its own timeout",
     params: &[
-        ParamSpec {
-            name: "count",
-            kind: Kind::Int {
-                min: 1,
-                max: 100_000,
-            },
-            default: "12",
-            help: "how many URLs to fetch",
-        },
-        ParamSpec {
-            name: "concurrency",
-            kind: Kind::Int { min: 1, max: 1_000 },
-            default: "4",
-            help: "requests in flight at once (buffer_unordered size)",
-        },
-        ParamSpec {
-            name: "timeout",
-            kind: Kind::Duration {
-                min: Duration::from_millis(1),
-                max: Duration::from_secs(60),
-            },
-            default: "250ms",
-            help: "how long one request may take before it is dropped",
-        },
-        ParamSpec {
-            name: "latency",
-            kind: Kind::Duration {
-                min: Duration::from_millis(1),
-                max: Duration::from_secs(10),
-            },
-            default: "100ms",
-            help: "typical server response time (one URL in six is four times slower)",
-        },
+        ParamSpec::int("count", 1, 100_000, "12", "how many URLs to fetch"),
+        ParamSpec::int(
+            "concurrency",
+            1,
+            1_000,
+            "4",
+            "requests in flight at once (buffer_unordered size)",
+        ),
+        ParamSpec::duration(
+            "timeout",
+            "250ms",
+            "how long one request may take before it is dropped",
+        ),
+        ParamSpec::duration(
+            "latency",
+            "100ms",
+            "typical server response time (one URL in six is four times slower)",
+        ),
         ParamSpec {
             name: "urls",
             kind: Kind::Text,

@@ -25,7 +25,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, acquire_permit};
+use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, acquire_permit};
 use crate::clock::Clock;
 use crate::lab::tcp::{ListenerFarm, closed_ports};
 use crate::timeline::WaitOn;
@@ -39,42 +39,30 @@ static INFO: DemoInfo = DemoInfo {
     title: "Port checks bounded by a Semaphore",
     about: "one task per port, a Semaphore capping connects in flight, a timeout per connect",
     params: &[
-        ParamSpec {
-            name: "count",
-            kind: Kind::Int {
-                min: 1,
-                max: 1_000_000,
-            },
-            default: "40",
-            help: "how many ports to check",
-        },
-        ParamSpec {
-            name: "concurrency",
-            kind: Kind::Int {
-                min: 1,
-                max: 10_000,
-            },
-            default: "10",
-            help: "connects allowed in flight at once (semaphore permits)",
-        },
-        ParamSpec {
-            name: "timeout",
-            kind: Kind::Duration {
-                min: Duration::from_millis(1),
-                max: Duration::from_secs(60),
-            },
-            default: "300ms",
-            help: "how long one connect may take before the port counts as filtered",
-        },
-        ParamSpec {
-            name: "latency",
-            kind: Kind::Duration {
-                min: Duration::from_millis(1),
-                max: Duration::from_secs(10),
-            },
-            default: "50ms",
-            help: "virtual clock: typical round trip of a simulated connect",
-        },
+        ParamSpec::int(
+            "count",
+            1,
+            65_535,
+            "40",
+            "how many ports to check (ports 1..=count)",
+        ),
+        ParamSpec::int(
+            "concurrency",
+            1,
+            10_000,
+            "10",
+            "connects allowed in flight at once (semaphore permits)",
+        ),
+        ParamSpec::duration(
+            "timeout",
+            "300ms",
+            "how long one connect may take before the port counts as filtered",
+        ),
+        ParamSpec::duration(
+            "latency",
+            "50ms",
+            "virtual clock: typical round trip of a simulated connect",
+        ),
     ],
     single_thread: false,
     source: include_str!("port_check.rs"),
@@ -207,8 +195,9 @@ fn ms(d: Duration) -> String {
 /// Ports 1..=count of a simulated host: about 10% open, 20% filtered.
 fn simulated(ctx: &Ctx, count: usize) -> Result<Vec<Target>, DemoError> {
     let latency = ctx.params.duration("latency")?;
-    let count = count.min(u16::MAX as usize);
-    Ok((1..=count as u16)
+    // `count` is validated to 1..=65535, so every port number fits.
+    let last = u16::try_from(count).unwrap_or(u16::MAX);
+    Ok((1..=last)
         .map(|port| {
             let mut sim = ctx.sim(port as u64);
             let roll = sim.below(100);

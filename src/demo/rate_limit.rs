@@ -17,42 +17,27 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, acquire_permit};
+use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, acquire_permit};
 use crate::timeline::WaitOn;
-use std::time::Duration;
 
 static INFO: DemoInfo = DemoInfo {
     name: "rate-limit",
     title: "Rate limiting with a Semaphore",
     about: "requests throttled by a Semaphore: peak in flight never exceeds the permits",
     params: &[
-        ParamSpec {
-            name: "count",
-            kind: Kind::Int {
-                min: 1,
-                max: 1_000_000,
-            },
-            default: "20",
-            help: "how many requests to send",
-        },
-        ParamSpec {
-            name: "concurrency",
-            kind: Kind::Int {
-                min: 1,
-                max: 10_000,
-            },
-            default: "3",
-            help: "semaphore permits: requests allowed in flight at once",
-        },
-        ParamSpec {
-            name: "latency",
-            kind: Kind::Duration {
-                min: Duration::from_millis(1),
-                max: Duration::from_secs(30),
-            },
-            default: "100ms",
-            help: "typical time one request takes (each varies 50%..150%)",
-        },
+        ParamSpec::int("count", 1, 1_000_000, "20", "how many requests to send"),
+        ParamSpec::int(
+            "concurrency",
+            1,
+            10_000,
+            "3",
+            "semaphore permits: requests allowed in flight at once",
+        ),
+        ParamSpec::duration(
+            "latency",
+            "100ms",
+            "typical time one request takes (each varies 50%..150%)",
+        ),
     ],
     single_thread: false,
     source: include_str!("rate_limit.rs"),

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec};
+use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
 use crate::timeline::{Recorder, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
@@ -23,33 +23,17 @@ static INFO: DemoInfo = DemoInfo {
     title: "Racing futures with select!",
     about: "the first future to finish wins; the losers are dropped (cancelled); a timeout is a race against sleep",
     params: &[
-        ParamSpec {
-            name: "count",
-            kind: Kind::Int {
-                min: 1,
-                max: 10_000,
-            },
-            default: "6",
-            help: "how many lookups to run",
-        },
-        ParamSpec {
-            name: "latency",
-            kind: Kind::Duration {
-                min: Duration::from_millis(1),
-                max: Duration::from_secs(10),
-            },
-            default: "100ms",
-            help: "typical mirror response time (one answer in four is three times slower)",
-        },
-        ParamSpec {
-            name: "timeout",
-            kind: Kind::Duration {
-                min: Duration::from_millis(1),
-                max: Duration::from_secs(60),
-            },
-            default: "150ms",
-            help: "deadline for a whole lookup: the sleep branch of the race",
-        },
+        ParamSpec::int("count", 1, 10_000, "6", "how many lookups to run"),
+        ParamSpec::duration(
+            "latency",
+            "100ms",
+            "typical mirror response time (one answer in four is three times slower)",
+        ),
+        ParamSpec::duration(
+            "timeout",
+            "150ms",
+            "deadline for a whole lookup: the sleep branch of the race",
+        ),
     ],
     single_thread: false,
     source: include_str!("select.rs"),
