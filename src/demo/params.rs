@@ -24,6 +24,8 @@ pub enum Kind {
     Choice(&'static [&'static str]),
     /// Free text, checked by the demo itself (a list of URLs).
     Text,
+    /// Port ranges and lists: `1-1024,8080`, or `auto` for the demo's own.
+    Ports,
 }
 
 /// One parameter of a demo.
@@ -97,6 +99,7 @@ impl ParamSpec {
             }
             Kind::Choice(names) => names.join("|"),
             Kind::Text => "text".to_string(),
+            Kind::Ports => "auto, or ports 1-65535: 22,80,8000-8100".to_string(),
         }
     }
 
@@ -130,8 +133,63 @@ impl ParamSpec {
                 .map(|n| Value::Choice(n))
                 .ok_or_else(|| invalid(format!("choose one of {}", self.range()))),
             Kind::Text => Ok(Value::Text(text.to_string())),
+            Kind::Ports if text == "auto" => Ok(Value::Text(text.to_string())),
+            Kind::Ports => parse_ports(text)
+                .map(|_| Value::Text(text.replace(' ', "")))
+                .map_err(invalid),
         }
     }
+}
+
+/// Most ports one parameter may list: every TCP port, once.
+const MAX_PORTS: usize = 65_535;
+
+/// Parses `22,80,8000-8100` into sorted, de-duplicated ranges.
+pub fn parse_ports(text: &str) -> Result<Vec<std::ops::RangeInclusive<u16>>, String> {
+    let port = |p: &str| -> Result<u16, String> {
+        let n: u64 = p
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{p}' is not a port number"))?;
+        match n {
+            0 => Err("port 0 is not a port: ports are 1-65535".to_string()),
+            1..=65_535 => Ok(n as u16),
+            _ => Err(format!("{n} is past the last port, 65535")),
+        }
+    };
+    let mut ranges = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        if part.is_empty() {
+            return Err("an empty entry: write ports like 22,80,8000-8100".to_string());
+        }
+        let range = match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (port(a)?, port(b)?);
+                if a > b {
+                    return Err(format!("the range {a}-{b} runs backwards: write {b}-{a}"));
+                }
+                a..=b
+            }
+            None => {
+                let p = port(part)?;
+                p..=p
+            }
+        };
+        ranges.push(range);
+    }
+    ranges.sort_by_key(|r| *r.start());
+    // Merge overlaps so no port is scanned twice.
+    let mut merged: Vec<std::ops::RangeInclusive<u16>> = Vec::new();
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if *r.start() <= last.end().saturating_add(1) => {
+                *last = *last.start()..=(*last.end()).max(*r.end());
+            }
+            _ => merged.push(r),
+        }
+    }
+    debug_assert!(merged.iter().map(|r| r.len()).sum::<usize>() <= MAX_PORTS);
+    Ok(merged)
 }
 
 /// A parameter's current value.
@@ -378,6 +436,41 @@ mod tests {
             let mut p = Params::defaults(SPECS);
             let got = p.set(name, value).map_err(|e| e.to_string());
             assert_eq!(got, want.map_err(str::to_string), "set {name} {value}");
+        }
+    }
+
+    #[test]
+    fn port_lists() {
+        let ok: &[(&str, &[(u16, u16)])] = &[
+            ("80", &[(80, 80)]),
+            ("1-1024", &[(1, 1024)]),
+            ("443, 22,80", &[(22, 22), (80, 80), (443, 443)]),
+            ("1-100,50-200,201", &[(1, 201)]),
+            ("1-65535", &[(1, 65535)]),
+        ];
+        for (text, want) in ok {
+            let got: Vec<(u16, u16)> = parse_ports(text)
+                .expect(text)
+                .iter()
+                .map(|r| (*r.start(), *r.end()))
+                .collect();
+            assert_eq!(&got, want, "{text}");
+        }
+        let bad: &[(&str, &str)] = &[
+            ("80-1", "the range 80-1 runs backwards: write 1-80"),
+            ("0", "port 0 is not a port: ports are 1-65535"),
+            ("70000", "70000 is past the last port, 65535"),
+            ("1-70000", "70000 is past the last port, 65535"),
+            ("http", "'http' is not a port number"),
+            ("22,,80", "an empty entry: write ports like 22,80,8000-8100"),
+            ("-5", "'' is not a port number"),
+        ];
+        for (text, want) in bad {
+            assert_eq!(
+                parse_ports(text).map(|_| ()),
+                Err(want.to_string()),
+                "{text}"
+            );
         }
     }
 

@@ -8,31 +8,37 @@
 //! One port at a time, a scan spends nearly all its time waiting on the
 //! network, so we run one task per port. But *unbounded* is a bug: 65 535
 //! sockets at once exhaust file descriptors and flood the target. A
-//! `Semaphore` caps the checks in flight at `concurrency`; every connect
-//! also gets its own `timeout`, so a silent port costs at most that long.
+//! `Semaphore` caps the checks in flight at `concurrency` (and never above
+//! what the descriptor limit allows); every connect gets its own `timeout`.
+//!
+//! On loopback a connect can succeed without any listener: the kernel may
+//! connect a socket *to itself* (its local port happens to be the port it
+//! dials), or two of our own sockets may dial each other (a "simultaneous
+//! open"). Both look exactly like an open port. We drop self-connects on
+//! sight, and re-check every open port in the kernel's ephemeral range once
+//! more, alone, after the scan: with no other socket of ours in flight, a
+//! simultaneous open cannot happen.
 //!
 //! Virtual clock: the network is simulated from the seed. Real clock: the
-//! demo opens listeners on 127.0.0.1 and really connects to them and to
-//! ports it knows are closed.
+//! demo opens listeners on 127.0.0.1 and really connects to `target`.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, acquire_permit};
+use super::params::parse_ports;
+use super::{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec};
 use crate::clock::Clock;
+use crate::lab::limits::{FD_RESERVE, ephemeral_ports, raise_nofile};
 use crate::lab::tcp::{ListenerFarm, closed_ports};
-use crate::timeline::WaitOn;
-
-/// The real clock opens real sockets: keep them well under the usual
-/// descriptor limit (1024) for now.
-const MAX_REAL_PORTS: usize = 512;
+use crate::timeline::{TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "port-check",
@@ -44,12 +50,12 @@ static INFO: DemoInfo = DemoInfo {
             1,
             65_535,
             "40",
-            "how many ports to check (ports 1..=count)",
+            "how many ports to check when ports is auto",
         ),
         ParamSpec::int(
             "concurrency",
             1,
-            10_000,
+            100_000,
             "10",
             "connects allowed in flight at once (semaphore permits)",
         ),
@@ -63,9 +69,27 @@ static INFO: DemoInfo = DemoInfo {
             "50ms",
             "virtual clock: typical round trip of a simulated connect",
         ),
+        ParamSpec {
+            name: "ports",
+            kind: Kind::Ports,
+            default: "auto",
+            help: "ports to check: 22,80,8000-8100; auto = 1..count (virtual) or the lab's",
+        },
+        ParamSpec {
+            name: "target",
+            kind: Kind::Text,
+            default: "127.0.0.1",
+            help: "real clock: the host to scan (loopback unless --allow-external)",
+        },
+        ParamSpec::choice(
+            "banner",
+            &["off", "on"],
+            "off",
+            "real clock: read what an open port says first",
+        ),
     ],
-    single_thread: false,
     source: include_str!("port_check.rs"),
+    single_thread: false,
 };
 
 pub struct PortCheck;
@@ -76,9 +100,33 @@ enum PortState {
     Open,
     Closed,
     Filtered,
+    /// A loopback artefact, not a listener: the socket reached itself.
+    SelfConnect,
 }
 
-/// A port to check: simulated (virtual clock) or a real loopback address.
+/// Results as they come in.
+#[derive(Default)]
+struct Tally {
+    open: Vec<Target>,
+    closed: u64,
+    filtered: u64,
+    discarded: usize,
+}
+
+impl Tally {
+    fn add(&mut self, joined: Result<Option<(Target, PortState)>, tokio::task::JoinError>) {
+        match joined {
+            Ok(Some((target, PortState::Open))) => self.open.push(target),
+            Ok(Some((_, PortState::Closed))) => self.closed += 1,
+            Ok(Some((_, PortState::Filtered))) => self.filtered += 1,
+            Ok(Some((_, PortState::SelfConnect))) => self.discarded += 1,
+            // A connect error or a panicked task: already on the timeline.
+            Ok(None) | Err(_) => {}
+        }
+    }
+}
+
+/// A port to check: simulated (virtual clock) or a real address.
 enum Target {
     /// `answer` is `None` for a filtered port: it never replies.
     Simulated {
@@ -95,29 +143,71 @@ impl Target {
             Target::Real(addr) => addr.port(),
         }
     }
+}
 
-    /// One connect attempt. Never returns for a filtered simulated port:
-    /// the caller's `timeout` is what ends it, exactly as on a network.
-    async fn connect(&self) -> std::io::Result<PortState> {
-        match self {
+/// How each real check behaves.
+#[derive(Clone, Copy)]
+struct Probe {
+    timeout: Duration,
+    banner: bool,
+}
+
+impl Probe {
+    /// One connect attempt. A filtered simulated port never answers: the
+    /// caller's `timeout` is what ends it, exactly as on a network.
+    async fn connect(&self, target: &Target, task: &TaskRec) -> std::io::Result<PortState> {
+        let addr = match target {
             Target::Simulated {
                 answer: Some((after, state)),
                 ..
             } => {
                 time::sleep(*after).await;
-                Ok(*state)
+                return Ok(*state);
             }
-            Target::Simulated { answer: None, .. } => std::future::pending().await,
-            Target::Real(addr) => match TcpStream::connect(addr).await {
-                // Dropping the stream closes it straight away.
-                Ok(_stream) => Ok(PortState::Open),
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                    Ok(PortState::Closed)
-                }
-                Err(e) => Err(e),
-            },
+            Target::Simulated { answer: None, .. } => return std::future::pending().await,
+            Target::Real(addr) => *addr,
+        };
+        let mut stream = match connect_retrying(addr, task).await {
+            Ok(stream) => stream,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                return Ok(PortState::Closed);
+            }
+            Err(e) => return Err(e),
+        };
+        // The kernel connected this socket to itself: no listener exists.
+        if stream.local_addr()? == stream.peer_addr()? {
+            return Ok(PortState::SelfConnect);
+        }
+        if self.banner {
+            let mut buf = [0u8; 128];
+            let wait = self.timeout.min(Duration::from_millis(500));
+            match time::timeout(wait, stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => task.note(format!(
+                    "banner: {}",
+                    String::from_utf8_lossy(&buf[..n]).trim()
+                )),
+                _ => task.note(format!("no banner within {}ms", wait.as_millis())),
+            }
+        }
+        Ok(PortState::Open)
+    }
+}
+
+/// `connect`, waiting briefly if the process is out of descriptors. The
+/// concurrency cap should prevent that; this is the seatbelt, not the plan.
+async fn connect_retrying(addr: SocketAddr, task: &TaskRec) -> std::io::Result<TcpStream> {
+    const EMFILE: i32 = 24;
+    const ENFILE: i32 = 23;
+    for _ in 0..50 {
+        match TcpStream::connect(addr).await {
+            Err(e) if matches!(e.raw_os_error(), Some(EMFILE | ENFILE)) => {
+                task.waiting(WaitOn::Timer, "out of file descriptors: retrying in 20ms");
+                time::sleep(Duration::from_millis(20)).await;
+            }
+            other => return other,
         }
     }
+    TcpStream::connect(addr).await
 }
 
 #[async_trait]
@@ -127,31 +217,58 @@ impl Demo for PortCheck {
     }
 
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
-        let count = ctx.params.usize("count")?;
-        let concurrency = ctx.params.usize("concurrency")?;
-        let timeout = ctx.params.duration("timeout")?;
+        let mut concurrency = ctx.params.usize("concurrency")?;
+        let probe = Probe {
+            timeout: ctx.params.duration("timeout")?,
+            banner: ctx.params.choice("banner")? == "on",
+        };
 
         // `_farm` keeps the lab's listeners open until the scan is over.
         let (targets, _farm) = match ctx.clock {
-            Clock::Virtual => (simulated(&ctx, count)?, None),
+            Clock::Virtual => (simulated(&ctx)?, None),
             Clock::Real => {
-                let (targets, farm) = on_loopback(&ctx, count).await?;
+                let (targets, farm) = real_targets(&ctx).await?;
+                concurrency = cap_to_descriptors(&ctx, concurrency);
                 (targets, Some(farm))
             }
         };
 
+        // Every target is on the timeline from the start, served in order.
+        let tasks: Vec<TaskRec> = targets
+            .iter()
+            .map(|t| ctx.rec.task(format!("port-{}", t.port())))
+            .collect();
+
+        // Acquire before spawn: a task exists only while it holds a permit.
+        // 65 535 tasks parked on the semaphore would cost memory for nothing.
         let permits = Arc::new(Semaphore::new(concurrency));
         let mut checks = JoinSet::new();
-        for target in targets {
-            let task = ctx.rec.task(format!("port-{}", target.port()));
-            let permits = permits.clone();
+        let mut tally = Tally::default();
+        let mut queue_shown = false;
+        for (i, target) in targets.into_iter().enumerate() {
+            let task = tasks[i].clone();
+            if permits.available_permits() == 0 && !queue_shown {
+                // From here on every target queues (FIFO) for a permit.
+                for queued in &tasks[i..] {
+                    queued.waiting(
+                        WaitOn::Permit,
+                        format!("all {concurrency} permits held: queues"),
+                    );
+                }
+                queue_shown = true;
+            }
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            task.acquired("permit acquired: connecting");
             checks.spawn(async move {
                 let _guard = task.guard("aborted before it finished");
-                let _permit = acquire_permit(&task, &permits, concurrency).await;
+                let _permit = permit; // released when this task ends
                 task.waiting(WaitOn::Io, "SYN sent: awaiting the handshake");
                 // `timeout` wraps the connect future: if it is not ready in
                 // time, the connect is dropped (and its socket closed).
-                let state = match time::timeout(timeout, target.connect()).await {
+                let state = match time::timeout(probe.timeout, probe.connect(&target, &task)).await
+                {
                     Ok(Ok(state)) => state,
                     Ok(Err(error)) => {
                         task.failed(format!("connect error: {error}"));
@@ -162,46 +279,78 @@ impl Demo for PortCheck {
                 match state {
                     PortState::Open => task.completed("open: handshake completed"),
                     PortState::Closed => task.completed("closed: connection refused (RST)"),
-                    PortState::Filtered => {
-                        task.timed_out(format!("filtered: no answer in {}", ms(timeout)))
+                    PortState::Filtered => task.timed_out(format!(
+                        "filtered: no answer in {}ms",
+                        probe.timeout.as_millis()
+                    )),
+                    PortState::SelfConnect => {
+                        task.completed("closed: the socket connected to itself (discarded)")
                     }
                 }
-                Some(state)
+                Some((target, state))
             });
-        }
-
-        // Count results as they come in (completion order, not port order).
-        let (mut open, mut closed, mut filtered) = (0, 0, 0);
-        while let Some(joined) = checks.join_next().await {
-            match joined {
-                Ok(Some(PortState::Open)) => open += 1,
-                Ok(Some(PortState::Closed)) => closed += 1,
-                Ok(Some(PortState::Filtered)) => filtered += 1,
-                // A connect error or a panicked task: already on the timeline.
-                Ok(None) | Err(_) => {}
+            // Collect what has finished so far, so results do not pile up.
+            while let Some(joined) = checks.try_join_next() {
+                tally.add(joined);
             }
         }
-        ctx.rec.set_metric("open_ports", open);
+        // Then the rest, in completion order.
+        while let Some(joined) = checks.join_next().await {
+            tally.add(joined);
+        }
+        let Tally {
+            mut open,
+            closed,
+            filtered,
+            mut discarded,
+        } = tally;
+        if ctx.clock == Clock::Real {
+            let before = open.len();
+            open = recheck_ephemeral(&ctx, probe, open).await;
+            discarded += before - open.len();
+        }
+
+        let mut ports: Vec<u16> = open.iter().map(Target::port).collect();
+        ports.sort_unstable();
+        let report = ctx.rec.task("report");
+        let listed: Vec<String> = ports.iter().take(20).map(u16::to_string).collect();
+        let more = if ports.len() > 20 {
+            format!(" and {} more", ports.len() - 20)
+        } else {
+            String::new()
+        };
+        report.completed(format!("{} open: {}{more}", ports.len(), listed.join(", ")));
+        ctx.rec.set_metric("open_ports", ports.len() as u64);
         ctx.rec.set_metric("closed_ports", closed);
         ctx.rec.set_metric("filtered_ports", filtered);
+        if ctx.clock == Clock::Real {
+            ctx.rec
+                .set_metric("false_positives_discarded", discarded as u64);
+        }
         Ok(())
     }
 }
 
-fn ms(d: Duration) -> String {
-    format!("{}ms", d.as_millis())
+/// Ports to check: `ports`, or 1..=count when it is `auto`.
+fn port_list(ctx: &Ctx) -> Result<Option<Vec<u16>>, DemoError> {
+    let text = ctx.params.text("ports")?;
+    if text == "auto" {
+        return Ok(None);
+    }
+    let ranges = parse_ports(text).map_err(DemoError::Setup)?;
+    Ok(Some(ranges.into_iter().flatten().collect()))
 }
 
-/// Ports 1..=count of a simulated host: about 10% open, 20% filtered.
-fn simulated(ctx: &Ctx, count: usize) -> Result<Vec<Target>, DemoError> {
+/// A simulated host: about 10% of ports open, 20% filtered.
+fn simulated(ctx: &Ctx) -> Result<Vec<Target>, DemoError> {
     let latency = ctx.params.duration("latency")?;
-    // `count` is validated to 1..=65535, so every port number fits.
-    let last = u16::try_from(count).unwrap_or(u16::MAX);
-    Ok((1..=last)
+    let count = u16::try_from(ctx.params.usize("count")?).unwrap_or(u16::MAX);
+    let ports = port_list(ctx)?.unwrap_or_else(|| (1..=count).collect());
+    Ok(ports
+        .into_iter()
         .map(|port| {
-            let mut sim = ctx.sim(port as u64);
-            let roll = sim.below(100);
-            let answer = match roll {
+            let mut sim = ctx.sim(u64::from(port));
+            let answer = match sim.below(100) {
                 0..10 => Some((sim.latency(latency), PortState::Open)),
                 10..30 => None,
                 _ => Some((sim.latency(latency), PortState::Closed)),
@@ -211,23 +360,99 @@ fn simulated(ctx: &Ctx, count: usize) -> Result<Vec<Target>, DemoError> {
         .collect())
 }
 
-/// Real targets: a few lab listeners (open) and ports known to be closed.
-async fn on_loopback(ctx: &Ctx, count: usize) -> Result<(Vec<Target>, ListenerFarm), DemoError> {
-    if count > MAX_REAL_PORTS {
-        return Err(DemoError::Setup(format!(
-            "on the real clock, count is at most {MAX_REAL_PORTS} (every check is a real socket): `set count {MAX_REAL_PORTS}`"
-        )));
+/// Real targets: the lab's listeners are always up, so there is something
+/// to find. With `ports auto`, the scan covers them plus as many ports known
+/// to be closed; otherwise exactly the ports asked for, on `target`.
+async fn real_targets(ctx: &Ctx) -> Result<(Vec<Target>, ListenerFarm), DemoError> {
+    let count = ctx.params.usize("count")?;
+    let host = ctx.params.text("target")?.trim().to_string();
+    ctx.scope.check_host(&host).await?;
+    let ip: IpAddr = match host.trim_start_matches('[').trim_end_matches(']').parse() {
+        Ok(ip) => ip,
+        Err(_) => tokio::net::lookup_host((host.as_str(), 0))
+            .await
+            .map_err(|e| DemoError::Setup(format!("cannot resolve '{host}': {e}")))?
+            .next()
+            .map(|a| a.ip())
+            .ok_or_else(|| DemoError::Setup(format!("'{host}' has no address")))?,
+    };
+    let farm = ListenerFarm::start((count / 10).clamp(1, 20)).await?;
+    let ports = match port_list(ctx)? {
+        Some(ports) => ports,
+        None => {
+            if count > 1024 {
+                return Err(DemoError::Setup("with ports auto, count is at most 1024 on the real clock: `set ports 1-65535` to scan everything".into()));
+            }
+            let mut ports = farm.ports().to_vec();
+            ports.extend(closed_ports(count.saturating_sub(ports.len())).await?);
+            ports.sort_unstable();
+            ports
+        }
+    };
+    Ok((
+        ports
+            .into_iter()
+            .map(|port| Target::Real(SocketAddr::new(ip, port)))
+            .collect(),
+        farm,
+    ))
+}
+
+/// Never ask for more sockets than the process may open: raise the soft
+/// descriptor limit if allowed, then cap the concurrency below it.
+fn cap_to_descriptors(ctx: &Ctx, wanted: usize) -> usize {
+    let budget = raise_nofile();
+    let allowed =
+        usize::try_from(budget.soft.saturating_sub(FD_RESERVE).max(1)).unwrap_or(usize::MAX);
+    let limits = ctx.rec.task("fd-limit");
+    if budget.soft > budget.was {
+        limits.note(format!(
+            "raised the descriptor limit from {} to {}",
+            budget.was, budget.soft
+        ));
     }
-    let open = (count / 10).clamp(1, 20);
-    let farm = ListenerFarm::start(open).await?;
-    let mut ports = farm.ports().to_vec();
-    ports.extend(closed_ports(count - open).await?);
-    ports.sort_unstable();
-    let mut targets = Vec::with_capacity(ports.len());
-    for port in ports {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        ctx.scope.check_ip(addr.ip())?;
-        targets.push(Target::Real(addr));
+    if wanted > allowed {
+        limits.completed(format!(
+            "concurrency capped at {allowed}: only {} descriptors may be open",
+            budget.soft
+        ));
+        allowed
+    } else {
+        limits.completed(format!(
+            "{wanted} sockets fit in the {} descriptor limit",
+            budget.soft
+        ));
+        wanted
     }
-    Ok((targets, farm))
+}
+
+/// Checks every open port in the ephemeral range once more, one at a time,
+/// keeping only those that are still open: a simultaneous open between two
+/// of our own sockets cannot happen when no other socket of ours exists.
+async fn recheck_ephemeral(ctx: &Ctx, probe: Probe, open: Vec<Target>) -> Vec<Target> {
+    let ephemeral = ephemeral_ports();
+    let quiet = Probe {
+        banner: false,
+        ..probe
+    };
+    let mut kept = Vec::with_capacity(open.len());
+    for target in open {
+        if !ephemeral.contains(&target.port()) {
+            kept.push(target);
+            continue;
+        }
+        let task = ctx.rec.task(format!("recheck-{}", target.port()));
+        task.waiting(
+            WaitOn::Io,
+            "open port in the ephemeral range: checking again, alone",
+        );
+        match time::timeout(probe.timeout, quiet.connect(&target, &task)).await {
+            Ok(Ok(PortState::Open)) => {
+                task.completed("still open: a real listener");
+                kept.push(target);
+            }
+            _ => task.completed("not open on its own: a loopback artefact, discarded"),
+        }
+    }
+    kept
 }

@@ -10,5 +10,6 @@
 //! module imports nothing else from the crate.
 
 pub mod http;
+pub mod limits;
 pub mod scope;
 pub mod tcp;

@@ -5,6 +5,7 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
@@ -18,7 +19,8 @@ pub struct ListenerFarm {
 
 impl ListenerFarm {
     /// Opens `count` listeners on ephemeral loopback ports. Every other one
-    /// greets a connection with a banner line.
+    /// greets a connection with a banner line; every third of those is slow
+    /// about it (200 ms), like a service doing a reverse DNS lookup first.
     pub async fn start(count: usize) -> io::Result<ListenerFarm> {
         let mut ports = Vec::with_capacity(count);
         let mut loops = JoinSet::new();
@@ -26,10 +28,16 @@ impl ListenerFarm {
             let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
             ports.push(listener.local_addr()?.port());
             let banner = (i % 2 == 0).then(|| format!("SSH-2.0-asynclab-lab-{i}\r\n"));
+            let delay = Duration::from_millis(if i % 6 == 0 { 200 } else { 0 });
             loops.spawn(async move {
                 while let Ok((mut stream, _)) = listener.accept().await {
-                    if let Some(banner) = &banner {
-                        let _ = stream.write_all(banner.as_bytes()).await;
+                    if let Some(banner) = banner.clone() {
+                        // Answer on its own task: a slow banner must not
+                        // hold up the next accept.
+                        tokio::spawn(async move {
+                            tokio::time::sleep(delay).await;
+                            let _ = stream.write_all(banner.as_bytes()).await;
+                        });
                     }
                 }
             });

@@ -663,10 +663,17 @@ impl Session {
         let demo = open.resolved.demo;
         let params = open.params.clone();
         let reproduce = Session::reproducer(open);
+        // Numbers always (they are what a learner varies); words and
+        // lists only when changed from the lesson's value.
+        let base = &open.resolved.defaults;
         let values: Vec<String> = params
             .specs()
             .iter()
             .filter(|s| s.name != "clock" && s.name != "seed")
+            .filter(|s| {
+                matches!(s.kind, Kind::Int { .. } | Kind::Duration { .. })
+                    || params.get(s.name) != base.get(s.name)
+            })
             .filter_map(|s| params.get(s.name).map(|v| (s.name, v.to_string())))
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| format!("{k}={v}"))

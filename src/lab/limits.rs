@@ -1,0 +1,72 @@
+//! Facts about this machine a real scan must respect: how many file
+//! descriptors the process may open, and which local ports the kernel hands
+//! out to outgoing connections (where loopback false positives live).
+
+use std::fs;
+use std::ops::RangeInclusive;
+
+use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+
+/// The descriptor budget after trying to raise it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FdBudget {
+    /// The soft limit in force now.
+    pub soft: u64,
+    /// The soft limit before we raised it.
+    pub was: u64,
+    pub hard: u64,
+}
+
+/// Descriptors kept free for everything that is not a scan socket: stdio,
+/// the runtime, the lab's own listeners, a history file.
+pub const FD_RESERVE: u64 = 128;
+
+/// Raises the soft RLIMIT_NOFILE toward the hard limit (capped at 1 M: no
+/// scan needs more) and reports what is in force. Never fails: if raising is
+/// not allowed, the old limit is simply what we get.
+pub fn raise_nofile() -> FdBudget {
+    let limit = getrlimit(Resource::Nofile);
+    let was = limit.current.unwrap_or(u64::MAX);
+    let hard = limit.maximum.unwrap_or(u64::MAX);
+    let wanted = hard.min(1 << 20);
+    if wanted > was {
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(wanted),
+                maximum: limit.maximum,
+            },
+        );
+    }
+    let soft = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
+    FdBudget { soft, was, hard }
+}
+
+/// The kernel's range for local ports of outgoing connections.
+pub fn ephemeral_ports() -> RangeInclusive<u16> {
+    fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|text| {
+            let mut numbers = text.split_whitespace().map(str::parse::<u16>);
+            Some(numbers.next()?.ok()?..=numbers.next()?.ok()?)
+        })
+        .unwrap_or(32_768..=60_999)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_is_consistent() {
+        let b = raise_nofile();
+        assert!(b.soft >= b.was.min(b.hard), "{b:?}");
+        assert!(b.soft <= b.hard, "{b:?}");
+    }
+
+    #[test]
+    fn ephemeral_range_is_sane() {
+        let r = ephemeral_ports();
+        assert!(r.start() < r.end() && *r.start() >= 1024, "{r:?}");
+    }
+}
