@@ -5,10 +5,11 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
-use asynclab::demo::run::install_panic_hook;
+use asynclab::demo::run::{Progress, ProgressFn, install_panic_hook};
 use asynclab::interrupt::Interrupts;
 use asynclab::lab::scope::Scope;
 use asynclab::lesson::{self, Catalog};
@@ -151,6 +152,29 @@ fn catalog(dir: Option<&Path>) -> Result<Catalog, String> {
     }
 }
 
+/// Draws progress on stderr, in place, when stderr is a terminal: the
+/// transcript on stdout (and any pipe) never sees it.
+fn progress_line(progress: Option<Progress>) {
+    let mut err = io::stderr().lock();
+    let _ = match progress {
+        Some(p) => {
+            let rate = p.done as f64 / p.elapsed.as_secs_f64().max(0.001);
+            let eta = if rate > 0.0 && p.total > p.done {
+                format!(" · about {:.0}s left", (p.total - p.done) as f64 / rate)
+            } else {
+                String::new()
+            };
+            write!(
+                err,
+                "\r\x1b[2K  {}/{} tasks done · {:.0}/s{eta} · Ctrl-C cancels",
+                p.done, p.total, rate
+            )
+        }
+        None => write!(err, "\r\x1b[2K"),
+    };
+    let _ = err.flush();
+}
+
 fn main() -> ExitCode {
     install_panic_hook();
     let cli = Cli::parse();
@@ -171,7 +195,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let progress: Option<ProgressFn> = io::stderr()
+        .is_terminal()
+        .then(|| Arc::new(progress_line) as ProgressFn);
     let opts = Options {
+        progress,
         width,
         color,
         scope: Scope {

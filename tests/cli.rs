@@ -9,6 +9,14 @@ use std::process::{Command, Stdio};
 
 use common::*;
 
+/// Real-clock lab runs see every listener on loopback, including another
+/// test's: run them one at a time.
+static LOOPBACK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    LOOPBACK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn the_rate_limit_session_from_the_issue() {
     let out = run_with_input(
@@ -356,6 +364,7 @@ fn show_code_prints_the_demo_source_that_runs() {
 
 #[test]
 fn real_clock_port_check_finds_the_lab_listeners() {
+    let _one_at_a_time = exclusive();
     let out = bin()
         .args(["port-check", "--clock", "real", "--count", "50"])
         .output()
@@ -374,6 +383,7 @@ fn real_clock_port_check_finds_the_lab_listeners() {
 
 #[test]
 fn real_clock_http_fetch_against_the_lab() {
+    let _one_at_a_time = exclusive();
     let out = bin()
         .args(["http-fetch", "--clock", "real"])
         .output()

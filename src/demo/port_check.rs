@@ -87,6 +87,12 @@ static INFO: DemoInfo = DemoInfo {
             "off",
             "real clock: read what an open port says first",
         ),
+        ParamSpec::choice(
+            "lab",
+            &["on", "off"],
+            "on",
+            "real clock: open the lab's listeners for the scan to find",
+        ),
     ],
     source: include_str!("port_check.rs"),
     single_thread: false,
@@ -360,9 +366,9 @@ fn simulated(ctx: &Ctx) -> Result<Vec<Target>, DemoError> {
         .collect())
 }
 
-/// Real targets: the lab's listeners are always up, so there is something
-/// to find. With `ports auto`, the scan covers them plus as many ports known
-/// to be closed; otherwise exactly the ports asked for, on `target`.
+/// Real targets: the lab's listeners (unless `lab off`), so there is
+/// something to find. With `ports auto`, the scan covers them plus as many
+/// ports known to be closed; otherwise exactly the ports asked for.
 async fn real_targets(ctx: &Ctx) -> Result<(Vec<Target>, ListenerFarm), DemoError> {
     let count = ctx.params.usize("count")?;
     let host = ctx.params.text("target")?.trim().to_string();
@@ -376,7 +382,12 @@ async fn real_targets(ctx: &Ctx) -> Result<(Vec<Target>, ListenerFarm), DemoErro
             .map(|a| a.ip())
             .ok_or_else(|| DemoError::Setup(format!("'{host}' has no address")))?,
     };
-    let farm = ListenerFarm::start((count / 10).clamp(1, 20)).await?;
+    let listeners = if ctx.params.choice("lab")? == "on" {
+        (count / 10).clamp(1, 20)
+    } else {
+        0
+    };
+    let farm = ListenerFarm::start(listeners).await?;
     let ports = match port_list(ctx)? {
         Some(ports) => ports,
         None => {

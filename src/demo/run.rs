@@ -8,6 +8,7 @@
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -63,6 +64,68 @@ pub enum RunError {
     },
 }
 
+/// Progress of a long run: tasks ended, tasks registered, wall time so far.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+    pub elapsed: Duration,
+}
+
+/// Receives progress every 250 ms once a run has lasted a second, then
+/// `None` when it ends (to clear the display).
+pub type ProgressFn = Arc<dyn Fn(Option<Progress>) + Send + Sync>;
+
+/// Reports progress from a side thread, so the demo's runtime never pays
+/// for it; stops (and clears) when dropped.
+struct Watcher {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watcher {
+    fn start(rec: Recorder, report: ProgressFn) -> Watcher {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("asynclab-progress".into())
+            .spawn(move || {
+                let started = std::time::Instant::now();
+                let mut shown = false;
+                while !flag.load(Ordering::SeqCst) {
+                    std::thread::park_timeout(Duration::from_millis(250));
+                    if flag.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    if started.elapsed() >= Duration::from_secs(1) {
+                        let (total, done) = rec.progress();
+                        report(Some(Progress {
+                            done,
+                            total,
+                            elapsed: started.elapsed(),
+                        }));
+                        shown = true;
+                    }
+                }
+                if shown {
+                    report(None);
+                }
+            })
+            .ok();
+        Watcher { stop, thread }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
+}
+
 /// How long a run may take before the watchdog stops it.
 pub fn watchdog(clock: Clock) -> Duration {
     match clock {
@@ -79,6 +142,7 @@ pub fn run(
     params: &Params,
     scope: Scope,
     cancel: &CancellationToken,
+    progress: Option<ProgressFn>,
 ) -> Result<Run, RunError> {
     let clock: Clock = params
         .choice("clock")?
@@ -106,6 +170,7 @@ pub fn run(
         scope,
     };
 
+    let watcher = progress.map(|report| Watcher::start(rec.clone(), report));
     IN_DEMO.store(true, Ordering::SeqCst);
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(async {
@@ -132,6 +197,7 @@ pub fn run(
         })
     }));
     IN_DEMO.store(false, Ordering::SeqCst);
+    drop(watcher);
     let outcome = result.unwrap_or_else(|payload| Outcome::Failed {
         message: format!("the demo panicked: {}", payload_message(payload.as_ref())),
     });

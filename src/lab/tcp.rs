@@ -55,14 +55,26 @@ impl ListenerFarm {
 }
 
 /// Ports that were free a moment ago: bind to port 0, note the port, close.
-/// Connecting to them is refused, so they are known-closed targets.
+/// Connecting to them is refused, so they are known-closed targets. Binds
+/// 64 at a time so a low descriptor limit is never exceeded, and skips
+/// repeats (a port freed by one batch may be handed out again).
 pub async fn closed_ports(count: usize) -> io::Result<Vec<u16>> {
-    let mut held = Vec::with_capacity(count);
-    for _ in 0..count {
-        held.push(TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?);
+    let mut ports = std::collections::BTreeSet::new();
+    let mut attempts = 0;
+    while ports.len() < count {
+        attempts += 1;
+        if attempts > count + 100 {
+            return Err(io::Error::other(
+                "could not find enough free ports on 127.0.0.1",
+            ));
+        }
+        let mut batch = Vec::with_capacity(64);
+        for _ in 0..(count - ports.len()).min(64) {
+            batch.push(TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?);
+        }
+        for listener in &batch {
+            ports.insert(listener.local_addr()?.port());
+        }
     }
-    // All are bound at once so no port repeats; all close when `held` drops.
-    held.iter()
-        .map(|l| l.local_addr().map(|a| a.port()))
-        .collect()
+    Ok(ports.into_iter().take(count).collect())
 }

@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use crate::command::{self, COMMANDS, Command, CommandError};
 use crate::demo::params::closest;
-use crate::demo::run::{RunError, run as run_demo};
+use crate::demo::run::{ProgressFn, RunError, run as run_demo};
 use crate::demo::{self, Kind, ParamError, Params, Value};
 use crate::interrupt::Interrupts;
 use crate::lab::scope::Scope;
@@ -26,13 +26,16 @@ use crate::timeline::{Analysis, Outcome, RenderOptions, Run, analyze, format_dur
 use resolve::{Resolved, ResolvedCell, resolve};
 
 /// How the session renders.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Options {
     pub width: usize,
     pub color: bool,
     /// Event rows shown after `run` (`timeline --all` shows every one).
     pub rows: usize,
     pub scope: Scope,
+    /// Where to report progress of long runs (a terminal's stderr), if
+    /// anywhere. The session itself never draws it.
+    pub progress: Option<ProgressFn>,
 }
 
 impl Default for Options {
@@ -42,6 +45,7 @@ impl Default for Options {
             color: false,
             rows: 24,
             scope: Scope::default(),
+            progress: None,
         }
     }
 }
@@ -696,7 +700,13 @@ impl Session {
         out.flush()?;
 
         let armed = self.interrupts.arm();
-        let run = run_demo(demo, &params, self.opts.scope, &armed.token)?;
+        let run = run_demo(
+            demo,
+            &params,
+            self.opts.scope,
+            &armed.token,
+            self.opts.progress.clone(),
+        )?;
         drop(armed);
         // A demo that could not even start (a refused target, a lab that
         // could not bind) has no timeline to show: say why in one line.

@@ -51,6 +51,8 @@ struct State {
     /// `completed`) is ignored.
     ended: Vec<bool>,
     events: Vec<Event>,
+    /// How many tasks have ended, for progress reports.
+    finished: u64,
     metrics: BTreeMap<String, u64>,
     dropped: u64,
     /// Set when the run is over; late events (tasks dropped while the runtime
@@ -109,6 +111,7 @@ impl Recorder {
         }
         if kind.is_terminal() {
             state.ended[task.index()] = true;
+            state.finished += 1;
         }
         self.push(&mut state, at_ns, task, kind, note);
     }
@@ -136,6 +139,12 @@ impl Recorder {
     fn is_open(&self, task: TaskId) -> bool {
         let state = self.state();
         !state.closed && !state.ended.get(task.index()).copied().unwrap_or(true)
+    }
+
+    /// (tasks registered, tasks ended) so far: for a progress display.
+    pub fn progress(&self) -> (u64, u64) {
+        let state = self.state();
+        (state.tasks.len() as u64, state.finished)
     }
 
     /// Sets a demo-specific measured count ("open_ports").
