@@ -163,6 +163,12 @@ fn plan(ctx: &Ctx) -> Result<Vec<Planned>, DemoError> {
                     delay: delay / 4,
                     status: 500,
                 },
+                // Two redirects: three quick round trips in all.
+                4 => Planned {
+                    path: "/redirect/2".into(),
+                    delay: delay / 4 * 3,
+                    status: 200,
+                },
                 _ => Planned {
                     path: format!("/delay/{}", delay.as_millis()),
                     delay,
@@ -196,12 +202,16 @@ fn simulated(ctx: &Ctx, plan: Vec<Planned>, timeout: Duration) -> Vec<BoxFuture<
         .enumerate()
         .map(|(i, p)| {
             let task = ctx.rec.task(format!("get-{:02}", i + 1));
+            let rec = ctx.rec.clone();
             async move {
                 let _guard = task.guard("dropped before it finished");
                 task.started(format!("GET {}", p.path));
                 task.waiting(WaitOn::Io, "awaiting response");
                 let response = async {
                     time::sleep(p.delay).await;
+                    if p.path.starts_with("/redirect/") {
+                        rec.add_metric("redirects", 2);
+                    }
                     Fetched::Status(p.status, 3)
                 };
                 let fetched = time::timeout(timeout, response)
@@ -222,8 +232,18 @@ fn real(
     timeout: Duration,
 ) -> Result<Vec<BoxFuture<'static, Fetched>>, DemoError> {
     install_tls_provider();
+    // Follow up to 10 redirects, counting each one on the timeline.
+    let rec = ctx.rec.clone();
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            rec.add_metric("redirects", 1);
+            attempt.follow()
+        }
+    });
     let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::limited(10))
+        .redirect(policy)
         .build()
         .map_err(|e| DemoError::Setup(format!("cannot build the HTTP client: {e}")))?;
     Ok(urls
