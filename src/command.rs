@@ -133,6 +133,20 @@ pub static COMMANDS: &[CommandSpec] = &[
         completes: ArgKind::None,
     },
     CommandSpec {
+        name: "compare",
+        args: "<param>=<v1,v2,...> [<param>=<w1,w2,...>]",
+        summary: "run once per value and compare: compare concurrency=1,3,10",
+        help: "Runs the open lesson's demo once for each value (or each pair of values, for two parameters) and prints one table of the measured totals with a bar chart. At most 64 runs. Ctrl-C stops the remaining runs.",
+        completes: ArgKind::Param,
+    },
+    CommandSpec {
+        name: "predict",
+        args: "<metric> <value>",
+        summary: "guess a metric before `run`: predict peak_in_flight 3",
+        help: "Records your guess for a metric of the next run; after `run`, asynclab shows your guess next to the measured value. Counts must match exactly, durations within 10%.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
         name: "quit",
         args: "",
         summary: "leave asynclab (also: exit, Ctrl-D)",
@@ -152,12 +166,23 @@ pub enum Command {
     Where,
     Run,
     Explain(Option<String>),
-    Set { param: String, value: String },
+    Set {
+        param: String,
+        value: String,
+    },
     Params,
     Reset,
     ShowCode,
-    Timeline { all: bool },
+    Timeline {
+        all: bool,
+    },
     Expect(Expectation),
+    /// One or two parameters, each with the values to try.
+    Compare(Vec<(String, Vec<String>)>),
+    Predict {
+        metric: String,
+        value: String,
+    },
     Quit,
 }
 
@@ -277,6 +302,46 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
             Some(other) => return Err(args.usage(format!("unknown option '{other}'"))),
         },
         "expect" => Command::Expect(Expectation::parse(args.rest).map_err(CommandError::Expect)?),
+        "compare" => {
+            let mut axes = Vec::new();
+            for word in args.rest.split_whitespace() {
+                let (param, values) = word
+                    .split_once('=')
+                    .ok_or_else(|| args.usage(format!("'{word}' should be <param>=<v1,v2,...>")))?;
+                let values: Vec<String> = values
+                    .split(',')
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                if values.is_empty() {
+                    return Err(args.usage(format!("'{param}' needs at least one value")));
+                }
+                axes.push((param.to_string(), values));
+            }
+            match axes.len() {
+                0 => {
+                    return Err(args.usage(
+                        "'compare' needs a parameter and values, e.g. `compare concurrency=1,3,10`",
+                    ));
+                }
+                1 | 2 => {}
+                _ => return Err(args.usage("at most two parameters at once")),
+            }
+            let runs: usize = axes.iter().map(|(_, v)| v.len()).product();
+            if runs > 64 {
+                return Err(args.usage(format!("{runs} runs is too many: at most 64")));
+            }
+            Command::Compare(axes)
+        }
+        "predict" => {
+            let (metric, value) = args.rest.split_once(char::is_whitespace).ok_or_else(|| {
+                args.usage("'predict' needs a metric and a value, e.g. `predict peak_in_flight 3`")
+            })?;
+            Command::Predict {
+                metric: metric.to_string(),
+                value: value.trim().to_string(),
+            }
+        }
         "quit" => args.none().map(|_| Command::Quit)?,
         _ => {
             return Err(CommandError::Unknown {
@@ -334,6 +399,20 @@ mod tests {
             ("timeline --all", Some(Command::Timeline { all: true })),
             ("quit", Some(Command::Quit)),
             ("exit", Some(Command::Quit)),
+            (
+                "compare concurrency=1,3,10",
+                Some(Command::Compare(vec![(
+                    "concurrency".into(),
+                    vec!["1".into(), "3".into(), "10".into()],
+                )])),
+            ),
+            (
+                "predict total 300ms",
+                Some(Command::Predict {
+                    metric: "total".into(),
+                    value: "300ms".into(),
+                }),
+            ),
         ];
         for (line, want) in cases {
             assert_eq!(parse(line).as_ref(), Ok(want), "{line:?}");
@@ -412,6 +491,8 @@ mod tests {
                 "set" => "set count 1".to_string(),
                 "show" => "show code".to_string(),
                 "expect" => "expect total > 0ms".to_string(),
+                "compare" => "compare count=1,2".to_string(),
+                "predict" => "predict total 1s".to_string(),
                 name => name.to_string(),
             };
             assert!(matches!(parse(&line), Ok(Some(_))), "{line}");

@@ -479,3 +479,32 @@ fn ctrl_c_cancels_a_real_run_and_the_session_goes_on() {
     // The session answered the command typed after the cancelled run.
     assert!(rest.contains("last run: "), "{rest}");
 }
+
+#[test]
+fn compare_shows_totals_falling_as_concurrency_rises() {
+    let out = run_with_input(&[], "open rate-limit\ncompare concurrency=1,3,10\n");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Table rows: "  <concurrency>  <total>  …"
+    let totals: Vec<u64> = stdout
+        .lines()
+        .filter(|l| !l.contains('│'))
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let c = w.next()?.parse::<u32>().ok()?;
+            [1, 3, 10]
+                .contains(&c)
+                .then(|| nanos(w.next().unwrap_or("0ms")))
+        })
+        .collect();
+    assert_eq!(totals.len(), 3, "{stdout}");
+    assert!(totals[0] > totals[1] && totals[1] > totals[2], "{totals:?}");
+    // The bar chart agrees: bars shrink in the same order.
+    let bars: Vec<usize> = stdout
+        .lines()
+        .filter(|l| l.contains('│'))
+        .map(|l| l.matches('█').count())
+        .collect();
+    assert_eq!(bars.len(), 3, "{stdout}");
+    assert!(bars[0] > bars[1] && bars[1] > bars[2], "{bars:?}");
+}

@@ -71,6 +71,17 @@ fn select() {
 }
 
 #[test]
+fn compare_and_predict() {
+    insta::assert_snapshot!(transcript(&[
+        "open select",
+        "compare timeout=40ms,80ms,150ms count=4,8",
+        "predict timed_out 2",
+        "predict total 150ms",
+        "run",
+    ]));
+}
+
+#[test]
 fn a_whole_lesson_stepped_with_next() {
     let mut lines = vec!["open select"];
     lines.extend(std::iter::repeat_n("next", 12));

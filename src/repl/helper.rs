@@ -163,7 +163,7 @@ mod tests {
                 "",
                 &[
                     "help", "lessons", "open", "next", "prev", "where", "run", "explain", "set",
-                    "params", "reset", "show", "timeline", "expect", "quit",
+                    "params", "reset", "show", "timeline", "expect", "compare", "predict", "quit",
                 ],
             ),
             ("r", &["run", "reset"]),

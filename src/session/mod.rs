@@ -7,6 +7,7 @@
 //! prompt, no colour detection, no reading of input.
 
 pub mod check;
+mod compare;
 mod explain;
 pub mod resolve;
 
@@ -22,7 +23,9 @@ use crate::demo::{self, Kind, ParamError, Params, Value};
 use crate::interrupt::Interrupts;
 use crate::lab::scope::Scope;
 use crate::lesson::{Catalog, CatalogError, Lesson, LessonError, Meta};
-use crate::timeline::{Analysis, Outcome, RenderOptions, Run, analyze, format_duration, render};
+use crate::timeline::{
+    Analysis, Metric, Outcome, RenderOptions, Run, analyze, format_duration, render,
+};
 use resolve::{Resolved, ResolvedCell, resolve};
 
 /// How the session renders.
@@ -149,6 +152,8 @@ pub struct Session {
     pub failures: Vec<String>,
     /// Set when a run was cancelled by Ctrl-C; `replay` stops on it.
     pub interrupted: bool,
+    /// Guesses for the next run: (metric, value as typed).
+    predictions: Vec<(String, Metric)>,
 }
 
 impl Session {
@@ -163,6 +168,7 @@ impl Session {
             passed: 0,
             failures: Vec::new(),
             interrupted: false,
+            predictions: Vec::new(),
         }
     }
 
@@ -225,6 +231,8 @@ impl Session {
                 )?;
             }
             Command::Expect(e) => self.expect(e, out)?,
+            Command::Compare(axes) => self.compare(axes, out)?,
+            Command::Predict { metric, value } => self.predict(metric, value, out)?,
             Command::Quit => return Ok(Flow::Quit),
         }
         Ok(Flow::Continue)
@@ -720,6 +728,7 @@ impl Session {
             render(&run, &analysis, &self.render_options(Some(self.opts.rows)))
         )?;
         writeln!(out, "{}", self.dim(&format!("reproduce: {reproduce}")))?;
+        self.settle_predictions(&analysis.summary, out)?;
         if matches!(run.outcome, Outcome::Cancelled { .. }) {
             self.interrupted = true;
         }
@@ -774,6 +783,147 @@ impl Session {
             "{}",
             explain::explain_run(&report.run, &report.analysis, lesson, limit)
         )?;
+        Ok(())
+    }
+
+    fn compare(
+        &mut self,
+        axes: &[(String, Vec<String>)],
+        out: &mut dyn Write,
+    ) -> Result<(), SessionError> {
+        let open = self.open_ref()?;
+        let demo = open.resolved.demo;
+        // Check every value before running anything.
+        let mut runs = Vec::new();
+        for combo in compare::grid(axes) {
+            let mut params = open.params.clone();
+            for (name, value) in &combo {
+                params.set(name, value)?;
+            }
+            runs.push((
+                combo.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+                params,
+            ));
+        }
+        let names: Vec<String> = axes.iter().map(|(n, _)| n.clone()).collect();
+        let clock = open.params.choice("clock")?;
+        writeln!(
+            out,
+            "{}",
+            self.bold(&format!(
+                "compare {} on {}: {} runs · {clock} clock",
+                names.join(" × "),
+                demo.info().name,
+                runs.len()
+            ))
+        )?;
+        out.flush()?;
+
+        let armed = self.interrupts.arm();
+        let mut rows = Vec::with_capacity(runs.len());
+        for (values, params) in runs {
+            if armed.token.is_cancelled() {
+                break;
+            }
+            let run = run_demo(
+                demo,
+                &params,
+                self.opts.scope,
+                &armed.token,
+                self.opts.progress.clone(),
+            )?;
+            if let (Outcome::Failed { message }, true) = (&run.outcome, run.tasks.is_empty()) {
+                return Err(SessionError::DemoFailed(message.clone()));
+            }
+            let cancelled = matches!(run.outcome, Outcome::Cancelled { .. });
+            rows.push(compare::Row {
+                values,
+                summary: analyze(&run).summary,
+                cancelled,
+            });
+        }
+        drop(armed);
+        if rows.len() < axes.iter().map(|(_, v)| v.len()).product::<usize>() {
+            self.interrupted = true;
+            writeln!(
+                out,
+                "{}",
+                self.dim("(Ctrl-C: the remaining runs were skipped)")
+            )?;
+        }
+        write!(out, "{}", compare::render(&names, &rows, self.opts.width))?;
+        Ok(())
+    }
+
+    fn predict(
+        &mut self,
+        metric: &str,
+        value: &str,
+        out: &mut dyn Write,
+    ) -> Result<(), SessionError> {
+        self.open_ref()?;
+        let known = crate::timeline::SUMMARY_METRICS.contains(&metric)
+            || self
+                .last
+                .as_ref()
+                .is_some_and(|r| r.analysis.summary.metric(metric).is_some());
+        if !known {
+            return Err(SessionError::Check(format!(
+                "unknown metric '{metric}'; predict one of: {}",
+                crate::timeline::SUMMARY_METRICS.join(", ")
+            )));
+        }
+        let guess = match crate::timeline::parse_duration(value) {
+            Ok(d) => Metric::Duration(d.as_nanos() as u64),
+            Err(_) => Metric::Ratio(value.parse::<f64>().map_err(|_| {
+                SessionError::Check(format!(
+                    "'{value}' is not a number or a duration (like 3, 2.5 or 300ms)"
+                ))
+            })?),
+        };
+        self.predictions.retain(|(m, _)| m != metric);
+        self.predictions.push((metric.to_string(), guess));
+        writeln!(
+            out,
+            "noted: you predict {metric} = {value} for the next `run`"
+        )?;
+        Ok(())
+    }
+
+    /// After a run: each prediction next to what was measured.
+    fn settle_predictions(
+        &mut self,
+        summary: &crate::timeline::Summary,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        for (metric, guess) in std::mem::take(&mut self.predictions) {
+            let Some(measured) = summary.metric(&metric) else {
+                continue;
+            };
+            let (g, m) = (guess.as_f64(), measured.as_f64());
+            // Counts must match; times and ratios within 10%.
+            let held = match measured {
+                Metric::Count(_) => g == m,
+                _ => (g - m).abs() <= m.abs() * 0.1,
+            };
+            let shown = |x: Metric| match x {
+                Metric::Count(n) => n.to_string(),
+                Metric::Duration(ns) => format_duration(ns),
+                Metric::Ratio(r) if r.fract() == 0.0 => format!("{r:.0}"),
+                Metric::Ratio(r) => format!("{r:.2}"),
+            };
+            let verdict = if held {
+                "your guess held"
+            } else {
+                "not this time"
+            };
+            writeln!(
+                out,
+                "prediction: {metric} = {}, measured {}: {verdict}",
+                shown(guess),
+                shown(measured)
+            )?;
+        }
         Ok(())
     }
 

@@ -1,0 +1,149 @@
+//! `compare`: one table (and a bar chart of totals) for a sweep of one or
+//! two parameters. Pure formatting of measured summaries; running the
+//! demos is the session's job.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use crate::timeline::{Metric, Summary, format_duration};
+
+/// One run of the sweep: the parameter values it used, and what it measured.
+pub struct Row {
+    pub values: Vec<String>,
+    pub summary: Summary,
+    pub cancelled: bool,
+}
+
+fn show(metric: Option<Metric>) -> String {
+    match metric {
+        Some(Metric::Count(n)) => n.to_string(),
+        Some(Metric::Duration(ns)) => format_duration(ns),
+        Some(Metric::Ratio(r)) => format!("{r:.1}"),
+        None => "-".to_string(),
+    }
+}
+
+/// Every combination of the axes' values, first axis slowest.
+pub fn grid(axes: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
+    let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for (name, values) in axes {
+        combos = combos
+            .into_iter()
+            .flat_map(|prefix| {
+                values.iter().map(move |v| {
+                    let mut next = prefix.clone();
+                    next.push((name.clone(), v.clone()));
+                    next
+                })
+            })
+            .collect();
+    }
+    combos
+}
+
+/// The table and the bar chart.
+pub fn render(names: &[String], rows: &[Row], width: usize) -> String {
+    let mut columns: Vec<String> = [
+        "total",
+        "peak_in_flight",
+        "throughput",
+        "completed",
+        "failed",
+        "timed_out",
+        "cancelled",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let extra: BTreeSet<String> = rows
+        .iter()
+        .flat_map(|r| r.summary.metrics.keys().cloned())
+        .collect();
+    columns.extend(extra);
+
+    let mut cells: Vec<Vec<String>> = Vec::with_capacity(rows.len() + 1);
+    cells.push(
+        names
+            .iter()
+            .cloned()
+            .chain(
+                columns
+                    .iter()
+                    .map(|c| c.replace("_in_flight", " in flight")),
+            )
+            .collect(),
+    );
+    for row in rows {
+        let mut line = row.values.clone();
+        line.extend(columns.iter().map(|c| show(row.summary.metric(c))));
+        if row.cancelled {
+            if let Some(first) = line.last_mut() {
+                first.push_str(" (cancelled)");
+            }
+        }
+        cells.push(line);
+    }
+    let widths: Vec<usize> = (0..cells[0].len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for line in &cells {
+        let padded: Vec<String> = line
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:>w$}"))
+            .collect();
+        let _ = writeln!(out, "  {}", padded.join("  "));
+    }
+
+    // Bar chart of the totals, scaled to the longest.
+    let longest = rows
+        .iter()
+        .map(|r| r.summary.total_ns)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let labels: Vec<String> = rows.iter().map(|r| r.values.join(" ")).collect();
+    let label_w = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1);
+    let bar_w = width.saturating_sub(label_w + 16).clamp(10, 60) as u64;
+    let _ = writeln!(out, "\n  total");
+    for (label, row) in labels.iter().zip(rows) {
+        let len = (row.summary.total_ns * bar_w).div_ceil(longest) as usize;
+        let _ = writeln!(
+            out,
+            "  {label:>label_w$} │{} {}",
+            "█".repeat(len.max(1)),
+            format_duration(row.summary.total_ns)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_is_every_combination_in_order() {
+        let axes = vec![
+            ("a".to_string(), vec!["1".to_string(), "2".to_string()]),
+            ("b".to_string(), vec!["x".to_string(), "y".to_string()]),
+        ];
+        let flat: Vec<String> = grid(&axes)
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(flat, ["a=1 b=x", "a=1 b=y", "a=2 b=x", "a=2 b=y"]);
+    }
+}
