@@ -147,6 +147,27 @@ pub static COMMANDS: &[CommandSpec] = &[
         completes: ArgKind::None,
     },
     CommandSpec {
+        name: "at",
+        args: "<time>",
+        summary: "every task's state at one instant: at 150ms",
+        help: "Shows what every task of the last run was doing at that instant: running, waiting and on what, done, not yet spawned.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "play",
+        args: "[speed]",
+        summary: "animate the last run's lanes from start to end",
+        help: "Replays the last run's lanes in the terminal as they grew. `play 2` is twice as fast as the run; without a speed it lasts about three seconds. Ctrl-C stops it. Not in a terminal, it prints four stills instead.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "export",
+        args: "<file>",
+        summary: "save the last run: .json .trace.json .svg .html",
+        help: "Writes the last run to a file, by extension: .json (the timeline, versioned), .trace.json (Chrome trace: open in ui.perfetto.dev), .svg (a Gantt chart), .html (one page: the chart, the event table and the explanation).",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
         name: "quit",
         args: "",
         summary: "leave asynclab (also: exit, Ctrl-D)",
@@ -183,6 +204,9 @@ pub enum Command {
         metric: String,
         value: String,
     },
+    At(String),
+    Play(Option<f64>),
+    Export(String),
     Quit,
 }
 
@@ -342,6 +366,19 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
                 value: value.trim().to_string(),
             }
         }
+        "at" => Command::At(args.word("a time, e.g. `at 150ms`")?),
+        "play" => match args.optional_word()? {
+            None => Command::Play(None),
+            Some(w) => match w.parse::<f64>() {
+                Ok(speed) if speed.is_finite() && speed > 0.0 => Command::Play(Some(speed)),
+                _ => {
+                    return Err(args.usage(format!(
+                        "'{w}' is not a speed: a positive number, e.g. `play 0.5` or `play 2`"
+                    )));
+                }
+            },
+        },
+        "export" => Command::Export(args.word("a file name, e.g. `export run.trace.json`")?),
         "quit" => args.none().map(|_| Command::Quit)?,
         _ => {
             return Err(CommandError::Unknown {
@@ -493,6 +530,8 @@ mod tests {
                 "expect" => "expect total > 0ms".to_string(),
                 "compare" => "compare count=1,2".to_string(),
                 "predict" => "predict total 1s".to_string(),
+                "at" => "at 10ms".to_string(),
+                "export" => "export x.json".to_string(),
                 name => name.to_string(),
             };
             assert!(matches!(parse(&line), Ok(Some(_))), "{line}");

@@ -200,6 +200,7 @@ fn main() -> ExitCode {
         .then(|| Arc::new(progress_line) as ProgressFn);
     let opts = Options {
         progress,
+        animate: stdout_tty,
         width,
         color,
         scope: Scope {

@@ -9,6 +9,7 @@
 pub mod check;
 mod compare;
 mod explain;
+mod export;
 pub mod resolve;
 
 use std::io::{self, Write};
@@ -39,6 +40,8 @@ pub struct Options {
     /// Where to report progress of long runs (a terminal's stderr), if
     /// anywhere. The session itself never draws it.
     pub progress: Option<ProgressFn>,
+    /// Output is a terminal: `play` may redraw in place.
+    pub animate: bool,
 }
 
 impl Default for Options {
@@ -49,6 +52,7 @@ impl Default for Options {
             rows: 24,
             scope: Scope::default(),
             progress: None,
+            animate: false,
         }
     }
 }
@@ -80,6 +84,9 @@ pub enum SessionError {
     DemoFailed(String),
     #[error("cannot check that: {0}")]
     Check(String),
+    /// A command's argument is wrong; the message says what to type.
+    #[error("{0}")]
+    Invalid(String),
     #[error("expectation failed: {0}")]
     ExpectFailed(String),
     #[error("no explain topic '{topic}' in this lesson; it has: {available}")]
@@ -233,6 +240,23 @@ impl Session {
             Command::Expect(e) => self.expect(e, out)?,
             Command::Compare(axes) => self.compare(axes, out)?,
             Command::Predict { metric, value } => self.predict(metric, value, out)?,
+            Command::At(time) => {
+                let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
+                let at = crate::timeline::parse_duration(time).map_err(SessionError::Invalid)?;
+                let at_ns = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
+                write!(
+                    out,
+                    "{}",
+                    crate::timeline::render_at(
+                        &report.run,
+                        &report.analysis,
+                        at_ns,
+                        &self.render_options(None)
+                    )
+                )?;
+            }
+            Command::Play(speed) => self.play(*speed, out)?,
+            Command::Export(file) => self.export(file, out)?,
             Command::Quit => return Ok(Flow::Quit),
         }
         Ok(Flow::Continue)
@@ -868,7 +892,7 @@ impl Session {
                 .as_ref()
                 .is_some_and(|r| r.analysis.summary.metric(metric).is_some());
         if !known {
-            return Err(SessionError::Check(format!(
+            return Err(SessionError::Invalid(format!(
                 "unknown metric '{metric}'; predict one of: {}",
                 crate::timeline::SUMMARY_METRICS.join(", ")
             )));
@@ -876,7 +900,7 @@ impl Session {
         let guess = match crate::timeline::parse_duration(value) {
             Ok(d) => Metric::Duration(d.as_nanos() as u64),
             Err(_) => Metric::Ratio(value.parse::<f64>().map_err(|_| {
-                SessionError::Check(format!(
+                SessionError::Invalid(format!(
                     "'{value}' is not a number or a duration (like 3, 2.5 or 300ms)"
                 ))
             })?),
@@ -924,6 +948,94 @@ impl Session {
                 shown(measured)
             )?;
         }
+        Ok(())
+    }
+
+    fn play(&mut self, speed: Option<f64>, out: &mut dyn Write) -> Result<(), SessionError> {
+        let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
+        let total = report.analysis.summary.total_ns.max(1);
+        let frame = |at: u64| {
+            let opts = RenderOptions {
+                cutoff: Some(at),
+                ..self.render_options(None)
+            };
+            crate::timeline::render_lanes(&report.run, &report.analysis, &opts)
+        };
+        if !self.opts.animate {
+            // Not a terminal: four stills instead of an animation.
+            for quarter in 1..=4u64 {
+                let at = total * quarter / 4;
+                writeln!(
+                    out,
+                    "{}",
+                    self.bold(&format!("at {}:", format_duration(at)))
+                )?;
+                write!(out, "{}", frame(at))?;
+            }
+            return Ok(());
+        }
+        // Real seconds the animation lasts: the run's own length at `speed`,
+        // or about three seconds.
+        let seconds = match speed {
+            Some(speed) => total as f64 / 1e9 / speed,
+            None => 3.0,
+        };
+        if seconds > 60.0 {
+            return Err(SessionError::Invalid(format!(
+                "that would take {seconds:.0}s: use a higher speed, e.g. `play {:.0}`",
+                seconds / 5.0
+            )));
+        }
+        let frames = ((seconds * 20.0).round() as u64).clamp(2, 600);
+        let pause = std::time::Duration::from_secs_f64(seconds / frames as f64);
+        let armed = self.interrupts.arm();
+        let mut drawn = 0;
+        for k in 1..=frames {
+            let text = frame(total * k / frames);
+            if drawn > 0 {
+                write!(out, "\x1b[{drawn}A")?; // back to the top of the last frame
+            }
+            for line in text.lines() {
+                writeln!(out, "\x1b[2K{line}")?;
+            }
+            drawn = text.lines().count();
+            out.flush()?;
+            if armed.token.is_cancelled() {
+                writeln!(out, "(stopped)")?;
+                break;
+            }
+            std::thread::sleep(pause);
+        }
+        Ok(())
+    }
+
+    fn export(&self, file: &str, out: &mut dyn Write) -> Result<(), SessionError> {
+        let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
+        let open = self.open_ref()?;
+        let mut explanation = Vec::new();
+        let limit = report
+            .params
+            .int("concurrency")
+            .ok()
+            .map(|v| ("concurrency", v));
+        write!(
+            explanation,
+            "{}",
+            explain::explain_run(&report.run, &report.analysis, &open.resolved.lesson, limit)
+        )?;
+        let title = format!("{} · {}", report.demo, open.resolved.lesson.meta.title);
+        let path = std::path::Path::new(file);
+        let text = export::render(
+            path,
+            &report.run,
+            &report.analysis,
+            &title,
+            &String::from_utf8_lossy(&explanation),
+        )
+        .map_err(SessionError::Invalid)?;
+        std::fs::write(path, &text)
+            .map_err(|e| SessionError::Invalid(format!("cannot write {file}: {e}")))?;
+        writeln!(out, "wrote {file} ({} bytes)", text.len())?;
         Ok(())
     }
 

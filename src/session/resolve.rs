@@ -27,11 +27,17 @@ pub struct CellCommand {
 }
 
 /// Commands that make sense inside a lesson; navigation would make a
-/// replay go in circles, and `quit` would end it.
+/// replay go in circles, `quit` would end it, and a lesson never writes a
+/// file (`export`): only the person at the keyboard decides that.
 fn allowed_in_cell(command: &Command) -> bool {
     !matches!(
         command,
-        Command::Open(_) | Command::Next | Command::Prev | Command::Lessons | Command::Quit
+        Command::Open(_)
+            | Command::Next
+            | Command::Prev
+            | Command::Lessons
+            | Command::Quit
+            | Command::Export(_)
     )
 }
 

@@ -10,6 +10,7 @@
 
 mod analysis;
 mod event;
+mod export;
 mod format;
 mod recorder;
 mod render;
@@ -18,6 +19,7 @@ pub use analysis::{
     Analysis, Metric, SUMMARY_METRICS, Span, SpanState, Summary, TaskFacts, analyze,
 };
 pub use event::{Event, EventKind, FORMAT_VERSION, Outcome, Run, TaskId, TaskInfo, WaitOn};
+pub use export::{to_chrome_trace, to_json, to_svg};
 pub use format::{format_duration, parse_duration};
 pub use recorder::{Recorder, TaskGuard, TaskRec};
-pub use render::{RenderOptions, render, render_summary};
+pub use render::{RenderOptions, render, render_at, render_lanes, render_summary};

@@ -21,6 +21,9 @@ pub struct RenderOptions {
     pub max_rows: Option<usize>,
     /// Above this many tasks, lanes stand for groups of tasks.
     pub max_lanes: usize,
+    /// Draw the lanes only up to this instant (for `play`); the time axis
+    /// still spans the whole run.
+    pub cutoff: Option<u64>,
 }
 
 impl Default for RenderOptions {
@@ -30,6 +33,7 @@ impl Default for RenderOptions {
             color: false,
             max_rows: Some(24),
             max_lanes: 40,
+            cutoff: None,
         }
     }
 }
@@ -65,7 +69,7 @@ pub fn render(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> String {
     let mut out = String::new();
     render_table(&mut out, run, opts);
     out.push('\n');
-    render_lanes(&mut out, run, analysis, opts);
+    lanes_into(&mut out, run, analysis, opts);
     out.push('\n');
     out.push_str(&render_summary(run, analysis, opts));
     out
@@ -222,7 +226,14 @@ fn bar(acc: &[[u64; 3]], opts: &RenderOptions) -> String {
         .collect()
 }
 
-fn render_lanes(out: &mut String, run: &Run, analysis: &Analysis, opts: &RenderOptions) {
+/// The lanes alone (for `play`, which redraws them frame by frame).
+pub fn render_lanes(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> String {
+    let mut out = String::new();
+    lanes_into(&mut out, run, analysis, opts);
+    out
+}
+
+fn lanes_into(out: &mut String, run: &Run, analysis: &Analysis, opts: &RenderOptions) {
     let n = run.tasks.len();
     if n == 0 {
         let _ = writeln!(out, "lanes: no tasks were recorded");
@@ -249,9 +260,14 @@ fn render_lanes(out: &mut String, run: &Run, analysis: &Analysis, opts: &RenderO
     let suffix_w = if grouped { 14 } else { 0 }.max(peak_w);
     let cols = opts.width.saturating_sub(label_w + 1 + suffix_w).max(10);
 
+    let cutoff = opts.cutoff.unwrap_or(u64::MAX);
     let mut acc = vec![vec![[0u64; 3]; cols]; lanes];
-    for span in &analysis.spans {
-        accumulate(&mut acc[span.task.index() / group], span, total);
+    for span in analysis.spans.iter().filter(|s| s.from_ns < cutoff) {
+        let clipped = Span {
+            to_ns: span.to_ns.min(cutoff),
+            ..*span
+        };
+        accumulate(&mut acc[span.task.index() / group], &clipped, total);
     }
 
     let start = format_duration(0);
@@ -286,7 +302,7 @@ fn render_lanes(out: &mut String, run: &Run, analysis: &Analysis, opts: &RenderO
             line.push(' ');
             line.push_str(&bar(cells, opts));
             line.push(' ');
-            line.push_str(&group_ends(analysis, first..=last, opts));
+            line.push_str(&group_ends(analysis, first..=last, cutoff, opts));
         } else {
             line.push_str(&pad(&run.tasks[first].name, label_w));
             line.push(' ');
@@ -294,7 +310,7 @@ fn render_lanes(out: &mut String, run: &Run, analysis: &Analysis, opts: &RenderO
                 .iter()
                 .map(|c| bar(std::slice::from_ref(c), opts))
                 .collect();
-            if let Some((at, kind)) = analysis.facts[first].end {
+            if let Some((at, kind)) = analysis.facts[first].end.filter(|(at, _)| *at <= cutoff) {
                 let col = ((at.saturating_mul(cols as u64) / total) as usize).min(cols - 1);
                 let (glyph, color) = end_glyph(kind);
                 glyphs[col] = opts.paint(&glyph.to_string(), color);
@@ -330,11 +346,12 @@ fn render_lanes(out: &mut String, run: &Run, analysis: &Analysis, opts: &RenderO
 fn group_ends(
     analysis: &Analysis,
     tasks: std::ops::RangeInclusive<usize>,
+    cutoff: u64,
     opts: &RenderOptions,
 ) -> String {
     let mut counts = [0usize; 5];
     for facts in &analysis.facts[tasks] {
-        let slot = match facts.end.map(|e| e.1) {
+        let slot = match facts.end.filter(|(at, _)| *at <= cutoff).map(|e| e.1) {
             Some(EventKind::Completed) => 0,
             Some(EventKind::Failed) => 1,
             Some(EventKind::TimedOut) => 2,
@@ -369,8 +386,12 @@ fn sparkline(analysis: &Analysis, cols: usize, total: u64, opts: &RenderOptions)
     let peak = analysis.summary.peak_in_flight.max(1);
     let mut max_per_col = vec![0u64; cols];
     let steps = &analysis.in_flight;
+    let cutoff = opts.cutoff.unwrap_or(u64::MAX);
     for (i, &(at, count)) in steps.iter().enumerate() {
-        let until = steps.get(i + 1).map_or(total, |s| s.0);
+        let until = steps.get(i + 1).map_or(total, |s| s.0).min(cutoff);
+        if at >= cutoff {
+            break;
+        }
         if count == 0 || until <= at && i + 1 < steps.len() {
             continue;
         }
@@ -532,4 +553,72 @@ fn on_label(on: WaitOn) -> &'static str {
         WaitOn::Io => "i/o",
         WaitOn::Join => "another task",
     }
+}
+
+/// Every task's state at one instant: counts per state, then (for up to
+/// 40 tasks) each task with the last thing it said.
+pub fn render_at(run: &Run, analysis: &Analysis, at_ns: u64, opts: &RenderOptions) -> String {
+    let mut states: Vec<String> = vec!["not spawned yet".to_string(); run.tasks.len()];
+    for (i, facts) in analysis.facts.iter().enumerate() {
+        if facts.spawned_ns <= at_ns {
+            states[i] = "queued".to_string();
+        }
+        if let Some((end, kind)) = facts.end.filter(|(end, _)| *end <= at_ns) {
+            states[i] = format!("{} at {}", kind.label(), format_duration(end));
+        }
+    }
+    for span in analysis
+        .spans
+        .iter()
+        .filter(|s| s.from_ns <= at_ns && at_ns < s.to_ns)
+    {
+        states[span.task.index()] = match span.state {
+            SpanState::Queued => "queued".to_string(),
+            SpanState::Running => "running".to_string(),
+            SpanState::Waiting(on) if on.is_work() => {
+                format!("in flight, waiting on {}", on.label())
+            }
+            SpanState::Waiting(on) => format!("blocked on a {}", on.label()),
+        };
+    }
+    let mut last_note: Vec<&str> = vec![""; run.tasks.len()];
+    for e in run
+        .events
+        .iter()
+        .filter(|e| e.at_ns <= at_ns && !e.note.is_empty())
+    {
+        if let Some(slot) = last_note.get_mut(e.task.index()) {
+            *slot = &e.note;
+        }
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        opts.bold(&format!("at {}:", format_duration(at_ns)))
+    );
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for state in &states {
+        let key = state.split(" at ").next().unwrap_or(state).to_string();
+        match counts.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((key, 1)),
+        }
+    }
+    let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let _ = writeln!(out, "  {}", summary.join(" · "));
+    if run.tasks.len() <= 40 {
+        let name_w = name_width(run);
+        for (i, task) in run.tasks.iter().enumerate() {
+            let note = if last_note[i].is_empty() {
+                String::new()
+            } else {
+                format!(": {}", last_note[i])
+            };
+            let line = format!("  {}  {}{}", pad(&task.name, name_w), states[i], note);
+            let _ = writeln!(out, "{}", truncate(&line, opts.width));
+        }
+    }
+    out
 }
