@@ -106,10 +106,10 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "reset",
-        args: "",
-        summary: "restore the lesson's parameters",
-        help: "Puts every parameter back to the lesson's defaults.",
-        completes: ArgKind::None,
+        args: "[progress]",
+        summary: "restore the lesson's parameters (or: reset progress)",
+        help: "`reset` puts every parameter back to the lesson's defaults. `reset progress` forgets which lessons you finished.",
+        completes: ArgKind::Fixed(&["progress"]),
     },
     CommandSpec {
         name: "show",
@@ -192,7 +192,10 @@ pub enum Command {
         value: String,
     },
     Params,
-    Reset,
+    /// `reset`: the parameters; `reset progress`: the finished lessons.
+    Reset {
+        progress: bool,
+    },
     ShowCode,
     Timeline {
         all: bool,
@@ -314,7 +317,11 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
             }
         }
         "params" => args.none().map(|_| Command::Params)?,
-        "reset" => args.none().map(|_| Command::Reset)?,
+        "reset" => match args.optional_word()?.as_deref() {
+            None => Command::Reset { progress: false },
+            Some("progress") => Command::Reset { progress: true },
+            Some(other) => return Err(args.usage(format!("cannot reset '{other}'"))),
+        },
         "show" => match args.optional_word()?.as_deref() {
             Some("code") => Command::ShowCode,
             Some(other) => return Err(args.usage(format!("cannot show '{other}'"))),
@@ -430,7 +437,8 @@ mod tests {
                 }),
             ),
             ("params", Some(Command::Params)),
-            ("reset", Some(Command::Reset)),
+            ("reset", Some(Command::Reset { progress: false })),
+            ("reset progress", Some(Command::Reset { progress: true })),
             ("show code", Some(Command::ShowCode)),
             ("timeline", Some(Command::Timeline { all: false })),
             ("timeline --all", Some(Command::Timeline { all: true })),

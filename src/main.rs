@@ -48,6 +48,18 @@ enum Cmd {
         /// Exit non-zero if any `expect` fails or any cell errors.
         #[arg(long)]
         check: bool,
+        /// Override a parameter in every lesson: --set concurrency=10 (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// Seed for simulated latencies in every lesson.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// text: the transcript; json: one JSON object a line per lesson, run, expectation and error.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Write every run's exports (.json, .trace.json, .svg, .html) into DIR.
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
     },
     /// Run one lesson's (or demo's) demo once and print its timeline.
     Run {
@@ -108,6 +120,12 @@ enum Cmd {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 #[derive(Args, Default)]
@@ -198,9 +216,21 @@ fn main() -> ExitCode {
     let progress: Option<ProgressFn> = io::stderr()
         .is_terminal()
         .then(|| Arc::new(progress_line) as ProgressFn);
+    let (json, export_dir) = match &cli.command {
+        Some(Cmd::Replay { format, export, .. }) => (*format == Format::Json, export.clone()),
+        _ => (false, None),
+    };
     let opts = Options {
+        json,
+        export_dir,
         progress,
         animate: stdout_tty,
+        // Only the REPL keeps lesson progress: never replay or one-shot runs.
+        progress_file: if cli.command.is_none() {
+            asynclab::session::progress::default_path()
+        } else {
+            None
+        },
         width,
         color,
         scope: Scope {
@@ -220,8 +250,30 @@ fn main() -> ExitCode {
             interactive,
             color,
         ),
-        Some(Cmd::Replay { files, check }) => {
-            return replay(&mut session, &mut out, &files, check, color);
+        Some(Cmd::Replay {
+            files,
+            check,
+            set,
+            seed,
+            ..
+        }) => {
+            let mut overrides = Vec::new();
+            for item in &set {
+                match item.split_once('=') {
+                    Some((k, v)) => overrides.push((k.trim().to_string(), v.trim().to_string())),
+                    None => {
+                        eprintln!(
+                            "asynclab: --set '{item}' must be NAME=VALUE, e.g. --set concurrency=10"
+                        );
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            if let Some(seed) = seed {
+                overrides.push(("seed".into(), seed.to_string()));
+            }
+            session.set_overrides(overrides);
+            return replay(&mut session, &mut out, &files, check, color, json);
         }
         Some(Cmd::Lessons) => session.execute_line("lessons", &mut out).map(|_| ()),
         Some(Cmd::Run {
@@ -331,8 +383,17 @@ fn repl_main(
             env!("CARGO_PKG_VERSION")
         )?;
     }
-    if let Some(id) = lesson {
-        session.execute_line(&format!("open {id}"), out)?;
+    match (lesson, session.last_lesson()) {
+        (Some(id), _) => {
+            session.execute_line(&format!("open {id}"), out)?;
+        }
+        (None, Some(last)) if interactive => {
+            writeln!(
+                out,
+                "Last time you were on lesson '{last}': `open {last}` to go on."
+            )?;
+        }
+        _ => {}
     }
     if interactive {
         // History only for a person at a terminal: never for piped input,
@@ -391,6 +452,7 @@ fn replay(
     lessons: &[String],
     check: bool,
     color: bool,
+    json: bool,
 ) -> ExitCode {
     let mut broken = Vec::new();
     for (i, item) in lessons.iter().enumerate() {
@@ -404,7 +466,7 @@ fn replay(
                 .map_err(SessionError::from)
         };
         let result = loaded.and_then(|l| {
-            if i > 0 {
+            if i > 0 && !json {
                 writeln!(out)?;
             }
             session.open_lesson(l, 0, out)?;
@@ -427,7 +489,10 @@ fn replay(
         }
     }
     let failed = session.failures.len() + broken.len();
-    if check {
+    if json {
+        let line = serde_json::json!({"type": "summary", "lessons": lessons.len(), "held": session.passed, "failed": failed});
+        let _ = writeln!(out, "{line}");
+    } else if check {
         let _ = writeln!(
             out,
             "\nreplay --check: {} lessons, {} expectations held, {} failed",
@@ -435,6 +500,8 @@ fn replay(
             session.passed,
             failed
         );
+    }
+    if check {
         for f in session.failures.iter().chain(&broken) {
             eprintln!("FAILED {f}");
         }

@@ -508,3 +508,106 @@ fn compare_shows_totals_falling_as_concurrency_rises() {
     assert_eq!(bars.len(), 3, "{stdout}");
     assert!(bars[0] > bars[1] && bars[1] > bars[2], "{bars:?}");
 }
+
+#[test]
+fn lesson_progress_survives_a_restart_and_replay_never_touches_it() {
+    let state = std::env::temp_dir().join(format!("asynclab-progress-test-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&state);
+    let session = |input: &str| {
+        let mut cmd = bin();
+        cmd.env("ASYNCLAB_STATE_DIR", &state)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        let mut child = cmd.spawn().expect("start");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write");
+        text(&child.wait_with_output().expect("runs").stdout)
+    };
+    // Finish the select lesson: every cell.
+    let first = session(&format!("open select\n{}", "next\n".repeat(5)));
+    assert!(first.contains("✓ lesson 'select' finished"), "{first}");
+    // A new session remembers it.
+    let second = session("lessons\n");
+    let row = second
+        .lines()
+        .find(|l| l.contains(" select "))
+        .unwrap_or_default();
+    assert!(row.trim_start().starts_with('✓'), "{second}");
+    assert!(state.join("progress.json").is_file());
+    // reset progress forgets it.
+    let third = session("reset progress\nlessons\n");
+    let row = third
+        .lines()
+        .rfind(|l| l.contains(" select "))
+        .unwrap_or_default();
+    assert!(!row.trim_start().starts_with('✓'), "{third}");
+
+    // replay runs every cell but keeps no progress.
+    let replay_state = state.join("replay");
+    let out = bin()
+        .env("ASYNCLAB_STATE_DIR", &replay_state)
+        .args(["replay", "lessons/05-select.md"])
+        .output()
+        .expect("replay");
+    assert!(out.status.success());
+    assert!(!replay_state.exists(), "replay wrote progress");
+    let _ = fs::remove_dir_all(&state);
+}
+
+#[test]
+fn replay_as_a_tool_injects_parameters_and_speaks_json() {
+    let dir = std::env::temp_dir().join(format!("asynclab-replay-export-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let out = bin()
+        .args([
+            "replay",
+            "lessons/04-rate-limit.md",
+            "--format",
+            "json",
+            "--set",
+            "concurrency=4",
+            "--seed",
+            "7",
+            "--export",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("replay");
+    let stdout = text(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    let runs: Vec<&serde_json::Value> = lines.iter().filter(|l| l["type"] == "run").collect();
+    assert_eq!(runs.len(), 2, "{stdout}");
+    // Injected before the first run; the lesson's own `set` wins after it.
+    assert_eq!(runs[0]["params"]["concurrency"], "4");
+    assert_eq!(runs[0]["params"]["seed"], "7");
+    assert_eq!(runs[0]["metrics"]["peak_in_flight"], 4);
+    assert_eq!(runs[1]["params"]["concurrency"], "10");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["type"] == "error" && l["at"] == "lessons/04-rate-limit.md:17"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines.last().map(|l| l["type"].clone()),
+        Some("summary".into())
+    );
+    for ext in ["json", "trace.json", "svg", "html"] {
+        assert!(
+            dir.join(format!("rate-limit-01.{ext}")).is_file(),
+            "missing rate-limit-01.{ext}"
+        );
+        assert!(
+            dir.join(format!("rate-limit-02.{ext}")).is_file(),
+            "missing rate-limit-02.{ext}"
+        );
+    }
+    let _ = fs::remove_dir_all(&dir);
+}

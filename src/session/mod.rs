@@ -10,6 +10,7 @@ pub mod check;
 mod compare;
 mod explain;
 mod export;
+pub mod progress;
 pub mod resolve;
 
 use std::io::{self, Write};
@@ -27,6 +28,7 @@ use crate::lesson::{Catalog, CatalogError, Lesson, LessonError, Meta};
 use crate::timeline::{
     Analysis, Metric, Outcome, RenderOptions, Run, analyze, format_duration, render,
 };
+use progress::Progress;
 use resolve::{Resolved, ResolvedCell, resolve};
 
 /// How the session renders.
@@ -42,6 +44,13 @@ pub struct Options {
     pub progress: Option<ProgressFn>,
     /// Output is a terminal: `play` may redraw in place.
     pub animate: bool,
+    /// Where lesson progress is kept; `None` (replay, tests) keeps none.
+    pub progress_file: Option<std::path::PathBuf>,
+    /// Machine-readable output: one JSON object a line for each lesson,
+    /// run, expectation and error, and nothing else (`replay --format json`).
+    pub json: bool,
+    /// Write every run's exports into this folder (`replay --export DIR`).
+    pub export_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -53,6 +62,9 @@ impl Default for Options {
             scope: Scope::default(),
             progress: None,
             animate: false,
+            progress_file: None,
+            json: false,
+            export_dir: None,
         }
     }
 }
@@ -161,10 +173,21 @@ pub struct Session {
     pub interrupted: bool,
     /// Guesses for the next run: (metric, value as typed).
     predictions: Vec<(String, Metric)>,
+    /// Finished lessons and the current one (kept only with a progress file).
+    progress: Progress,
+    /// Parameters injected into every lesson opened (`replay --set`).
+    overrides: Vec<(String, String)>,
+    /// Runs exported so far (numbers the files of `--export`).
+    exported: usize,
 }
 
 impl Session {
     pub fn new(catalog: Catalog, opts: Options, interrupts: Interrupts) -> Session {
+        let progress = opts
+            .progress_file
+            .as_deref()
+            .map(Progress::load)
+            .unwrap_or_default();
         Session {
             catalog,
             opts,
@@ -176,6 +199,40 @@ impl Session {
             failures: Vec::new(),
             interrupted: false,
             predictions: Vec::new(),
+            progress,
+            overrides: Vec::new(),
+            exported: 0,
+        }
+    }
+
+    /// Parameters applied to every lesson opened from now on, after its
+    /// own defaults (and again after `reset`), as papermill injects them.
+    pub fn set_overrides(&mut self, overrides: Vec<(String, String)>) {
+        self.overrides = overrides;
+    }
+
+    /// The lesson's defaults with the injected overrides; a parameter the
+    /// lesson's demo does not have is skipped.
+    fn base_params(&self, resolved: &Resolved) -> Result<Params, ParamError> {
+        let mut params = resolved.defaults.clone();
+        for (name, value) in &self.overrides {
+            if params.spec(name).is_ok() {
+                params.set(name, value)?;
+            }
+        }
+        Ok(params)
+    }
+
+    /// The lesson the learner had open when they last left, if any.
+    pub fn last_lesson(&self) -> Option<&str> {
+        self.progress.current.as_deref()
+    }
+
+    fn save_progress(&self) {
+        if let Some(path) = &self.opts.progress_file {
+            // Progress is a convenience: failing to save it must not stop a
+            // lesson, so an error is not fatal.
+            let _ = self.progress.save(path);
         }
     }
 
@@ -211,10 +268,16 @@ impl Session {
             Command::Explain(topic) => self.explain(topic.as_deref(), out)?,
             Command::Set { param, value } => self.set(param, value, out)?,
             Command::Params => self.params(out)?,
-            Command::Reset => {
+            Command::Reset { progress: false } => {
+                let params = self.base_params(&self.open_ref()?.resolved)?;
                 let open = self.open_mut()?;
-                open.params = open.resolved.defaults.clone();
+                open.params = params;
                 writeln!(out, "parameters reset to the lesson's defaults")?;
+            }
+            Command::Reset { progress: true } => {
+                self.progress = Progress::default();
+                self.save_progress();
+                writeln!(out, "progress cleared: no lesson is marked finished")?;
             }
             Command::ShowCode => {
                 let info = self.open_ref()?.resolved.demo.info();
@@ -393,7 +456,15 @@ impl Session {
         writeln!(out, "{}", self.bold(&header))?;
         let current = self.open.as_ref().map(|o| o.number);
         for (i, entry) in self.catalog.entries.iter().enumerate() {
-            let mark = if current == Some(i + 1) { "▶" } else { " " };
+            let finished = entry
+                .lesson
+                .as_ref()
+                .is_ok_and(|l| self.progress.finished.contains(&l.meta.id));
+            let mark = match (current == Some(i + 1), finished) {
+                (true, _) => "▶",
+                (false, true) => "✓",
+                _ => " ",
+            };
             match &entry.lesson {
                 Ok(l) => writeln!(
                     out,
@@ -420,7 +491,13 @@ impl Session {
             .entries
             .iter()
             .position(|e| e.lesson.as_ref().is_ok_and(|l| l.source == lesson.source));
-        self.open_lesson(lesson, number.map_or(0, |n| n + 1), out)
+        self.open_lesson(lesson, number.map_or(0, |n| n + 1), out)?;
+        self.progress.current = self
+            .open
+            .as_ref()
+            .map(|o| o.resolved.lesson.meta.id.clone());
+        self.save_progress();
+        Ok(())
     }
 
     /// Opens a lesson that need not be in the catalog (`replay FILE`).
@@ -431,9 +508,22 @@ impl Session {
         out: &mut dyn Write,
     ) -> Result<(), SessionError> {
         let resolved = resolve(lesson)?;
-        let params = resolved.defaults.clone();
+        let params = self.base_params(&resolved)?;
         let meta = &resolved.lesson.meta;
         let cells = resolved.cells.len();
+        if self.opts.json {
+            let line = serde_json::json!({"type": "lesson", "id": meta.id, "file": resolved.lesson.source});
+            writeln!(out, "{line}")?;
+            self.open = Some(OpenLesson {
+                resolved,
+                number,
+                cursor: 0,
+                params,
+            });
+            self.last = None;
+            self.prev = None;
+            return Ok(());
+        }
         let numbered = if number > 0 {
             format!("Lesson {number} · ")
         } else {
@@ -512,7 +602,24 @@ impl Session {
         }
         let index = open.cursor;
         open.cursor += 1;
-        self.show_cell(index, true, out)
+        let last = open.cursor == total;
+        let id = open.resolved.lesson.meta.id.clone();
+        self.show_cell(index, true, out)?;
+        if last && !self.interrupted {
+            if self.progress.finished.insert(id.clone()) {
+                self.save_progress();
+            }
+            if !self.opts.json {
+                writeln!(
+                    out,
+                    "{}",
+                    self.dim(&format!(
+                        "✓ lesson '{id}' finished. `lessons` shows what comes next."
+                    ))
+                )?;
+            }
+        }
+        Ok(())
     }
 
     fn prev(&mut self, out: &mut dyn Write) -> Result<(), SessionError> {
@@ -534,15 +641,19 @@ impl Session {
         execute: bool,
         out: &mut dyn Write,
     ) -> Result<(), SessionError> {
+        let json = self.opts.json;
         let open = self.open_ref()?;
         let total = open.resolved.cells.len();
         let file = open.resolved.lesson.source.clone();
-        writeln!(
-            out,
-            "{}",
-            self.dim(&format!("── cell {}/{total} ──", index + 1))
-        )?;
+        if !json {
+            writeln!(
+                out,
+                "{}",
+                self.dim(&format!("── cell {}/{total} ──", index + 1))
+            )?;
+        }
         let commands: Vec<(usize, String, Command)> = match &open.resolved.cells[index] {
+            ResolvedCell::Prose(_) if json => return Ok(()),
             ResolvedCell::Prose(text) => {
                 for line in text.lines() {
                     let shown = if line.starts_with('#') {
@@ -560,21 +671,39 @@ impl Session {
                 .collect(),
         };
         for (line, text, command) in commands {
-            writeln!(out, "{}", self.bold(&format!("» {text}")))?;
+            if !json {
+                writeln!(out, "{}", self.bold(&format!("» {text}")))?;
+            }
             if !execute {
                 continue;
             }
-            match self.execute(&command, out) {
+            // In JSON mode only runs and expectations speak; the rest of
+            // what a cell prints is for people.
+            let speaks = !json || matches!(command, Command::Run | Command::Expect(_));
+            let result = if speaks {
+                self.execute(&command, out)
+            } else {
+                self.execute(&command, &mut io::sink())
+            };
+            match result {
                 Ok(_) => {}
                 Err(SessionError::Io(e)) => return Err(SessionError::Io(e)),
                 Err(e) => {
                     let located = format!("{file}:{line}: {e}");
-                    let shown = if self.opts.color {
-                        located.red().to_string()
+                    if json {
+                        writeln!(
+                            out,
+                            "{}",
+                            serde_json::json!({"type": "error", "at": format!("{file}:{line}"), "message": e.to_string()})
+                        )?;
                     } else {
-                        located.clone()
-                    };
-                    writeln!(out, "✗ {shown}")?;
+                        let shown = if self.opts.color {
+                            located.red().to_string()
+                        } else {
+                            located.clone()
+                        };
+                        writeln!(out, "✗ {shown}")?;
+                    }
                     self.failures.push(located);
                 }
             }
@@ -719,10 +848,13 @@ impl Session {
         parts.extend(values);
         parts.push(format!("{clock} clock"));
         parts.push(format!("seed {}", params.int("seed")?));
-        for line in wrap(&parts, self.opts.width) {
+        for line in wrap(&parts, self.opts.width)
+            .into_iter()
+            .filter(|_| !self.opts.json)
+        {
             writeln!(out, "{}", self.bold(&line))?;
         }
-        if clock == "real" {
+        if clock == "real" && !self.opts.json {
             writeln!(
                 out,
                 "{}",
@@ -746,13 +878,20 @@ impl Session {
             return Err(SessionError::DemoFailed(message.clone()));
         }
         let analysis = analyze(&run);
-        write!(
-            out,
-            "{}",
-            render(&run, &analysis, &self.render_options(Some(self.opts.rows)))
-        )?;
-        writeln!(out, "{}", self.dim(&format!("reproduce: {reproduce}")))?;
-        self.settle_predictions(&analysis.summary, out)?;
+        if self.opts.json {
+            writeln!(out, "{}", self.run_json(&params, &run, &analysis)?)?;
+        } else {
+            write!(
+                out,
+                "{}",
+                render(&run, &analysis, &self.render_options(Some(self.opts.rows)))
+            )?;
+            writeln!(out, "{}", self.dim(&format!("reproduce: {reproduce}")))?;
+            self.settle_predictions(&analysis.summary, out)?;
+        }
+        if let Some(dir) = self.opts.export_dir.clone() {
+            self.export_run(&dir, &run, &analysis, out)?;
+        }
         if matches!(run.outcome, Outcome::Cancelled { .. }) {
             self.interrupted = true;
         }
@@ -763,6 +902,100 @@ impl Session {
             run,
             analysis,
         });
+        Ok(())
+    }
+
+    /// One run as a JSON line: lesson, demo, parameters, outcome, metrics
+    /// (durations in milliseconds).
+    fn run_json(
+        &self,
+        params: &Params,
+        run: &Run,
+        analysis: &Analysis,
+    ) -> Result<serde_json::Value, SessionError> {
+        let open = self.open_ref()?;
+        let values: serde_json::Map<String, serde_json::Value> = params
+            .specs()
+            .iter()
+            .filter_map(|s| {
+                params
+                    .get(s.name)
+                    .map(|v| (s.name.to_string(), serde_json::Value::from(v.to_string())))
+            })
+            .collect();
+        let summary = &analysis.summary;
+        let metrics: serde_json::Map<String, serde_json::Value> = summary
+            .metric_names()
+            .into_iter()
+            .filter_map(|name| {
+                let value = match summary.metric(&name)? {
+                    Metric::Count(n) => serde_json::Value::from(n),
+                    Metric::Duration(ns) => serde_json::Value::from(ns as f64 / 1e6),
+                    Metric::Ratio(r) => serde_json::Value::from(r),
+                };
+                Some((name, value))
+            })
+            .collect();
+        let outcome =
+            serde_json::to_value(&run.outcome).map_err(|e| SessionError::Invalid(e.to_string()))?;
+        Ok(serde_json::json!({
+            "type": "run",
+            "lesson": open.resolved.lesson.meta.id,
+            "demo": open.resolved.demo.info().name,
+            "params": values,
+            "outcome": outcome,
+            "metrics": metrics,
+        }))
+    }
+
+    /// `--export DIR`: every format of this run, as `<lesson>-<n>.<ext>`.
+    fn export_run(
+        &mut self,
+        dir: &std::path::Path,
+        run: &Run,
+        analysis: &Analysis,
+        out: &mut dyn Write,
+    ) -> Result<(), SessionError> {
+        self.exported += 1;
+        let open = self.open_ref()?;
+        let stem = format!("{}-{:02}", open.resolved.lesson.meta.id, self.exported);
+        let title = format!(
+            "{} · {}",
+            open.resolved.demo.info().name,
+            open.resolved.lesson.meta.title
+        );
+        let mut explanation = Vec::new();
+        let limit = open
+            .params
+            .int("concurrency")
+            .ok()
+            .map(|v| ("concurrency", v));
+        write!(
+            explanation,
+            "{}",
+            explain::explain_run(run, analysis, &open.resolved.lesson, limit)
+        )?;
+        let explanation = String::from_utf8_lossy(&explanation).into_owned();
+        std::fs::create_dir_all(dir)
+            .map_err(|e| SessionError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
+        for ext in export::FORMATS {
+            let path = dir.join(format!("{stem}{ext}"));
+            let text = export::render(&path, run, analysis, &title, &explanation)
+                .map_err(SessionError::Invalid)?;
+            std::fs::write(&path, text).map_err(|e| {
+                SessionError::Invalid(format!("cannot write {}: {e}", path.display()))
+            })?;
+        }
+        if !self.opts.json {
+            writeln!(
+                out,
+                "{}",
+                self.dim(&format!(
+                    "exported to {}/{stem}.{{json,trace.json,svg,html}}",
+                    dir.display()
+                ))
+            )?;
+        }
         Ok(())
     }
 
@@ -1057,7 +1290,12 @@ impl Session {
             "expect {e}: measured {}, limit {}",
             checked.measured, checked.limit
         );
-        if checked.held {
+        if checked.held && self.opts.json {
+            self.passed += 1;
+            let line = serde_json::json!({"type": "expect", "expect": e.to_string(), "held": true, "measured": checked.measured, "limit": checked.limit});
+            writeln!(out, "{line}")?;
+            Ok(())
+        } else if checked.held {
             self.passed += 1;
             let mark = if self.opts.color {
                 "✓".green().to_string()
