@@ -147,6 +147,13 @@ pub static COMMANDS: &[CommandSpec] = &[
         completes: ArgKind::None,
     },
     CommandSpec {
+        name: "ask",
+        args: "<metric>",
+        summary: "ask the learner to predict a metric (for lesson cells)",
+        help: "In the REPL, asks you to predict a metric of the next run and records your answer as `predict` would. Skipped in `replay` and piped input, where nobody is there to answer.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
         name: "at",
         args: "<time>",
         summary: "every task's state at one instant: at 150ms",
@@ -207,6 +214,7 @@ pub enum Command {
         metric: String,
         value: String,
     },
+    Ask(String),
     At(String),
     Play(Option<f64>),
     Export(String),
@@ -373,6 +381,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
                 value: value.trim().to_string(),
             }
         }
+        "ask" => Command::Ask(args.word("a metric, e.g. `ask peak_in_flight`")?),
         "at" => Command::At(args.word("a time, e.g. `at 150ms`")?),
         "play" => match args.optional_word()? {
             None => Command::Play(None),
@@ -539,6 +548,7 @@ mod tests {
                 "compare" => "compare count=1,2".to_string(),
                 "predict" => "predict total 1s".to_string(),
                 "at" => "at 10ms".to_string(),
+                "ask" => "ask total".to_string(),
                 "export" => "export x.json".to_string(),
                 name => name.to_string(),
             };

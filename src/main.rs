@@ -14,7 +14,7 @@ use asynclab::interrupt::Interrupts;
 use asynclab::lab::scope::Scope;
 use asynclab::lesson::{self, Catalog};
 use asynclab::repl::{self, Plain, Terminal, is_broken_pipe, report};
-use asynclab::session::{Options, Session, SessionError};
+use asynclab::session::{AskFn, Options, Session, SessionError};
 
 #[derive(Parser)]
 #[command(
@@ -220,7 +220,18 @@ fn main() -> ExitCode {
         Some(Cmd::Replay { format, export, .. }) => (*format == Format::Json, export.clone()),
         _ => (false, None),
     };
+    // Questions from `ask` cells, answered at the terminal with a one-off
+    // line editor; nobody is asked when input is piped.
+    let ask: Option<AskFn> = interactive.then(|| {
+        Arc::new(|question: &str| {
+            rustyline::DefaultEditor::new()
+                .ok()?
+                .readline(question)
+                .ok()
+        }) as AskFn
+    });
     let opts = Options {
+        ask,
         json,
         export_dir,
         progress,

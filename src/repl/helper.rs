@@ -163,8 +163,8 @@ mod tests {
                 "",
                 &[
                     "help", "lessons", "open", "next", "prev", "where", "run", "explain", "set",
-                    "params", "reset", "show", "timeline", "expect", "compare", "predict", "at",
-                    "play", "export", "quit",
+                    "params", "reset", "show", "timeline", "expect", "compare", "predict", "ask",
+                    "at", "play", "export", "quit",
                 ],
             ),
             ("r", &["run", "reset"]),

@@ -51,7 +51,13 @@ pub struct Options {
     pub json: bool,
     /// Write every run's exports into this folder (`replay --export DIR`).
     pub export_dir: Option<std::path::PathBuf>,
+    /// Asks the person at the keyboard one question (`ask` cells); `None`
+    /// when nobody is there (replay, piped input, tests).
+    pub ask: Option<AskFn>,
 }
+
+/// Shows a question, returns the typed answer (`None`: no answer).
+pub type AskFn = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 impl Default for Options {
     fn default() -> Self {
@@ -65,6 +71,7 @@ impl Default for Options {
             progress_file: None,
             json: false,
             export_dir: None,
+            ask: None,
         }
     }
 }
@@ -319,6 +326,7 @@ impl Session {
                 )?;
             }
             Command::Play(speed) => self.play(*speed, out)?,
+            Command::Ask(metric) => self.ask(metric, out)?,
             Command::Export(file) => self.export(file, out)?,
             Command::Quit => return Ok(Flow::Quit),
         }
@@ -1110,6 +1118,39 @@ impl Session {
         }
         write!(out, "{}", compare::render(&names, &rows, self.opts.width))?;
         Ok(())
+    }
+
+    fn ask(&mut self, metric: &str, out: &mut dyn Write) -> Result<(), SessionError> {
+        let Some(ask) = self.opts.ask.clone() else {
+            if !self.opts.json {
+                writeln!(
+                    out,
+                    "{}",
+                    self.dim(&format!(
+                        "(a guess for {metric} is asked only in the REPL: skipped)"
+                    ))
+                )?;
+            }
+            return Ok(());
+        };
+        loop {
+            out.flush()?;
+            let Some(answer) = ask(&format!(
+                "Your guess for {metric} in the next run (Enter skips): "
+            )) else {
+                return Ok(());
+            };
+            let answer = answer.trim();
+            if answer.is_empty() {
+                return Ok(());
+            }
+            match self.predict(metric, answer, out) {
+                Ok(()) => return Ok(()),
+                // A typo is not the end: say why and ask again.
+                Err(SessionError::Invalid(why)) => writeln!(out, "{why}")?,
+                Err(other) => return Err(other),
+            }
+        }
     }
 
     fn predict(
