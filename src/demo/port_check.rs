@@ -48,9 +48,9 @@ static INFO: DemoInfo = DemoInfo {
         ParamSpec::int(
             "count",
             1,
-            65_535,
+            1_000_000,
             "40",
-            "how many ports to check when ports is auto",
+            "ports to check when ports is auto; virtual clock: past 65535 they spread over more simulated hosts",
         ),
         ParamSpec::int(
             "concurrency",
@@ -134,8 +134,10 @@ impl Tally {
 
 /// A port to check: simulated (virtual clock) or a real address.
 enum Target {
-    /// `answer` is `None` for a filtered port: it never replies.
+    /// `answer` is `None` for a filtered port: it never replies. `host`
+    /// counts simulated hosts past the first (65 535 ports each).
     Simulated {
+        host: u32,
         port: u16,
         answer: Option<(Duration, PortState)>,
     },
@@ -147,6 +149,16 @@ impl Target {
         match self {
             Target::Simulated { port, .. } => *port,
             Target::Real(addr) => addr.port(),
+        }
+    }
+
+    /// The task's name: `port-80`, or `h2:port-80` on a further host.
+    fn name(&self) -> String {
+        match self {
+            Target::Simulated { host, port, .. } if *host > 0 => {
+                format!("h{}:port-{port}", host + 1)
+            }
+            _ => format!("port-{}", self.port()),
         }
     }
 }
@@ -240,10 +252,7 @@ impl Demo for PortCheck {
         };
 
         // Every target is on the timeline from the start, served in order.
-        let tasks: Vec<TaskRec> = targets
-            .iter()
-            .map(|t| ctx.rec.task(format!("port-{}", t.port())))
-            .collect();
+        let tasks: Vec<TaskRec> = targets.iter().map(|t| ctx.rec.task(t.name())).collect();
 
         // Acquire before spawn: a task exists only while it holds a permit.
         // 65 535 tasks parked on the semaphore would cost memory for nothing.
@@ -256,10 +265,7 @@ impl Demo for PortCheck {
             if permits.available_permits() == 0 && !queue_shown {
                 // From here on every target queues (FIFO) for a permit.
                 for queued in &tasks[i..] {
-                    queued.waiting(
-                        WaitOn::Permit,
-                        format!("all {concurrency} permits held: queues"),
-                    );
+                    queued.waiting(WaitOn::Permit, "all permits held: queues for one");
                 }
                 queue_shown = true;
             }
@@ -350,18 +356,24 @@ fn port_list(ctx: &Ctx) -> Result<Option<Vec<u16>>, DemoError> {
 /// A simulated host: about 10% of ports open, 20% filtered.
 fn simulated(ctx: &Ctx) -> Result<Vec<Target>, DemoError> {
     let latency = ctx.params.duration("latency")?;
-    let count = u16::try_from(ctx.params.usize("count")?).unwrap_or(u16::MAX);
-    let ports = port_list(ctx)?.unwrap_or_else(|| (1..=count).collect());
-    Ok(ports
+    let count = ctx.params.usize("count")? as u64;
+    // (host, port) pairs: ports 1..=65535 of host 0, then of host 1, ...
+    let targets: Vec<(u32, u16)> = match port_list(ctx)? {
+        Some(ports) => ports.into_iter().map(|p| (0, p)).collect(),
+        None => (0..count)
+            .map(|i| ((i / 65_535) as u32, (i % 65_535 + 1) as u16))
+            .collect(),
+    };
+    Ok(targets
         .into_iter()
-        .map(|port| {
-            let mut sim = ctx.sim(u64::from(port));
+        .map(|(host, port)| {
+            let mut sim = ctx.sim(u64::from(host) * 65_536 + u64::from(port));
             let answer = match sim.below(100) {
                 0..10 => Some((sim.latency(latency), PortState::Open)),
                 10..30 => None,
                 _ => Some((sim.latency(latency), PortState::Closed)),
             };
-            Target::Simulated { port, answer }
+            Target::Simulated { host, port, answer }
         })
         .collect())
 }

@@ -46,8 +46,10 @@ pub struct TaskFacts {
     pub work_ns: u64,
     /// Time spent blocked on a permit, channel, lock or join.
     pub blocked_ns: u64,
-    /// The longest single blocked stretch, what on, and the note given.
-    pub longest_block: Option<(u64, WaitOn, String)>,
+    /// The longest single blocked stretch and what on. (Its note is kept
+    /// only run-wide, in the summary: a string per task would cost more
+    /// than everything else about a million-task run.)
+    pub longest_block: Option<(u64, WaitOn)>,
 }
 
 /// A measured value, typed so `expect total < 400` can say "write 400ms".
@@ -183,17 +185,28 @@ fn next_state(kind: EventKind, current: Option<SpanState>) -> Option<SpanState> 
 
 /// Analyses a run in one pass over its events (in time order).
 pub fn analyze(run: &Run) -> Analysis {
-    let mut order: Vec<&Event> = run.events.iter().collect();
     // Recorded order is time order on one thread; on the multi-thread
-    // runtime two workers can interleave, so sort (stable: ties keep the
-    // order they were recorded in).
-    order.sort_by_key(|e| e.at_ns);
+    // runtime two workers can interleave, so sort then (stable: ties keep
+    // the order they were recorded in). Already sorted, borrow as is: a
+    // million-task run would spend 40 MB on a copy.
+    let sorted: Option<Vec<&Event>> = (!run.events.is_sorted_by_key(|e| e.at_ns)).then(|| {
+        let mut refs: Vec<&Event> = run.events.iter().collect();
+        refs.sort_by_key(|e| e.at_ns);
+        refs
+    });
+    let event = |i: usize| -> &Event {
+        match &sorted {
+            Some(refs) => refs[i],
+            None => &run.events[i],
+        }
+    };
+    let count = run.events.len();
 
     let end_ns = match run.outcome {
         Outcome::Cancelled { at_ns } | Outcome::Watchdog { at_ns } => at_ns,
         _ => 0,
     }
-    .max(order.last().map_or(0, |e| e.at_ns));
+    .max(count.checked_sub(1).map_or(0, |last| event(last).at_ns));
 
     let n = run.tasks.len();
     let mut current: Vec<Option<(SpanState, u64)>> = vec![None; n];
@@ -235,8 +248,8 @@ pub fn analyze(run: &Run) -> Analysis {
         } else if let SpanState::Waiting(on) = state {
             f.blocked_ns += len;
             summary.waits += 1;
-            if f.longest_block.as_ref().is_none_or(|b| len > b.0) {
-                f.longest_block = Some((len, on, note.to_string()));
+            if f.longest_block.is_none_or(|b| len > b.0) {
+                f.longest_block = Some((len, on));
             }
             if summary.longest_wait.as_ref().is_none_or(|w| len > w.1) {
                 summary.longest_wait = Some((task, len, on, note.to_string()));
@@ -245,13 +258,13 @@ pub fn analyze(run: &Run) -> Analysis {
     };
 
     let mut i = 0;
-    while i < order.len() {
-        let at = order[i].at_ns;
+    while i < count {
+        let at = event(i).at_ns;
         // Settle every event at this instant before sampling the in-flight
         // count: a task finishing and the next one starting "at the same
         // time" must not look like one more in flight.
-        while i < order.len() && order[i].at_ns == at {
-            let e = order[i];
+        while i < count && event(i).at_ns == at {
+            let e = event(i);
             i += 1;
             let Some(slot) = current.get_mut(e.task.index()) else {
                 continue;
