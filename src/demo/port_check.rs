@@ -251,6 +251,8 @@ impl Demo for PortCheck {
             }
         };
 
+        // About five events a port: room for all of them up front.
+        ctx.rec.reserve(targets.len() + 1, targets.len() * 5 + 8);
         // Every target is on the timeline from the start, served in order.
         let tasks: Vec<TaskRec> = targets.iter().map(|t| ctx.rec.task(t.name())).collect();
 
@@ -272,11 +274,15 @@ impl Demo for PortCheck {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
+            // The slot is taken now, whenever the task first runs.
             task.acquired("permit acquired: connecting");
             checks.spawn(async move {
                 let _guard = task.guard("aborted before it finished");
                 let _permit = permit; // released when this task ends
-                task.waiting(WaitOn::Io, "SYN sent: awaiting the handshake");
+                task.waiting(
+                    WaitOn::Io,
+                    "permit acquired, SYN sent: awaiting the handshake",
+                );
                 // `timeout` wraps the connect future: if it is not ready in
                 // time, the connect is dropped (and its socket closed).
                 let state = match time::timeout(probe.timeout, probe.connect(&target, &task)).await

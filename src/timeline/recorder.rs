@@ -141,6 +141,17 @@ impl Recorder {
         !state.closed && !state.ended.get(task.index()).copied().unwrap_or(true)
     }
 
+    /// Makes room for `tasks` more tasks and `events` more events at once,
+    /// so a run that knows its size does not copy its timeline as it grows.
+    /// Never beyond the recorder's capacity.
+    pub fn reserve(&self, tasks: usize, events: usize) {
+        let mut state = self.state();
+        let room = self.inner.capacity.saturating_sub(state.events.len());
+        state.events.reserve(events.min(room));
+        state.tasks.reserve(tasks);
+        state.ended.reserve(tasks);
+    }
+
     /// (tasks registered, tasks ended) so far: for a progress display.
     pub fn progress(&self) -> (u64, u64) {
         let state = self.state();

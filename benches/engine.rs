@@ -1,0 +1,260 @@
+//! The engine's cost as the work grows, against bare tokio.
+//!
+//! `cargo bench --bench engine` prints a markdown table:
+//! - the virtual port-check demo at 10k, 100k and 1M simulated ports,
+//!   concurrency 1000, recorded and analysed, vs the same workload in bare
+//!   tokio with no recorder (same seeded latencies, same semaphore);
+//! - rendering the text timeline and the SVG of a 100k-task run;
+//! - start-up to the first prompt (piped `quit`), and the full
+//!   `replay --check` of every lesson.
+//!
+//! Each engine measurement runs in a fresh child process (this binary,
+//! re-executed), so its peak memory is its own.
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use asynclab::demo::{self, Params, Sim, run::run};
+use asynclab::lab::scope::Scope;
+use asynclab::timeline::{RenderOptions, analyze, render, to_svg};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+const SIZES: [u64; 3] = [10_000, 100_000, 1_000_000];
+const CONCURRENCY: usize = 1000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        let kind = &args[i + 1];
+        let n: u64 = args[i + 2].parse().expect("size");
+        return child(kind, n);
+    }
+    let me = std::env::current_exe().expect("own path");
+    println!(
+        "| ports | asynclab run, recorded | + analysis and render | bare tokio | ratio (run) | ratio (all) | asynclab peak | bare peak |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for n in SIZES {
+        let (a_run, a_all, a_mem) = measure(&me, "asynclab", n);
+        let (_, b_wall, b_mem) = measure(&me, "bare", n);
+        let ratio = |d: Duration| d.as_secs_f64() / b_wall.as_secs_f64().max(1e-9);
+        println!(
+            "| {n} | {:.0} ms | {:.0} ms | {:.0} ms | {:.2}x | {:.2}x | {a_mem:.0} MB | {b_mem:.0} MB |",
+            ms(a_run),
+            ms(a_all),
+            ms(b_wall),
+            ratio(a_run),
+            ratio(a_all)
+        );
+    }
+
+    // Rendering a 100k-task run.
+    let params = port_check_params(100_000);
+    let port_check = demo::find("port-check").expect("port-check");
+    let done = run(
+        port_check,
+        &params,
+        Scope::default(),
+        &CancellationToken::new(),
+        None,
+    )
+    .expect("run");
+    let analysis = analyze(&done);
+    let opts = RenderOptions::default();
+    let t = Instant::now();
+    let text = render(&done, &analysis, &opts);
+    let text_time = t.elapsed();
+    let t = Instant::now();
+    let svg = to_svg(&done, &analysis, "100k ports");
+    let svg_time = t.elapsed();
+    println!();
+    println!("| render (100k tasks) | time | size |");
+    println!("|---|---|---|");
+    println!(
+        "| text timeline | {:.1} ms | {} lines, {} KB |",
+        ms(text_time),
+        text.lines().count(),
+        text.len() / 1024
+    );
+    println!("| SVG | {:.1} ms | {} KB |", ms(svg_time), svg.len() / 1024);
+
+    // Start-up to the first prompt, and replay of every lesson.
+    let bin = env!("CARGO_BIN_EXE_asynclab");
+    let mut starts: Vec<Duration> = (0..20)
+        .map(|_| timed(Command::new(bin).arg("--lessons").arg(lessons()), "quit\n"))
+        .collect();
+    starts.sort();
+    let mut lessons_md: Vec<String> = std::fs::read_dir(lessons())
+        .expect("lessons/")
+        .filter_map(Result::ok)
+        .map(|e| e.path().display().to_string())
+        .filter(|p| p.ends_with(".md"))
+        .collect();
+    lessons_md.sort();
+    let replay = timed(
+        Command::new(bin)
+            .arg("replay")
+            .arg("--check")
+            .args(&lessons_md),
+        "",
+    );
+    println!();
+    println!("| command | time |");
+    println!("|---|---|");
+    println!(
+        "| start-up to first prompt, piped `quit` (median of 20) | {:.1} ms |",
+        ms(starts[10])
+    );
+    println!(
+        "| `replay --check` of all {} lessons | {:.0} ms |",
+        lessons_md.len(),
+        ms(replay)
+    );
+}
+
+fn lessons() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/lessons").to_string()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn timed(cmd: &mut Command, input: &str) -> Duration {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), input.as_bytes())
+        .expect("write");
+    child.wait().expect("wait");
+    started.elapsed()
+}
+
+/// Runs one measurement in a fresh process: (run, all, peak MB).
+fn measure(me: &std::path::Path, kind: &str, n: u64) -> (Duration, Duration, f64) {
+    let out = Command::new(me)
+        .args(["--child", kind, &n.to_string()])
+        .output()
+        .expect("child");
+    let line = String::from_utf8_lossy(&out.stdout);
+    let mut fields = line.split_whitespace();
+    let mut micros =
+        || Duration::from_micros(fields.next().and_then(|f| f.parse().ok()).expect("a time"));
+    let (run, all) = (micros(), micros());
+    let peak = fields.next().and_then(|f| f.parse().ok()).expect("peak");
+    (run, all, peak)
+}
+
+fn port_check_params(n: u64) -> Params {
+    let port_check = demo::find("port-check").expect("port-check");
+    let mut params = Params::defaults(port_check.info().params);
+    params.set("count", &n.to_string()).expect("count");
+    params
+        .set("concurrency", &CONCURRENCY.to_string())
+        .expect("concurrency");
+    params
+}
+
+fn child(kind: &str, n: u64) {
+    let started = Instant::now();
+    let ran = match kind {
+        "asynclab" => {
+            let port_check = demo::find("port-check").expect("port-check");
+            let done = run(
+                port_check,
+                &port_check_params(n),
+                Scope::default(),
+                &CancellationToken::new(),
+                None,
+            )
+            .expect("run");
+            let ran = started.elapsed();
+            // What a learner gets: the analysis and the rendered timeline.
+            let analysis = analyze(&done);
+            std::hint::black_box(render(&done, &analysis, &RenderOptions::default()));
+            ran
+        }
+        _ => {
+            bare(n);
+            started.elapsed()
+        }
+    };
+    let wall = started.elapsed();
+    println!(
+        "{} {} {:.1}",
+        ran.as_micros(),
+        wall.as_micros(),
+        peak_rss_mb()
+    );
+}
+
+/// The port-check workload with nothing recorded: same seeded answers, same
+/// permits-before-spawn, same per-connect timeout, on a paused clock.
+fn bare(n: u64) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let permits = Arc::new(Semaphore::new(CONCURRENCY));
+        let mut checks = JoinSet::new();
+        let (latency, timeout) = (Duration::from_millis(50), Duration::from_millis(300));
+        let mut open = 0u64;
+        for i in 0..n {
+            let (host, port) = (i / 65_535, i % 65_535 + 1);
+            let mut sim = Sim::new(42, host * 65_536 + port);
+            let answer = match sim.below(100) {
+                0..10 => Some((sim.latency(latency), true)),
+                10..30 => None,
+                _ => Some((sim.latency(latency), false)),
+            };
+            let permit = permits.clone().acquire_owned().await.expect("permit");
+            checks.spawn(async move {
+                let _permit = permit;
+                let connect = async {
+                    match answer {
+                        Some((after, is_open)) => {
+                            tokio::time::sleep(after).await;
+                            is_open
+                        }
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::time::timeout(timeout, connect)
+                    .await
+                    .unwrap_or(false)
+            });
+            while let Some(done) = checks.try_join_next() {
+                open += u64::from(done.unwrap_or(false));
+            }
+        }
+        while let Some(done) = checks.join_next().await {
+            open += u64::from(done.unwrap_or(false));
+        }
+        std::hint::black_box(open);
+    });
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
