@@ -78,13 +78,22 @@ pub struct ExplainNote {
     pub text: String,
 }
 
-/// A problem in a lesson file, located: `lessons/x.md:12: …`.
+/// A problem in a lesson file, located: `lessons/x.md:12: …`, or just
+/// `lessons/x.md: …` (line 0) when it is about the whole file.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
-#[error("{file}:{line}: {message}")]
+#[error("{}", located(.file, *.line, .message))]
 pub struct LessonError {
     pub file: String,
     pub line: usize,
     pub message: String,
+}
+
+fn located(file: &str, line: usize, message: &str) -> String {
+    if line == 0 {
+        format!("{file}: {message}")
+    } else {
+        format!("{file}:{line}: {message}")
+    }
 }
 
 impl Lesson {

@@ -116,11 +116,10 @@ fn name_width(run: &Run) -> usize {
 const EVENT_W: usize = 15;
 
 fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
-    let name_w = name_width(run);
-    let note_w = opts
-        .width
-        .saturating_sub(8 + 2 + name_w + 2 + EVENT_W + 2)
-        .max(10);
+    // Names give way first on a narrow terminal (down to 8 columns).
+    let name_w = name_width(run).min(opts.width.saturating_sub(8 + 2 + 2 + EVENT_W).max(8));
+    // Whatever is left for the note; too little, and the column is left out.
+    let note_w = opts.width.saturating_sub(8 + 2 + name_w + 2 + EVENT_W + 2);
     // A short table skips `spawned` rows: the lanes show when each task
     // appeared, and the rows are better spent on what tasks did.
     let events: Vec<&Event> = match opts.max_rows {
@@ -132,23 +131,30 @@ fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
         None => run.events.iter().collect(),
     };
     let shown = opts.max_rows.unwrap_or(usize::MAX).min(events.len());
+    let why = if note_w < 8 { "" } else { "why" };
     let header = format!(
-        "{:>8}  {}  {:<EVENT_W$}  why",
+        "{:>8}  {}  {:<EVENT_W$}  {why}",
         "time",
         pad("task", name_w),
         "event"
     );
-    let _ = writeln!(out, "{}", opts.bold(&header));
+    let header = header.trim_end();
+    let _ = writeln!(out, "{}", opts.bold(header));
     for e in events.iter().take(shown) {
         let label = e.kind.label();
-        let _ = writeln!(
-            out,
+        let note = if note_w < 8 {
+            String::new()
+        } else {
+            truncate(&e.note, note_w)
+        };
+        let row = format!(
             "{:>8}  {}  {}  {}",
             format_duration(e.at_ns),
             pad(&truncate(run.task_name(e.task), name_w), name_w),
             opts.paint(&pad(&label, EVENT_W), kind_color(e.kind)),
-            truncate(&e.note, note_w).trim_end(),
+            note.trim_end(),
         );
+        let _ = writeln!(out, "{}", row.trim_end());
     }
     let later = events.len() - shown;
     let spawned = run.events.len() - events.len();
@@ -165,8 +171,23 @@ fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
         )),
     };
     if let Some(line) = hidden {
-        let _ = writeln!(out, "{}", opts.dim(&line));
+        let _ = writeln!(out, "{}", opts.dim(&truncate(&line, opts.width)));
     }
+}
+
+/// Characters a terminal shows: colour codes (`ESC [ … m`) take no room.
+fn visible_len(text: &str) -> usize {
+    let mut len = 0;
+    let mut in_escape = false;
+    for c in text.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => len += 1,
+        }
+    }
+    len
 }
 
 /// Lane glyphs, indexed by category.
@@ -424,8 +445,25 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
     let s = &analysis.summary;
     let mut out = String::new();
     let _ = writeln!(out, "{}", opts.bold("summary"));
+    // Each row: a key, then its value word-wrapped under the value column.
     let row = |out: &mut String, key: &str, value: String| {
-        let _ = writeln!(out, "  {key:<15} {value}");
+        let room = opts.width.saturating_sub(18).max(20);
+        let mut line = format!("  {key:<15} ");
+        let mut used = 0;
+        for word in value.split(' ') {
+            let len = visible_len(word);
+            if used > 0 && used + 1 + len > room {
+                let _ = writeln!(out, "{}", line.trim_end());
+                line = " ".repeat(18);
+                used = 0;
+            } else if used > 0 {
+                line.push(' ');
+                used += 1;
+            }
+            line.push_str(word);
+            used += len;
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
     };
     let speedup = s.speedup();
     let versus = if s.sequential_ns == 0 {
