@@ -619,3 +619,47 @@ fn replay_as_a_tool_injects_parameters_and_speaks_json() {
     }
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ctrl_c_stops_a_replay_with_status_130() {
+    let dir = std::env::temp_dir().join(format!("asynclab-replay-ctrl-c-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("slow.md");
+    let lesson = "---\nid: slow\ntitle: Slow\ndemo: rate-limit\n---\n```asynclab\nset clock real\nset latency 5s\nrun\nexpect completed == 20\n```\nNever reached.\n";
+    fs::write(&file, lesson).expect("write");
+    let mut child = bin()
+        .args(["replay", "--check"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    while !line.contains("Ctrl-C cancels") {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).expect("read") > 0,
+            "replay ended before the run"
+        );
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).expect("read");
+    let out = child.wait_with_output().expect("wait");
+    let _ = fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(130), "{rest}");
+    assert!(rest.contains("cancelled by Ctrl-C"), "{rest}");
+    assert!(
+        !rest.contains("Never reached."),
+        "the replay stopped: {rest}"
+    );
+    assert!(text(&out.stderr).contains("replay stopped: Ctrl-C"));
+}

@@ -174,6 +174,11 @@ pub fn run(
     IN_DEMO.store(true, Ordering::SeqCst);
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(async {
+            // Pinned out here, so `select!` only borrows it: `select!` drops
+            // its branch futures before running the winning branch, and the
+            // demo must still be alive while its unfinished tasks are marked
+            // (otherwise their own drop guards would speak first).
+            let mut demo_run = std::pin::pin!(tokio::time::timeout(watchdog(clock), demo.run(ctx)));
             // `biased`: check Ctrl-C first, so a cancelled run stops even if
             // the demo is ready at the same instant.
             tokio::select! {
@@ -182,7 +187,7 @@ pub fn run(
                     rec.cancel_unfinished("Ctrl-C: the run was cancelled, this task dropped");
                     Outcome::Cancelled { at_ns: rec.now_ns() }
                 }
-                result = tokio::time::timeout(watchdog(clock), demo.run(ctx)) => match result {
+                result = &mut demo_run => match result {
                     Ok(Ok(())) => Outcome::Finished,
                     Ok(Err(error)) => {
                         rec.cancel_unfinished("the demo stopped with an error");
@@ -205,4 +210,119 @@ pub fn run(
     // stop; the REPL does not wait on them longer than that.
     runtime.shutdown_timeout(Duration::from_millis(500));
     Ok(rec.finish(outcome))
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::demo::{Ctx, DemoError, DemoInfo, ParamSpec};
+    use crate::timeline::WaitOn;
+
+    static NO_PARAMS: &[ParamSpec] = &[];
+
+    /// A demo that never finishes: one task waits forever.
+    struct Hangs;
+    static HANGS: DemoInfo = DemoInfo {
+        name: "hangs",
+        title: "",
+        about: "",
+        params: NO_PARAMS,
+        source: "",
+        single_thread: false,
+    };
+
+    #[async_trait]
+    impl Demo for Hangs {
+        fn info(&self) -> &'static DemoInfo {
+            &HANGS
+        }
+        async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
+            let task = ctx.rec.task("stuck");
+            let _guard = task.guard("dropped");
+            task.waiting(WaitOn::Lock, "a lock nobody releases");
+            std::future::pending::<()>().await;
+            Ok(())
+        }
+    }
+
+    /// A demo that panics outside any spawned task.
+    struct Panics;
+    static PANICS: DemoInfo = DemoInfo {
+        name: "panics",
+        title: "",
+        about: "",
+        params: NO_PARAMS,
+        source: "",
+        single_thread: false,
+    };
+
+    #[async_trait]
+    impl Demo for Panics {
+        fn info(&self) -> &'static DemoInfo {
+            &PANICS
+        }
+        async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
+            ctx.rec.task("before").completed("fine");
+            panic!("the demo's own code crashed");
+        }
+    }
+
+    #[test]
+    fn the_watchdog_stops_a_demo_that_never_finishes() {
+        let params = Params::defaults(NO_PARAMS);
+        let run = run(
+            &Hangs,
+            &params,
+            Scope::default(),
+            &CancellationToken::new(),
+            None,
+        )
+        .expect("runs");
+        // Virtual time: the hour passes instantly.
+        assert_eq!(
+            run.outcome,
+            Outcome::Watchdog {
+                at_ns: 3_600_000_000_000
+            }
+        );
+        let last = run.events.last().expect("events");
+        assert_eq!(last.kind, crate::timeline::EventKind::Cancelled);
+        assert_eq!(last.note, "stopped by the watchdog");
+    }
+
+    #[test]
+    fn a_panic_outside_tasks_becomes_a_failed_run_not_a_crash() {
+        install_panic_hook();
+        let params = Params::defaults(NO_PARAMS);
+        let run = run(
+            &Panics,
+            &params,
+            Scope::default(),
+            &CancellationToken::new(),
+            None,
+        )
+        .expect("runs");
+        assert_eq!(
+            run.outcome,
+            Outcome::Failed {
+                message: "the demo panicked: the demo's own code crashed".into()
+            }
+        );
+        assert_eq!(
+            run.tasks.len(),
+            1,
+            "what was recorded before the panic is kept"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_token_stops_the_run_at_once() {
+        let params = Params::defaults(NO_PARAMS);
+        let token = CancellationToken::new();
+        token.cancel();
+        let run = run(&Hangs, &params, Scope::default(), &token, None).expect("runs");
+        assert!(matches!(run.outcome, Outcome::Cancelled { .. }));
+    }
 }
