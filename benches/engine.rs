@@ -11,6 +11,9 @@
 //! Each engine measurement runs in a fresh child process (this binary,
 //! re-executed), so its peak memory is its own.
 
+mod common;
+
+use common::peak_rss_mb;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -241,20 +244,4 @@ fn bare(n: u64) {
         }
         std::hint::black_box(open);
     });
-}
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_string)
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }

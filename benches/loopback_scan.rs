@@ -7,6 +7,9 @@
 //! `cargo bench --bench loopback_scan -- 5`. Traffic goes to 127.0.0.1 only.
 
 use std::collections::BTreeSet;
+mod common;
+
+use common::peak_rss_mb;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -170,22 +173,6 @@ fn open_ports(run: &Run) -> BTreeSet<u16> {
         .filter(|e| e.kind == EventKind::Completed && e.note.starts_with("open"))
         .filter_map(|e| run.task_name(e.task).strip_prefix("port-")?.parse().ok())
         .collect()
-}
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_string)
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// nmap's connect scan of every port, if nmap is installed: (wall, open).

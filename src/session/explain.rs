@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::Report;
+use crate::demo::Params;
 use crate::lesson::Lesson;
 use crate::timeline::{Analysis, EventKind, Run, SpanState, WaitOn, format_duration};
 
@@ -50,12 +51,9 @@ fn examples(run: &Run, kind: EventKind) -> String {
 }
 
 /// The explanation of one run.
-pub fn explain_run(
-    run: &Run,
-    a: &Analysis,
-    lesson: &Lesson,
-    limit_param: Option<(&str, u64)>,
-) -> String {
+pub fn explain_run(run: &Run, a: &Analysis, lesson: &Lesson, params: &Params) -> String {
+    // Demos that cap concurrency get "peak == the limit" in the story.
+    let limit_param = params.int("concurrency").ok().map(|v| ("concurrency", v));
     let s = &a.summary;
     let mut out = String::new();
     let mut say = |line: String| {

@@ -956,6 +956,25 @@ impl Session {
         }))
     }
 
+    /// The title and the written explanation an exported page carries.
+    fn export_texts(
+        &self,
+        params: &Params,
+        run: &Run,
+        analysis: &Analysis,
+    ) -> Result<(String, String), SessionError> {
+        let open = self.open_ref()?;
+        let title = format!(
+            "{} · {}",
+            open.resolved.demo.info().name,
+            open.resolved.lesson.meta.title
+        );
+        Ok((
+            title,
+            explain::explain_run(run, analysis, &open.resolved.lesson, params),
+        ))
+    }
+
     /// `--export DIR`: every format of this run, as `<lesson>-<n>.<ext>`.
     fn export_run(
         &mut self,
@@ -967,23 +986,7 @@ impl Session {
         self.exported += 1;
         let open = self.open_ref()?;
         let stem = format!("{}-{:02}", open.resolved.lesson.meta.id, self.exported);
-        let title = format!(
-            "{} · {}",
-            open.resolved.demo.info().name,
-            open.resolved.lesson.meta.title
-        );
-        let mut explanation = Vec::new();
-        let limit = open
-            .params
-            .int("concurrency")
-            .ok()
-            .map(|v| ("concurrency", v));
-        write!(
-            explanation,
-            "{}",
-            explain::explain_run(run, analysis, &open.resolved.lesson, limit)
-        )?;
-        let explanation = String::from_utf8_lossy(&explanation).into_owned();
+        let (title, explanation) = self.export_texts(&open.params, run, analysis)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| SessionError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
         for ext in export::FORMATS {
@@ -1029,12 +1032,6 @@ impl Session {
             return Ok(());
         }
         let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
-        // Demos that cap concurrency get "peak == the limit" in the story.
-        let limit = report
-            .params
-            .int("concurrency")
-            .ok()
-            .map(|v| ("concurrency", v));
         writeln!(
             out,
             "{}",
@@ -1046,7 +1043,7 @@ impl Session {
         write!(
             out,
             "{}",
-            explain::explain_run(&report.run, &report.analysis, lesson, limit)
+            explain::explain_run(&report.run, &report.analysis, lesson, &report.params)
         )?;
         Ok(())
     }
@@ -1285,28 +1282,11 @@ impl Session {
 
     fn export(&self, file: &str, out: &mut dyn Write) -> Result<(), SessionError> {
         let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
-        let open = self.open_ref()?;
-        let mut explanation = Vec::new();
-        let limit = report
-            .params
-            .int("concurrency")
-            .ok()
-            .map(|v| ("concurrency", v));
-        write!(
-            explanation,
-            "{}",
-            explain::explain_run(&report.run, &report.analysis, &open.resolved.lesson, limit)
-        )?;
-        let title = format!("{} · {}", report.demo, open.resolved.lesson.meta.title);
+        let (title, explanation) =
+            self.export_texts(&report.params, &report.run, &report.analysis)?;
         let path = std::path::Path::new(file);
-        let text = export::render(
-            path,
-            &report.run,
-            &report.analysis,
-            &title,
-            &String::from_utf8_lossy(&explanation),
-        )
-        .map_err(SessionError::Invalid)?;
+        let text = export::render(path, &report.run, &report.analysis, &title, &explanation)
+            .map_err(SessionError::Invalid)?;
         std::fs::write(path, &text)
             .map_err(|e| SessionError::Invalid(format!("cannot write {file}: {e}")))?;
         writeln!(out, "wrote {file} ({} bytes)", text.len())?;
