@@ -427,7 +427,13 @@ impl Session {
                 )?;
                 for c in COMMANDS {
                     let usage = format!("{} {}", c.name, c.args);
-                    writeln!(out, "  {:<30} {}", usage.trim_end(), c.summary)?;
+                    let usage = usage.trim_end();
+                    if usage.chars().count() > 30 {
+                        // A long synopsis gets its own line.
+                        writeln!(out, "  {usage}\n  {:<30} {}", "", c.summary)?;
+                    } else {
+                        writeln!(out, "  {usage:<30} {}", c.summary)?;
+                    }
                 }
                 writeln!(out, "{}", self.dim("Tab completes commands, lesson ids and parameters. Ctrl-C cancels a running demo."))
             }
