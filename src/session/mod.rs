@@ -528,31 +528,23 @@ impl Session {
         if self.opts.json {
             let line = serde_json::json!({"type": "lesson", "id": meta.id, "file": resolved.lesson.source});
             writeln!(out, "{line}")?;
-            self.open = Some(OpenLesson {
-                resolved,
-                number,
-                cursor: 0,
-                params,
-            });
-            self.last = None;
-            self.prev = None;
-            return Ok(());
-        }
-        let numbered = if number > 0 {
-            format!("Lesson {number} · ")
         } else {
-            String::new()
-        };
-        writeln!(
-            out,
-            "{}",
-            self.bold(&format!("{numbered}{} ({})", meta.title, meta.id))
-        )?;
-        writeln!(
-            out,
-            "{}",
-            self.dim(&format!("demo {} · {cells} cells · `next` steps through it, `run` runs the demo, `params` shows its knobs", resolved.demo.info().name))
-        )?;
+            let numbered = if number > 0 {
+                format!("Lesson {number} · ")
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "{}",
+                self.bold(&format!("{numbered}{} ({})", meta.title, meta.id))
+            )?;
+            let hint = format!(
+                "demo {} · {cells} cells · `next` steps through it, `run` runs the demo, `params` shows its knobs",
+                resolved.demo.info().name
+            );
+            writeln!(out, "{}", self.dim(&hint))?;
+        }
         self.open = Some(OpenLesson {
             resolved,
             number,
