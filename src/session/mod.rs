@@ -30,6 +30,7 @@ use crate::timeline::{
 };
 use progress::Progress;
 use resolve::{Resolved, ResolvedCell, resolve};
+use tokio_util::sync::CancellationToken;
 
 /// How the session renders.
 #[derive(Clone)]
@@ -829,6 +830,28 @@ impl Session {
         line
     }
 
+    /// Runs `demo` once with this session's scope and progress display. A
+    /// demo that could not even start (a refused target, a lab that could
+    /// not bind) has no timeline to show: that is one error line instead.
+    fn run_once(
+        &self,
+        demo: &'static dyn demo::Demo,
+        params: &Params,
+        cancel: &CancellationToken,
+    ) -> Result<Run, SessionError> {
+        let run = run_demo(
+            demo,
+            params,
+            self.opts.scope,
+            cancel,
+            self.opts.progress.clone(),
+        )?;
+        match (&run.outcome, run.tasks.is_empty()) {
+            (Outcome::Failed { message }, true) => Err(SessionError::DemoFailed(message.clone())),
+            _ => Ok(run),
+        }
+    }
+
     fn run(&mut self, out: &mut dyn Write) -> Result<(), SessionError> {
         let open = self.open_ref()?;
         let demo = open.resolved.demo;
@@ -870,19 +893,8 @@ impl Session {
         out.flush()?;
 
         let armed = self.interrupts.arm();
-        let run = run_demo(
-            demo,
-            &params,
-            self.opts.scope,
-            &armed.token,
-            self.opts.progress.clone(),
-        )?;
+        let run = self.run_once(demo, &params, &armed.token)?;
         drop(armed);
-        // A demo that could not even start (a refused target, a lab that
-        // could not bind) has no timeline to show: say why in one line.
-        if let (Outcome::Failed { message }, true) = (&run.outcome, run.tasks.is_empty()) {
-            return Err(SessionError::DemoFailed(message.clone()));
-        }
         let analysis = analyze(&run);
         if self.opts.json {
             writeln!(out, "{}", self.run_json(&params, &run, &analysis)?)?;
@@ -1085,16 +1097,7 @@ impl Session {
             if armed.token.is_cancelled() {
                 break;
             }
-            let run = run_demo(
-                demo,
-                &params,
-                self.opts.scope,
-                &armed.token,
-                self.opts.progress.clone(),
-            )?;
-            if let (Outcome::Failed { message }, true) = (&run.outcome, run.tasks.is_empty()) {
-                return Err(SessionError::DemoFailed(message.clone()));
-            }
+            let run = self.run_once(demo, &params, &armed.token)?;
             let cancelled = matches!(run.outcome, Outcome::Cancelled { .. });
             rows.push(compare::Row {
                 values,
