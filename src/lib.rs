@@ -22,7 +22,7 @@
 //! nothing else from the crate; demos import `timeline` and `lab`; only
 //! `session` and `repl` tie everything together.
 
-pub mod clock;
+pub use asynclab_kit::clock;
 pub mod command;
 pub mod demo;
 pub mod interrupt;

@@ -18,8 +18,7 @@ use async_trait::async_trait;
 use futures::future::join_all;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "await",

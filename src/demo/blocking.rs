@@ -18,11 +18,9 @@
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use tokio::time::{self, MissedTickBehavior};
+use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec};
-use crate::clock::Clock;
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::{Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, WaitOn, heartbeat};
 
 static INFO: DemoInfo = DemoInfo {
     name: "blocking",
@@ -65,24 +63,6 @@ fn parse_report(work: Duration) -> u64 {
         });
     }
     sum
-}
-
-/// A task that should tick every 10 ms for `span`; returns the worst gap
-/// between two beats. Any gap well over 10 ms means the thread was taken.
-pub(super) async fn heartbeat(task: TaskRec, span: Duration) -> Duration {
-    let mut ticker = time::interval(Duration::from_millis(10));
-    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let (mut last, mut worst) = (time::Instant::now(), Duration::ZERO);
-    for _ in 0..span.as_millis() / 10 {
-        task.waiting(WaitOn::Timer, "next beat");
-        ticker.tick().await;
-        let gap = last.elapsed();
-        worst = worst.max(gap);
-        last = time::Instant::now();
-        task.note(format!("beat ({}ms since the last)", gap.as_millis()));
-    }
-    task.completed(format!("worst gap between beats: {}ms", worst.as_millis()));
-    worst
 }
 
 #[async_trait]

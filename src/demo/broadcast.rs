@@ -19,8 +19,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::WaitOn;
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "broadcast",

@@ -24,8 +24,7 @@ use tokio::task::JoinSet;
 use tokio::time;
 use tokio_util::sync::CancellationToken;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::WaitOn;
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "cancel",
@@ -115,7 +114,7 @@ impl Demo for Cancel {
                     };
                     let task = rec.task(format!("target-{:02} (w{w})", i + 1));
                     let _guard = task.guard("abandoned: stop requested");
-                    let took = super::Sim::new(seed, i as u64).latency(latency);
+                    let took = asynclab_kit::Sim::new(seed, i as u64).latency(latency);
                     task.waiting(WaitOn::Io, "checking");
                     if abort {
                         tokio::select! {

@@ -18,8 +18,7 @@ use tokio::sync::mpsc::error::{TryRecvError, TrySendError};
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::WaitOn;
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "channels",

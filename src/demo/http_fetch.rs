@@ -25,10 +25,8 @@ use futures::stream;
 use futures::{FutureExt, StreamExt};
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec};
-use crate::clock::Clock;
 use crate::lab::http::{HttpLab, install_tls_provider};
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::{Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "http-fetch",

@@ -19,8 +19,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::{self, Instant, MissedTickBehavior};
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::WaitOn;
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "interval",

@@ -24,10 +24,9 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::blocking::heartbeat;
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, acquire_permit};
-use crate::clock::Clock;
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::{
+    Clock, Ctx, Demo, DemoError, DemoInfo, ParamSpec, TaskRec, WaitOn, acquire_permit, heartbeat,
+};
 
 static INFO: DemoInfo = DemoInfo {
     name: "pitfalls",

@@ -33,12 +33,11 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::params::parse_ports;
-use super::{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec};
-use crate::clock::Clock;
-use crate::lab::limits::{FD_RESERVE, ephemeral_ports, raise_nofile};
-use crate::lab::tcp::{ListenerFarm, closed_ports};
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::lab::limits::{FD_RESERVE, ephemeral_ports, raise_nofile};
+use asynclab_kit::lab::tcp::{ListenerFarm, closed_ports};
+use asynclab_kit::{
+    Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, TaskRec, WaitOn, parse_ports,
+};
 
 static INFO: DemoInfo = DemoInfo {
     name: "port-check",

@@ -23,9 +23,7 @@ use tokio::process::Command;
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec};
-use crate::clock::Clock;
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::{Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "process",

@@ -17,8 +17,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, acquire_permit};
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, TaskRec, WaitOn, acquire_permit};
 
 static INFO: DemoInfo = DemoInfo {
     name: "scanner",

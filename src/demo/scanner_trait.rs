@@ -22,10 +22,8 @@ use futures::{StreamExt, stream};
 use tokio::net::TcpStream;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, Sim};
-use crate::clock::Clock;
-use crate::lab::tcp::{ListenerFarm, closed_ports};
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::lab::tcp::{ListenerFarm, closed_ports};
+use asynclab_kit::{Clock, Ctx, Demo, DemoError, DemoInfo, ParamSpec, Sim, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "scanner-trait",

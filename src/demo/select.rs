@@ -15,8 +15,7 @@ use async_trait::async_trait;
 use tokio::task::JoinSet;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::{Recorder, WaitOn};
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, Recorder, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "select",

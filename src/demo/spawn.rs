@@ -20,8 +20,7 @@ use async_trait::async_trait;
 use tokio::time;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "spawn",

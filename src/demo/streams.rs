@@ -19,8 +19,7 @@ use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt, future, stream};
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::{Recorder, WaitOn};
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, Recorder, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "streams",

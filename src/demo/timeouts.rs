@@ -20,8 +20,7 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio::time::{self, Instant};
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "timeouts",

@@ -14,8 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "try-join",

@@ -17,8 +17,7 @@ use futures::StreamExt;
 use futures::stream::{FuturesOrdered, FuturesUnordered};
 use tokio::time;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::{TaskRec, WaitOn};
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "unordered",

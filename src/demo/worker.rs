@@ -19,8 +19,7 @@ use tokio::task::JoinHandle;
 use tokio::time;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::{Ctx, Demo, DemoError, DemoInfo, ParamSpec};
-use crate::timeline::{Recorder, TaskRec, WaitOn};
+use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, Recorder, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
     name: "worker",

@@ -9,17 +9,18 @@
 //! pure function of a [`Run`] and [`RenderOptions`]; nothing here prints.
 
 mod analysis;
-mod event;
 mod export;
-mod format;
-mod recorder;
 mod render;
+
+// Events, the recorder and durations live in `asynclab-kit`, the crate the
+// learner's own programs build on too; the timeline reads them from there.
+pub(crate) use asynclab_kit::{event, format};
 
 pub use analysis::{
     Analysis, Metric, SUMMARY_METRICS, Span, SpanState, Summary, TaskFacts, analyze,
 };
+pub use asynclab_kit::recorder::{Recorder, TaskGuard, TaskRec};
 pub use event::{Event, EventKind, FORMAT_VERSION, Outcome, Run, TaskId, TaskInfo, WaitOn};
 pub use export::{to_chrome_trace, to_json, to_svg};
 pub use format::{format_duration, parse_duration};
-pub use recorder::{Recorder, TaskGuard, TaskRec};
 pub use render::{RenderOptions, render, render_at, render_lanes, render_summary};

@@ -12,14 +12,14 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::time::Instant;
 
-use super::FORMAT_VERSION;
-use super::event::{Event, EventKind, Outcome, Run, TaskId, TaskInfo, WaitOn};
+use crate::event::FORMAT_VERSION;
+use crate::event::{Event, EventKind, Outcome, Run, TaskId, TaskInfo, WaitOn};
 
 /// Default bound on stored events: about 40 bytes each, so 8 M is ~320 MB at
 /// the very worst. Runs that would exceed it are told how much was dropped.
@@ -58,6 +58,23 @@ struct State {
     /// Set when the run is over; late events (tasks dropped while the runtime
     /// shuts down) are ignored rather than stamped with a wrong time.
     closed: bool,
+    /// Lanes for plain tokio tasks, when the runtime reports them (see
+    /// [`Recorder::track_tokio_tasks`]); `None` otherwise, at no cost.
+    tokio: Option<TokioLanes>,
+}
+
+/// One lane per tokio task, from the runtime's task hooks. A task that
+/// records through a named [`TaskRec`] already has a better lane, so its
+/// hook lane is marked `linked` and left out when the run finishes.
+#[derive(Default)]
+struct TokioLanes {
+    lanes: HashMap<tokio::task::Id, TokioLane>,
+}
+
+struct TokioLane {
+    lane: TaskId,
+    started: bool,
+    linked: bool,
 }
 
 impl Recorder {
@@ -108,6 +125,15 @@ impl Recorder {
         let mut state = self.state();
         if state.closed || state.ended.get(task.index()).copied().unwrap_or(true) {
             return;
+        }
+        if let Some(tokio) = state.tokio.as_mut() {
+            // This tokio task speaks for a named task: its hook lane would
+            // only repeat it.
+            if let Some(lane) = tokio::task::try_id().and_then(|id| tokio.lanes.get_mut(&id)) {
+                if lane.lane != task {
+                    lane.linked = true;
+                }
+            }
         }
         if kind.is_terminal() {
             state.ended[task.index()] = true;
@@ -204,6 +230,115 @@ impl Recorder {
         }
     }
 
+    /// Lanes of tokio tasks that recorded under a name of their own: the
+    /// named lane says it better, so these are left out of the timeline.
+    pub fn linked_lanes(&self) -> Vec<TaskId> {
+        let state = self.state();
+        state.tokio.as_ref().map_or_else(Vec::new, |tokio| {
+            let mut lanes: Vec<TaskId> = tokio
+                .lanes
+                .values()
+                .filter(|l| l.linked)
+                .map(|l| l.lane)
+                .collect();
+            lanes.sort();
+            lanes
+        })
+    }
+
+    /// Gives every tokio task spawned from now on a lane of its own, fed by
+    /// the runtime's task hooks ([`crate::hooks`]). Plain tokio code then
+    /// shows on the timeline without a single recording call.
+    pub fn track_tokio_tasks(&self) {
+        self.state().tokio.get_or_insert_with(TokioLanes::default);
+    }
+
+    /// A tokio task was spawned at `at` (`file:line`).
+    pub fn tokio_spawned(&self, id: tokio::task::Id, at: &str) {
+        let at_ns = self.now_ns();
+        let mut state = self.state();
+        if state.closed || state.tokio.is_none() {
+            return;
+        }
+        let lane = TaskId(u32::try_from(state.tasks.len()).unwrap_or(u32::MAX));
+        state.tasks.push(TaskInfo {
+            name: format!("task@{at}"),
+        });
+        state.ended.push(false);
+        let note = Cow::Owned(format!("tokio::spawn at {at}"));
+        self.push(&mut state, at_ns, lane, EventKind::Spawned, note);
+        if let Some(tokio) = state.tokio.as_mut() {
+            tokio.lanes.insert(
+                id,
+                TokioLane {
+                    lane,
+                    started: false,
+                    linked: false,
+                },
+            );
+        }
+    }
+
+    /// The runtime is about to poll tokio task `id`: its first poll is when
+    /// it starts running.
+    pub fn tokio_polled(&self, id: tokio::task::Id) {
+        let lane = {
+            let mut state = self.state();
+            let Some(lane) = state.tokio.as_mut().and_then(|t| t.lanes.get_mut(&id)) else {
+                return;
+            };
+            if mem::replace(&mut lane.started, true) {
+                return;
+            }
+            lane.lane
+        };
+        self.record(lane, EventKind::Started, Cow::Borrowed("first poll"));
+    }
+
+    /// Tokio task `id` is gone: it returned, panicked or was aborted.
+    pub fn tokio_ended(&self, id: tokio::task::Id) {
+        let lane = {
+            let state = self.state();
+            match state.tokio.as_ref().and_then(|t| t.lanes.get(&id)) {
+                Some(lane) => lane.lane,
+                None => return,
+            }
+        };
+        match PANIC_MESSAGE.with(|slot| slot.borrow_mut().take()) {
+            Some(message) => self.record(
+                lane,
+                EventKind::Panicked,
+                Cow::Owned(format!("panicked: {message}")),
+            ),
+            None => self.record(
+                lane,
+                EventKind::Completed,
+                Cow::Borrowed("the task ended (returned, or was aborted)"),
+            ),
+        }
+    }
+
+    /// What was recorded since `cursor`, for streaming a run while it is
+    /// still going: new tasks (with their ids) and new events.
+    pub fn drain_since(&self, cursor: &mut Cursor) -> (Vec<(TaskId, TaskInfo)>, Vec<Event>) {
+        let state = self.state();
+        let tasks = state
+            .tasks
+            .iter()
+            .enumerate()
+            .skip(cursor.tasks)
+            .map(|(i, t)| (TaskId(i as u32), t.clone()))
+            .collect::<Vec<_>>();
+        let events = state
+            .events
+            .get(cursor.events..)
+            .unwrap_or_default()
+            .to_vec();
+        cursor.tasks = cursor.tasks.max(state.tasks.len());
+        cursor.events = cursor.events.max(state.events.len());
+        (tasks, events)
+    }
+
     /// Called by the application's panic hook so a task's drop guard can
     /// say *why* it panicked.
     pub fn note_panic(message: String) {
@@ -215,6 +350,13 @@ impl Default for Recorder {
     fn default() -> Self {
         Recorder::new()
     }
+}
+
+/// How far [`Recorder::drain_since`] has read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cursor {
+    pub tasks: usize,
+    pub events: usize,
 }
 
 /// One task's handle on the recorder: `task.waiting(WaitOn::Permit, "…")`.

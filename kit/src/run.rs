@@ -8,17 +8,19 @@
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 
-use super::{Ctx, Demo, ParamError, Params};
 use crate::clock::Clock;
+use crate::demo::{Ctx, Demo};
+use crate::event::{Outcome, Run};
 use crate::lab::scope::Scope;
-use crate::timeline::{Outcome, Recorder, Run};
+use crate::params::{ParamError, Params};
+use crate::recorder::Recorder;
 
 /// True while a demo runs: the panic hook then records instead of printing.
 static IN_DEMO: AtomicBool = AtomicBool::new(false);
@@ -136,6 +138,21 @@ pub fn watchdog(clock: Clock) -> Duration {
     }
 }
 
+/// See [`Wiring::on_start`].
+pub type OnStart = Box<dyn FnOnce(&Recorder)>;
+
+/// Extra wiring for one run, used by a learner's program in its child
+/// process (see [`crate::child`]).
+#[derive(Default)]
+pub struct Wiring {
+    /// Gives plain tokio tasks lanes of their own through tokio's task
+    /// hooks (only where they are compiled in: `--cfg tokio_unstable`).
+    pub tokio_lanes: bool,
+    /// Called with the run's recorder before the demo starts: the child
+    /// starts streaming events from here.
+    pub on_start: Option<OnStart>,
+}
+
 /// Runs `demo` with `params`, cancelled early if `cancel` fires.
 pub fn run(
     demo: &dyn Demo,
@@ -143,6 +160,18 @@ pub fn run(
     scope: Scope,
     cancel: &CancellationToken,
     progress: Option<ProgressFn>,
+) -> Result<Run, RunError> {
+    run_wired(demo, params, scope, cancel, progress, Wiring::default())
+}
+
+/// [`run`], with the extra [`Wiring`] a child process needs.
+pub fn run_wired(
+    demo: &dyn Demo,
+    params: &Params,
+    scope: Scope,
+    cancel: &CancellationToken,
+    progress: Option<ProgressFn>,
+    wiring: Wiring,
 ) -> Result<Run, RunError> {
     let clock: Clock = params
         .choice("clock")?
@@ -153,8 +182,11 @@ pub fn run(
             why,
         })?;
     let seed = params.int("seed")?;
-    let runtime = clock
-        .runtime()
+    let mut builder = clock.builder();
+    let slot = Arc::new(OnceLock::new());
+    let hooked = wiring.tokio_lanes && crate::hooks::install(&mut builder, slot.clone());
+    let runtime = builder
+        .build()
         .map_err(|source| RunError::Runtime { clock, source })?;
 
     // The recorder must read the runtime's clock, so it is made inside it.
@@ -162,6 +194,13 @@ pub fn run(
         let _inside = runtime.enter();
         Recorder::new()
     };
+    if hooked {
+        rec.track_tokio_tasks();
+        let _ = slot.set(rec.clone());
+    }
+    if let Some(on_start) = wiring.on_start {
+        on_start(&rec);
+    }
     let ctx = Ctx {
         params: params.clone(),
         rec: rec.clone(),
@@ -217,8 +256,9 @@ mod tests {
     use async_trait::async_trait;
 
     use super::*;
-    use crate::demo::{Ctx, DemoError, DemoInfo, ParamSpec};
-    use crate::timeline::WaitOn;
+    use crate::demo::{Ctx, DemoError, DemoInfo};
+    use crate::event::WaitOn;
+    use crate::params::ParamSpec;
 
     static NO_PARAMS: &[ParamSpec] = &[];
 
@@ -288,7 +328,7 @@ mod tests {
             }
         );
         let last = run.events.last().expect("events");
-        assert_eq!(last.kind, crate::timeline::EventKind::Cancelled);
+        assert_eq!(last.kind, crate::event::EventKind::Cancelled);
         assert_eq!(last.note, "stopped by the watchdog");
     }
 

@@ -25,16 +25,25 @@ impl Clock {
 
     /// A fresh runtime for one run: nothing leaks from one run to the next.
     pub fn runtime(self) -> io::Result<Runtime> {
+        self.builder().build()
+    }
+
+    /// The builder of [`Clock::runtime`], for callers that add task hooks.
+    pub fn builder(self) -> Builder {
         match self {
-            Clock::Virtual => Builder::new_current_thread()
-                .enable_all()
-                .start_paused(true)
-                .build(),
-            Clock::Real => Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("asynclab-worker")
-                .enable_all()
-                .build(),
+            Clock::Virtual => {
+                let mut builder = Builder::new_current_thread();
+                builder.enable_all().start_paused(true);
+                builder
+            }
+            Clock::Real => {
+                let mut builder = Builder::new_multi_thread();
+                builder
+                    .worker_threads(2)
+                    .thread_name("asynclab-worker")
+                    .enable_all();
+                builder
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::timeline::{format_duration, parse_duration};
+use crate::format::{format_duration, parse_duration};
 
 /// What values a parameter takes.
 #[derive(Clone, Copy, Debug)]

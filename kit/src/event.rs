@@ -163,4 +163,40 @@ impl Run {
     pub fn task_name(&self, id: TaskId) -> &str {
         self.tasks.get(id.index()).map_or("?", |t| t.name.as_str())
     }
+
+    /// Leaves out these tasks and their events, renumbering the rest.
+    pub fn remove_tasks(&mut self, gone: &[TaskId]) {
+        if gone.is_empty() {
+            return;
+        }
+        let mut hidden = vec![false; self.tasks.len()];
+        for id in gone {
+            if let Some(flag) = hidden.get_mut(id.index()) {
+                *flag = true;
+            }
+        }
+        let mut next = 0u32;
+        let new_id: Vec<Option<TaskId>> = hidden
+            .iter()
+            .map(|&h| {
+                (!h).then(|| {
+                    next += 1;
+                    TaskId(next - 1)
+                })
+            })
+            .collect();
+        let mut index = 0;
+        self.tasks.retain(|_| {
+            index += 1;
+            new_id[index - 1].is_some()
+        });
+        self.events
+            .retain_mut(|e| match new_id.get(e.task.index()).copied().flatten() {
+                Some(id) => {
+                    e.task = id;
+                    true
+                }
+                None => false,
+            });
+    }
 }

@@ -1,0 +1,264 @@
+//! The line stream a learner's program sends its run back on.
+//!
+//! The program runs as a child process of asynclab. Every line it writes to
+//! stdout that carries [`MARK`] is one JSON [`Message`]; every other line is
+//! the program's own printing (`println!` while debugging), which asynclab
+//! shows apart. Events are streamed while the run goes on, so a program that
+//! is killed (Ctrl-C, the watchdog, a deadlock) still leaves its partial
+//! timeline behind. The first message names [`STREAM_VERSION`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::event::{Event, EventKind, FORMAT_VERSION, Outcome, Run, TaskId, TaskInfo};
+
+/// Bumped whenever a [`Message`] changes shape.
+pub const STREAM_VERSION: u32 = 1;
+
+/// Starts every stream line: a control character no program prints by
+/// accident, then a word.
+pub const MARK: &str = "\u{1e}asynclab ";
+
+/// One line of the stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "m", rename_all = "snake_case")]
+pub enum Message {
+    /// First: who is speaking, in which version.
+    Hello { version: u32, demo: String },
+    /// A task was registered (ids count up from 0).
+    Task { id: TaskId, name: String },
+    /// Something a task did.
+    Event { event: Event },
+    /// Last: how the run ended, its metrics, and the lanes to leave out
+    /// (tokio tasks that recorded under a name of their own).
+    End {
+        outcome: Outcome,
+        metrics: BTreeMap<String, u64>,
+        dropped: u64,
+        hidden: Vec<TaskId>,
+    },
+}
+
+impl Message {
+    /// The line to write (without its newline).
+    pub fn encode(&self) -> String {
+        // Serializing plain data into a String cannot fail.
+        let json = serde_json::to_string(self).unwrap_or_default();
+        format!("{MARK}{json}")
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum StreamError {
+    #[error(
+        "the program speaks stream version {0}, this asynclab reads {STREAM_VERSION}: `restore` rewrites the workspace's library"
+    )]
+    Version(u32),
+    #[error("a garbled stream line from the program: {0}")]
+    Garbled(String),
+}
+
+/// Rebuilds a [`Run`] from the lines a child wrote, in order.
+#[derive(Default)]
+pub struct Decoder {
+    tasks: Vec<TaskInfo>,
+    ended: Vec<bool>,
+    events: Vec<Event>,
+    /// The [`Message::End`], once it arrived.
+    end: Option<Message>,
+    hello: bool,
+    /// Lines the program printed itself, in order.
+    pub output: Vec<String>,
+}
+
+impl Decoder {
+    /// Takes one line of the child's stdout.
+    pub fn line(&mut self, line: &str) -> Result<(), StreamError> {
+        let Some(at) = line.find(MARK) else {
+            self.output.push(line.to_string());
+            return Ok(());
+        };
+        // A `print!` without a newline ends up in front of the mark.
+        if at > 0 {
+            self.output.push(line[..at].to_string());
+        }
+        let json = &line[at + MARK.len()..];
+        let message: Message =
+            serde_json::from_str(json).map_err(|e| StreamError::Garbled(e.to_string()))?;
+        match message {
+            Message::Hello { version, .. } if version != STREAM_VERSION => {
+                return Err(StreamError::Version(version));
+            }
+            Message::Hello { .. } => self.hello = true,
+            Message::Task { id, name } => {
+                // Ids arrive in order; fill any gap rather than misplace.
+                while self.tasks.len() <= id.index() {
+                    self.tasks.push(TaskInfo {
+                        name: String::from("?"),
+                    });
+                    self.ended.push(false);
+                }
+                self.tasks[id.index()] = TaskInfo { name };
+            }
+            Message::Event { event } => {
+                if event.kind.is_terminal() {
+                    if let Some(flag) = self.ended.get_mut(event.task.index()) {
+                        *flag = true;
+                    }
+                }
+                self.events.push(event);
+            }
+            end @ Message::End { .. } => self.end = Some(end),
+        }
+        Ok(())
+    }
+
+    /// True once the program said hello: it is an asynclab program.
+    pub fn started(&self) -> bool {
+        self.hello
+    }
+
+    /// (tasks registered, tasks ended) so far, for a progress display.
+    pub fn progress(&self) -> (u64, u64) {
+        let ended = self.ended.iter().filter(|e| **e).count();
+        (self.tasks.len() as u64, ended as u64)
+    }
+
+    /// The run. A stream that never reached its end (the program was
+    /// killed or crashed) ends with `cut_short`: every unfinished task is
+    /// marked cancelled at `at_ns`, with `why`.
+    pub fn finish(self, cut_short: (Outcome, u64, &'static str)) -> Run {
+        let (outcome, metrics, dropped, hidden) = match self.end {
+            Some(Message::End {
+                outcome,
+                metrics,
+                dropped,
+                hidden,
+            }) => (outcome, metrics, dropped, hidden),
+            _ => {
+                let (outcome, at_ns, why) = cut_short;
+                let mut run = Run {
+                    format_version: FORMAT_VERSION,
+                    tasks: self.tasks,
+                    events: self.events,
+                    metrics: BTreeMap::new(),
+                    dropped: 0,
+                    outcome,
+                };
+                let at_ns = at_ns.max(run.events.last().map_or(0, |e| e.at_ns));
+                for (index, ended) in self.ended.iter().enumerate() {
+                    if !ended {
+                        run.events.push(Event {
+                            at_ns,
+                            task: TaskId(index as u32),
+                            kind: EventKind::Cancelled,
+                            note: why.into(),
+                        });
+                    }
+                }
+                return run;
+            }
+        };
+        let mut run = Run {
+            format_version: FORMAT_VERSION,
+            tasks: self.tasks,
+            events: self.events,
+            metrics,
+            dropped,
+            outcome,
+        };
+        run.remove_tasks(&hidden);
+        run
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::event::WaitOn;
+
+    fn event(at_ns: u64, task: u32, kind: EventKind) -> Message {
+        Message::Event {
+            event: Event {
+                at_ns,
+                task: TaskId(task),
+                kind,
+                note: Cow::Borrowed("n"),
+            },
+        }
+    }
+
+    #[test]
+    fn a_whole_stream_becomes_the_same_run() {
+        let mut d = Decoder::default();
+        let lines = [
+            Message::Hello {
+                version: STREAM_VERSION,
+                demo: "x".into(),
+            },
+            Message::Task {
+                id: TaskId(0),
+                name: "a".into(),
+            },
+            Message::Task {
+                id: TaskId(1),
+                name: "task@x.rs:3".into(),
+            },
+            event(0, 0, EventKind::Spawned),
+            event(5, 0, EventKind::Waiting(WaitOn::Io)),
+            event(6, 1, EventKind::Spawned),
+            event(9, 0, EventKind::Completed),
+            Message::End {
+                outcome: Outcome::Finished,
+                metrics: BTreeMap::from([("open_ports".to_string(), 2)]),
+                dropped: 0,
+                hidden: vec![TaskId(1)],
+            },
+        ];
+        for m in &lines {
+            d.line(&m.encode()).expect("decodes");
+        }
+        d.line("hello from println").expect("plain text is output");
+        let run = d.finish((Outcome::Finished, 0, "unused"));
+        assert_eq!(run.tasks.len(), 1, "the hidden tokio lane is gone");
+        assert_eq!(run.events.len(), 3);
+        assert_eq!(run.metrics["open_ports"], 2);
+    }
+
+    #[test]
+    fn a_cut_stream_marks_unfinished_tasks_and_keeps_printed_text() {
+        let mut d = Decoder::default();
+        d.line(
+            &Message::Task {
+                id: TaskId(0),
+                name: "a".into(),
+            }
+            .encode(),
+        )
+        .expect("task");
+        let partial = format!("half a line{}", event(3, 0, EventKind::Spawned).encode());
+        d.line(&partial).expect("event after printed text");
+        assert_eq!(d.output, ["half a line"]);
+        let run = d.finish((Outcome::Cancelled { at_ns: 10 }, 10, "killed"));
+        let last = run.events.last().expect("events");
+        assert_eq!((last.at_ns, last.kind), (10, EventKind::Cancelled));
+    }
+
+    #[test]
+    fn a_newer_stream_version_is_refused_with_what_to_do() {
+        let mut d = Decoder::default();
+        let hello = Message::Hello {
+            version: 99,
+            demo: "x".into(),
+        };
+        assert_eq!(d.line(&hello.encode()), Err(StreamError::Version(99)));
+        assert!(matches!(
+            d.line(&format!("{MARK}{{not json")),
+            Err(StreamError::Garbled(_))
+        ));
+    }
+}
