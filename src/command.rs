@@ -18,6 +18,7 @@ pub enum ArgKind {
     Lesson,
     Param,
     Topic,
+    Exercise,
     Fixed(&'static [&'static str]),
 }
 
@@ -119,6 +120,62 @@ pub static COMMANDS: &[CommandSpec] = &[
         completes: ArgKind::Fixed(&["code"]),
     },
     CommandSpec {
+        name: "edit",
+        args: "[exercise]",
+        summary: "edit the demo (or an exercise) in your editor",
+        help: "Copies the open lesson's demo (or, during an exercise, your exercise file) into your workspace and opens it in $VISUAL or $EDITOR; without an editor it prints the path. From then on `run` builds and runs your version on the same timeline. `edit <exercise>` starts that exercise first. `diff` shows your changes, `restore` puts the original back.",
+        completes: ArgKind::Exercise,
+    },
+    CommandSpec {
+        name: "diff",
+        args: "",
+        summary: "what you changed in your copy",
+        help: "Shows your copy of the demo (or your exercise file) against the original, as a unified diff.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "restore",
+        args: "",
+        summary: "put the original back in your copy",
+        help: "Overwrites your copy of the demo with the original (then `run` runs the built-in demo again), or your exercise file with the starter.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "exercises",
+        args: "",
+        summary: "list the exercises: code you write yourself",
+        help: "Lists every exercise, this lesson's first: its name, its lesson and its goal. ✓ marks those whose `check` passed.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "exercise",
+        args: "<name|off>",
+        summary: "start an exercise: exercise bound-scan",
+        help: "Starts an exercise: opens its lesson, writes the starter into your workspace and shows its goal and how it is graded. Then `edit`, `run`, `check`, `hint`. `exercise off` goes back to the lesson's demo.",
+        completes: ArgKind::Exercise,
+    },
+    CommandSpec {
+        name: "check",
+        args: "",
+        summary: "grade your exercise over several parameter sets and seeds",
+        help: "Builds your exercise and runs it under the exercise's grid of parameter sets and seeds; every `expect` line must hold in every run. It reads what your tasks did, not your code: any correct pattern passes.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "hint",
+        args: "",
+        summary: "the next hint for the exercise",
+        help: "Shows the exercise's hints one at a time.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
+        name: "solution",
+        args: "",
+        summary: "a reference solution (after a failed check)",
+        help: "Shows the exercise's reference solution, once a `check` of yours has failed. Yours may differ and still pass.",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
         name: "timeline",
         args: "[--all]",
         summary: "show the last run's timeline again",
@@ -204,6 +261,14 @@ pub enum Command {
         progress: bool,
     },
     ShowCode,
+    Edit(Option<String>),
+    Diff,
+    Restore,
+    Exercises,
+    Exercise(String),
+    Check,
+    Hint,
+    Solution,
     Timeline {
         all: bool,
     },
@@ -335,6 +400,16 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
             Some(other) => return Err(args.usage(format!("cannot show '{other}'"))),
             None => return Err(args.usage("show what?")),
         },
+        "edit" => Command::Edit(args.optional_word()?),
+        "diff" => args.none().map(|_| Command::Diff)?,
+        "restore" => args.none().map(|_| Command::Restore)?,
+        "exercises" => args.none().map(|_| Command::Exercises)?,
+        "exercise" => {
+            Command::Exercise(args.word("an exercise name (`exercises` lists them) or off")?)
+        }
+        "check" => args.none().map(|_| Command::Check)?,
+        "hint" => args.none().map(|_| Command::Hint)?,
+        "solution" => args.none().map(|_| Command::Solution)?,
         "timeline" => match args.optional_word()?.as_deref() {
             None => Command::Timeline { all: false },
             Some("--all" | "all") => Command::Timeline { all: true },

@@ -25,9 +25,11 @@
 pub use asynclab_kit::clock;
 pub mod command;
 pub mod demo;
+pub mod exercise;
 pub mod interrupt;
 pub mod lab;
 pub mod lesson;
 pub mod repl;
 pub mod session;
+pub mod text;
 pub mod timeline;

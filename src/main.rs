@@ -73,6 +73,23 @@ enum Cmd {
     },
     /// List the lessons.
     Lessons,
+    /// List the exercises: name, lesson, goal.
+    Exercises,
+    /// Grade an exercise: exit 0 when every expectation holds, 1 when one
+    /// fails or the code does not compile, 2 on usage errors.
+    Check {
+        /// The exercise (`asynclab exercises` lists them).
+        name: String,
+        /// The file to grade (default: your copy in the workspace, made
+        /// from the starter if missing).
+        file: Option<PathBuf>,
+    },
+    /// Print an exercise's starter file.
+    Starter { name: String },
+    /// Print an exercise's reference solution.
+    Solution { name: String },
+    /// Re-check an exercise every time its file is saved (Ctrl-C stops).
+    Watch { name: String },
     /// Bounded concurrent port checks.
     PortCheck {
         #[arg(long)]
@@ -242,6 +259,16 @@ fn main() -> ExitCode {
         } else {
             None
         },
+        // `edit` opens an editor only for a person at a terminal.
+        editor: interactive
+            .then(|| {
+                ["VISUAL", "EDITOR"]
+                    .iter()
+                    .filter_map(std::env::var_os)
+                    .map(|v| v.to_string_lossy().trim().to_string())
+                    .find(|v| !v.is_empty())
+            })
+            .flatten(),
         width,
         color,
         scope: Scope {
@@ -287,6 +314,17 @@ fn main() -> ExitCode {
             return replay(&mut session, &mut out, &files, check, color, json);
         }
         Some(Cmd::Lessons) => session.execute_line("lessons", &mut out).map(|_| ()),
+        Some(Cmd::Exercises) => session.execute_line("exercises", &mut out).map(|_| ()),
+        Some(Cmd::Starter { name }) => return print_exercise(&name, false, &mut out),
+        Some(Cmd::Solution { name }) => return print_exercise(&name, true, &mut out),
+        Some(Cmd::Check { name, file }) => {
+            return match session.check_file(&name, file.as_deref(), &mut out) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => exit_for(&e, color),
+            };
+        }
+        Some(Cmd::Watch { name }) => return watch(&mut session, &name, &mut out, color),
         Some(Cmd::Run {
             target,
             demo,
@@ -526,5 +564,68 @@ fn replay(
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `asynclab starter|solution NAME`.
+fn print_exercise(name: &str, solution: bool, out: &mut dyn Write) -> ExitCode {
+    match asynclab::exercise::catalog::find(name) {
+        Ok(e) => {
+            let text = if solution { e.solution } else { e.starter };
+            match out.write_all(text.as_bytes()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::from(1),
+            }
+        }
+        Err(e) => {
+            eprintln!("asynclab: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The exit code for an error of `check`: its code did not build or run
+/// (1), or the command was wrong (2).
+fn exit_for(error: &SessionError, color: bool) -> ExitCode {
+    use asynclab::exercise::ExerciseError;
+    report(error, color);
+    match error {
+        SessionError::Exercise(ExerciseError::Unknown { .. }) | SessionError::Invalid(_) => {
+            ExitCode::from(2)
+        }
+        _ => ExitCode::from(1),
+    }
+}
+
+/// `asynclab watch NAME`: check, then again on every save of the file,
+/// like `rustlings watch`. Ctrl-C leaves.
+fn watch(session: &mut Session, name: &str, out: &mut dyn Write, color: bool) -> ExitCode {
+    let file = match asynclab::exercise::catalog::find(name)
+        .map_err(SessionError::from)
+        .and_then(|e| Ok(asynclab::exercise::Workspace::locate()?.exercise_file(e.name)))
+    {
+        Ok(file) => file,
+        Err(e) => return exit_for(&e, color),
+    };
+    let stamp = |f: &Path| std::fs::metadata(f).and_then(|m| m.modified()).ok();
+    loop {
+        match session.check_file(name, None, out) {
+            Ok(true) => {
+                let _ = writeln!(out, "passed: on to the next one (`asynclab exercises`)");
+                return ExitCode::SUCCESS;
+            }
+            Ok(false) => {}
+            Err(e) => report(&e, color),
+        }
+        let _ = writeln!(
+            out,
+            "watching {} · save to check again · Ctrl-C leaves",
+            file.display()
+        );
+        let _ = out.flush();
+        let seen = stamp(&file);
+        while stamp(&file) == seen {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
     }
 }

@@ -40,6 +40,9 @@ pub fn main(demo: &dyn Demo) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Die with asynclab, even if it is killed with SIGKILL: a learner's
+    // program is never left running on its own.
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
     install_panic_hook();
     send(&[Message::Hello {
         version: STREAM_VERSION,

@@ -65,6 +65,13 @@ impl ReplHelper {
                 .map(|(_, values)| pairs(current, values.iter().map(String::as_str)))
                 .unwrap_or_default(),
             (ArgKind::Topic, 1) => pairs(current, c.topics.iter().map(String::as_str)),
+            (ArgKind::Exercise, 1) => pairs(
+                current,
+                crate::exercise::EXERCISES
+                    .iter()
+                    .map(|e| e.name)
+                    .chain(["off"]),
+            ),
             (ArgKind::Fixed(list), 1) => pairs(current, list.iter().copied()),
             _ => Vec::new(),
         };

@@ -8,6 +8,7 @@
 
 pub mod check;
 mod compare;
+mod exercise;
 mod explain;
 mod export;
 pub mod progress;
@@ -55,6 +56,9 @@ pub struct Options {
     /// Asks the person at the keyboard one question (`ask` cells); `None`
     /// when nobody is there (replay, piped input, tests).
     pub ask: Option<AskFn>,
+    /// The editor `edit` opens files in ($VISUAL or $EDITOR), when a person
+    /// is at a terminal; `None`: `edit` prints the path instead.
+    pub editor: Option<String>,
 }
 
 /// Shows a question, returns the typed answer (`None`: no answer).
@@ -73,6 +77,7 @@ impl Default for Options {
             json: false,
             export_dir: None,
             ask: None,
+            editor: None,
         }
     }
 }
@@ -116,6 +121,8 @@ pub enum SessionError {
         word: String,
         suggestion: Option<&'static str>,
     },
+    #[error(transparent)]
+    Exercise(#[from] crate::exercise::ExerciseError),
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -187,6 +194,12 @@ pub struct Session {
     overrides: Vec<(String, String)>,
     /// Runs exported so far (numbers the files of `--export`).
     exported: usize,
+    /// The exercise `run`, `check` and `edit` work on, if one is active.
+    exercise: Option<&'static crate::exercise::Exercise>,
+    /// Exercises whose last `check` failed: `solution` is offered then.
+    failed_checks: std::collections::BTreeSet<&'static str>,
+    /// How many hints of each exercise were shown.
+    hints_shown: std::collections::BTreeMap<&'static str, usize>,
 }
 
 impl Session {
@@ -210,6 +223,9 @@ impl Session {
             progress,
             overrides: Vec::new(),
             exported: 0,
+            exercise: None,
+            failed_checks: Default::default(),
+            hints_shown: Default::default(),
         }
     }
 
@@ -329,6 +345,22 @@ impl Session {
             Command::Play(speed) => self.play(*speed, out)?,
             Command::Ask(metric) => self.ask(metric, out)?,
             Command::Export(file) => self.export(file, out)?,
+            Command::Edit(name) => self.edit(name.as_deref(), out)?,
+            Command::Diff => self.diff(out)?,
+            Command::Restore => self.restore(out)?,
+            Command::Exercises => self.list_exercises(out)?,
+            Command::Exercise(name) if name == "off" => self.stop_exercise(out)?,
+            Command::Exercise(name) => self.start_exercise(name, out)?,
+            Command::Hint => self.hint(out)?,
+            Command::Solution => self.solution(out)?,
+            Command::Check => {
+                if !self.check_exercise(out)? {
+                    self.failures.push(format!(
+                        "check of {} failed",
+                        self.exercise.map_or("?", |e| e.name)
+                    ));
+                }
+            }
             Command::Quit => return Ok(Flow::Quit),
         }
         Ok(Flow::Continue)
@@ -346,6 +378,22 @@ impl Session {
     fn dim(&self, text: &str) -> String {
         if self.opts.color {
             text.dimmed().to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn paint_red(&self, text: &str) -> String {
+        if self.opts.color {
+            text.red().to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn paint_green(&self, text: &str) -> String {
+        if self.opts.color {
+            text.green().to_string()
         } else {
             text.to_string()
         }
@@ -546,6 +594,12 @@ impl Session {
             );
             writeln!(out, "{}", self.dim(&hint))?;
         }
+        if self
+            .exercise
+            .is_some_and(|e| e.lesson != resolved.lesson.meta.id)
+        {
+            self.exercise = None;
+        }
         self.open = Some(OpenLesson {
             resolved,
             number,
@@ -555,6 +609,24 @@ impl Session {
         self.last = None;
         self.prev = None;
         Ok(())
+    }
+
+    /// Opens a lesson of the catalog by id without printing its header
+    /// (an exercise opening its lesson).
+    fn open_lesson_quietly(&mut self, id: &str) -> Result<(), SessionError> {
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.resolved.lesson.meta.id == id)
+        {
+            return Ok(());
+        }
+        let exercise = self.exercise;
+        let json = std::mem::replace(&mut self.opts.json, false);
+        let opened = self.open(id, &mut io::sink());
+        self.opts.json = json;
+        self.exercise = exercise;
+        opened
     }
 
     /// Opens a bare demo with its own defaults: the CLI's `run <demo>` and
@@ -853,6 +925,7 @@ impl Session {
     }
 
     fn run(&mut self, out: &mut dyn Write) -> Result<(), SessionError> {
+        let program = self.program(out)?;
         let open = self.open_ref()?;
         let demo = open.resolved.demo;
         let params = open.params.clone();
@@ -873,7 +946,11 @@ impl Session {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         let clock = params.choice("clock")?;
-        let mut parts = vec![format!("run {}", demo.info().name)];
+        let name = self.exercise.map_or(demo.info().name, |e| e.name);
+        let mut parts = vec![format!("run {name}")];
+        if let Some(label) = self.program_label(&program) {
+            parts.push(label);
+        }
         parts.extend(values);
         parts.push(format!("{clock} clock"));
         parts.push(format!("seed {}", params.int("seed")?));
@@ -893,7 +970,7 @@ impl Session {
         out.flush()?;
 
         let armed = self.interrupts.arm();
-        let run = self.run_once(demo, &params, &armed.token)?;
+        let (run, printed) = self.run_program(&program, &params, &armed.token)?;
         drop(armed);
         let analysis = analyze(&run);
         if self.opts.json {
@@ -904,7 +981,15 @@ impl Session {
                 "{}",
                 render(&run, &analysis, &self.render_options(Some(self.opts.rows)))
             )?;
-            writeln!(out, "{}", self.dim(&format!("reproduce: {reproduce}")))?;
+            if !printed.is_empty() {
+                writeln!(out, "{}", self.dim("your program printed:"))?;
+                for line in &printed {
+                    writeln!(out, "  {}", crate::text::sanitize(line, false))?;
+                }
+            }
+            if matches!(program, exercise::Program::BuiltIn(_)) {
+                writeln!(out, "{}", self.dim(&format!("reproduce: {reproduce}")))?;
+            }
             self.settle_predictions(&analysis.summary, out)?;
         }
         if let Some(dir) = self.opts.export_dir.clone() {
@@ -915,7 +1000,7 @@ impl Session {
         }
         self.prev = self.last.take();
         self.last = Some(Report {
-            demo: demo.info().name,
+            demo: name,
             params,
             run,
             analysis,
@@ -1063,6 +1148,7 @@ impl Session {
         axes: &[(String, Vec<String>)],
         out: &mut dyn Write,
     ) -> Result<(), SessionError> {
+        let program = self.program(out)?;
         let open = self.open_ref()?;
         let demo = open.resolved.demo;
         // Check every value before running anything.
@@ -1097,7 +1183,7 @@ impl Session {
             if armed.token.is_cancelled() {
                 break;
             }
-            let run = self.run_once(demo, &params, &armed.token)?;
+            let (run, _) = self.run_program(&program, &params, &armed.token)?;
             let cancelled = matches!(run.outcome, Outcome::Cancelled { .. });
             rows.push(compare::Row {
                 values,

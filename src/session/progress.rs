@@ -14,6 +14,10 @@ pub struct Progress {
     pub finished: BTreeSet<String>,
     /// The lesson open when the learner last left.
     pub current: Option<String>,
+    /// Exercises whose `check` passed. `default`: files written before
+    /// exercises existed still load.
+    #[serde(default)]
+    pub exercises: BTreeSet<String>,
 }
 
 /// Where progress is kept: `$ASYNCLAB_STATE_DIR`, else the platform's state

@@ -1,0 +1,128 @@
+//! Every exercise, in teaching order: a starter with a TODO, a goal in one
+//! sentence, hints revealed one at a time, a reference solution, and the
+//! `expect` lines that grade it over a grid of parameter sets and seeds.
+//!
+//! An exercise belongs to a lesson and takes that lesson's demo's
+//! parameters, so `set concurrency 10` then `run` works on the learner's
+//! code exactly as on the demo. The code lives in `lessons/exercises/`.
+
+use crate::demo::params::closest;
+
+use super::ExerciseError;
+
+/// One exercise.
+#[derive(Debug)]
+pub struct Exercise {
+    /// `bound-scan`: what `exercise`, `check` and the CLI take.
+    pub name: &'static str,
+    /// The lesson it belongs to (by id); its demo gives the parameters.
+    pub lesson: &'static str,
+    /// One sentence: what the learner's code must do.
+    pub goal: &'static str,
+    /// Revealed one at a time by `hint`.
+    pub hints: &'static [&'static str],
+    /// `expect` lines, checked in every run of the grid.
+    pub expects: &'static [&'static str],
+    /// Parameter sets `check` runs, each `name=value` pairs separated by
+    /// spaces; every set runs with every seed.
+    pub grid: &'static [&'static str],
+    pub seeds: &'static [u64],
+    pub starter: &'static str,
+    pub solution: &'static str,
+}
+
+impl Exercise {
+    /// Every (parameter set, seed) `check` runs, as `name=value` pairs.
+    pub fn runs(&self) -> Vec<Vec<(String, String)>> {
+        let mut runs = Vec::new();
+        for set in self.grid {
+            for seed in self.seeds {
+                let mut pairs: Vec<(String, String)> = set
+                    .split_whitespace()
+                    .filter_map(|pair| pair.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                pairs.push(("seed".to_string(), seed.to_string()));
+                runs.push(pairs);
+            }
+        }
+        runs
+    }
+}
+
+/// Finds an exercise by name, with a suggestion when it is misspelt.
+pub fn find(name: &str) -> Result<&'static Exercise, ExerciseError> {
+    EXERCISES
+        .iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| ExerciseError::Unknown {
+            name: name.to_string(),
+            suggestion: closest(name, EXERCISES.iter().map(|e| e.name)),
+        })
+}
+
+/// The exercises of one lesson.
+pub fn of_lesson(lesson: &str) -> impl Iterator<Item = &'static Exercise> {
+    EXERCISES.iter().filter(move |e| e.lesson == lesson)
+}
+
+pub static EXERCISES: &[Exercise] = &[Exercise {
+    name: "bound-scan",
+    lesson: "port-check",
+    goal: "keep at most `concurrency` checks in flight, and still check every port",
+    hints: &[
+        "A `tokio::sync::Semaphore` with `concurrency` permits is a counter of free slots; wrap it in an `Arc` so every task can hold it.",
+        "In each task, take a permit before the connect: `let _permit = permits.acquire().await;` (clone the `Arc` into the task first). The permit goes back when `_permit` is dropped.",
+        "`asynclab_kit::acquire_permit(&task, &permits, concurrency)` does the same and records `waiting:permit` on the timeline.",
+    ],
+    expects: &["peak_in_flight == concurrency", "completed == count"],
+    grid: &["count=40 concurrency=3", "count=60 concurrency=10"],
+    seeds: &[1, 7],
+    starter: include_str!("../../lessons/exercises/bound-scan.rs"),
+    solution: include_str!("../../lessons/exercises/bound-scan.solution.rs"),
+}];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::Expectation;
+
+    #[test]
+    fn every_exercise_is_well_formed() {
+        let mut names = std::collections::HashSet::new();
+        for e in EXERCISES {
+            assert!(names.insert(e.name), "{} twice", e.name);
+            assert!(
+                crate::lesson::Catalog::embedded().find(e.lesson).is_ok(),
+                "{}: no lesson {}",
+                e.name,
+                e.lesson
+            );
+            assert!(!e.hints.is_empty() && !e.expects.is_empty(), "{}", e.name);
+            assert!(
+                e.grid.len() >= 2 && e.seeds.len() >= 2,
+                "{}: check needs at least two parameter sets and two seeds",
+                e.name
+            );
+            for line in e.expects {
+                Expectation::parse(line).unwrap_or_else(|why| panic!("{}: {line}: {why}", e.name));
+            }
+            assert!(
+                e.starter.contains("TODO"),
+                "{}: the starter says what to do",
+                e.name
+            );
+            assert!(
+                e.starter.contains("pub async fn run(ctx: Ctx)"),
+                "{}",
+                e.name
+            );
+            assert!(
+                e.solution.contains("pub async fn run(ctx: Ctx)"),
+                "{}",
+                e.name
+            );
+        }
+        assert!(find("bound-scna").is_err());
+    }
+}

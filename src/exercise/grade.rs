@@ -1,0 +1,197 @@
+//! `check`: runs the learner's program over the exercise's grid of
+//! parameter sets and seeds, and checks every `expect` line in every run.
+//!
+//! Grading is behavioural: it reads what the tasks did (peak in flight, who
+//! was cancelled, how long the run took), never the code. Any correct
+//! pattern passes; an answer hard-coded for one parameter set fails another.
+
+use std::io::Write;
+use std::path::Path;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{Exercise, ExerciseError, program};
+use crate::demo::Params;
+use crate::lab::scope::Scope;
+use crate::lesson::Expectation;
+use crate::session::check::check;
+use crate::timeline::{Outcome, analyze};
+
+/// One expectation over every run of the grid.
+pub struct Verdict {
+    pub expect: &'static str,
+    /// Runs in which it held.
+    pub held: usize,
+    pub runs: usize,
+    /// The first run where it did not hold: which run, and why.
+    pub first_failure: Option<String>,
+}
+
+/// The result of `check`.
+pub struct Grade {
+    pub verdicts: Vec<Verdict>,
+    /// Runs that did not finish by themselves (watchdog, a crash).
+    pub unfinished: Vec<String>,
+}
+
+impl Grade {
+    pub fn passed(&self) -> bool {
+        self.unfinished.is_empty() && self.verdicts.iter().all(|v| v.held == v.runs)
+    }
+}
+
+/// Runs `exe` once per grid entry and checks every expectation. `base` is
+/// the lesson's parameters; the grid's values go on top of them.
+pub fn grade(
+    exercise: &Exercise,
+    exe: &Path,
+    base: &Params,
+    scope: Scope,
+    cancel: &CancellationToken,
+) -> Result<Grade, ExerciseError> {
+    let expects: Vec<Expectation> = exercise
+        .expects
+        .iter()
+        .map(|line| Expectation::parse(line).map_err(ExerciseError::Invalid))
+        .collect::<Result<_, _>>()?;
+    let runs = exercise.runs();
+    let mut verdicts: Vec<Verdict> = exercise
+        .expects
+        .iter()
+        .map(|expect| Verdict {
+            expect,
+            held: 0,
+            runs: runs.len(),
+            first_failure: None,
+        })
+        .collect();
+    let mut unfinished = Vec::new();
+    for pairs in runs {
+        if cancel.is_cancelled() {
+            return Err(ExerciseError::Cancelled);
+        }
+        let mut params = base.clone();
+        for (name, value) in &pairs {
+            params.set(name, value)?;
+        }
+        let label = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let done = program::run(exe, &params, scope, cancel, None)?;
+        match &done.run.outcome {
+            Outcome::Finished => {}
+            Outcome::Cancelled { .. } => return Err(ExerciseError::Cancelled),
+            Outcome::Watchdog { .. } => {
+                unfinished.push(format!(
+                    "{label}: stopped by the watchdog (a deadlock, or a blocked thread?)"
+                ));
+            }
+            Outcome::Failed { message } => unfinished.push(format!("{label}: {message}")),
+        }
+        let summary = analyze(&done.run).summary;
+        for (verdict, e) in verdicts.iter_mut().zip(&expects) {
+            match check(e, &summary, None, &params) {
+                Ok(c) if c.held => verdict.held += 1,
+                Ok(c) => {
+                    verdict.first_failure.get_or_insert_with(|| {
+                        format!("measured {}, limit {} ({label})", c.measured, c.limit)
+                    });
+                }
+                Err(why) => {
+                    verdict
+                        .first_failure
+                        .get_or_insert_with(|| format!("{why} ({label})"));
+                }
+            }
+        }
+    }
+    Ok(Grade {
+        verdicts,
+        unfinished,
+    })
+}
+
+/// Prints a grade: one line per expectation, then the verdict.
+pub fn report(
+    exercise: &Exercise,
+    grade: &Grade,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let paint = |text: String, ok: bool| -> String {
+        use colored::Colorize;
+        match (color, ok) {
+            (false, _) => text,
+            (true, true) => text.green().to_string(),
+            (true, false) => text.red().to_string(),
+        }
+    };
+    let runs = grade.verdicts.first().map_or(0, |v| v.runs);
+    writeln!(
+        out,
+        "check {} · {runs} runs: {} × seeds {}",
+        exercise.name,
+        exercise.grid.join(" | "),
+        exercise
+            .seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    for v in &grade.verdicts {
+        let line = match &v.first_failure {
+            None => format!(
+                "  ✓ expect {:<34} held in {}/{} runs",
+                v.expect, v.held, v.runs
+            ),
+            Some(why) => format!(
+                "  ✗ expect {:<34} held in {}/{} runs; {why}",
+                v.expect, v.held, v.runs
+            ),
+        };
+        writeln!(out, "{}", paint(line, v.first_failure.is_none()))?;
+    }
+    for why in &grade.unfinished {
+        writeln!(
+            out,
+            "{}",
+            paint(format!("  ✗ did not finish: {why}"), false)
+        )?;
+    }
+    if grade.passed() {
+        writeln!(
+            out,
+            "{}",
+            paint(
+                format!(
+                    "PASSED {}: every expectation held in every run.",
+                    exercise.name
+                ),
+                true
+            )
+        )?;
+    } else {
+        let failed = grade
+            .verdicts
+            .iter()
+            .filter(|v| v.first_failure.is_some())
+            .count()
+            + usize::from(!grade.unfinished.is_empty());
+        writeln!(
+            out,
+            "{}",
+            paint(
+                format!(
+                    "FAILED {}: {failed} of {} checks did not hold. `run` shows your timeline; `hint` gives a hint.",
+                    exercise.name,
+                    grade.verdicts.len()
+                ),
+                false
+            )
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,528 @@
+//! The learner's own code in the session: `edit`, `diff`, `restore`, and
+//! the exercise loop (`exercises`, `exercise`, `hint`, `check`,
+//! `solution`). Building and running live in `crate::exercise`; this file
+//! decides *what* runs and says so.
+//!
+//! What `run` runs follows from the files, not from a flag: an active
+//! exercise runs the learner's exercise file; otherwise a copy of the
+//! lesson's demo in the workspace that differs from the shipped source
+//! runs as "your version"; otherwise the built-in demo.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use similar::{ChangeTag, TextDiff};
+
+use super::{Session, SessionError};
+use crate::demo::{Demo, Params};
+use crate::exercise::grade::{self, Grade};
+use crate::exercise::{Entry, Exercise, ExerciseError, Workspace, catalog};
+use crate::text::sanitize;
+
+/// What `run` (and `compare`) execute.
+pub(super) enum Program {
+    BuiltIn(&'static dyn Demo),
+    /// The learner's code, built: its executable and what to call it.
+    Yours {
+        exe: PathBuf,
+        file: PathBuf,
+    },
+}
+
+/// The learner's file for the current target, and how to build it.
+struct Target {
+    file: PathBuf,
+    bin: String,
+    original: &'static str,
+    exercise: Option<&'static Exercise>,
+}
+
+impl Session {
+    fn workspace(&self) -> Result<Workspace, SessionError> {
+        Ok(Workspace::locate()?)
+    }
+
+    /// The file `edit`, `diff` and `restore` work on now.
+    fn target(&self) -> Result<Target, SessionError> {
+        let ws = self.workspace()?;
+        if let Some(exercise) = self.exercise {
+            return Ok(Target {
+                file: ws.exercise_file(exercise.name),
+                bin: format!("ex-{}", exercise.name),
+                original: exercise.starter,
+                exercise: Some(exercise),
+            });
+        }
+        let info = self.open_ref()?.resolved.demo.info();
+        // A demo that reaches into asynclab itself (`crate::`) needs more
+        // than the kit: the HTTP lab and its web framework.
+        if info.source.contains("use crate::") {
+            return Err(ExerciseError::NotEditable {
+                demo: info.name,
+                why: "it runs asynclab's HTTP lab, which your workspace does not build; every other demo can be edited, and `exercises` lists what to write yourself",
+            }
+            .into());
+        }
+        Ok(Target {
+            file: ws.demo_file(&module_file(info.source, info.name)),
+            bin: format!("demo-{}", info.name),
+            original: info.source,
+            exercise: None,
+        })
+    }
+
+    /// Decides what `run` runs, building the learner's code if that is it.
+    pub(super) fn program(&self, out: &mut dyn Write) -> Result<Program, SessionError> {
+        let open = self.open_ref()?;
+        let demo = open.resolved.demo;
+        if self.exercise.is_none() {
+            // Cheap checks first: no workspace, no copy, or an unchanged
+            // copy all run the built-in demo without touching cargo.
+            let Ok(target) = self.target() else {
+                return Ok(Program::BuiltIn(demo));
+            };
+            match std::fs::read_to_string(&target.file) {
+                Ok(text) if text != target.original => {}
+                _ => return Ok(Program::BuiltIn(demo)),
+            }
+        }
+        let target = self.target()?;
+        let exe = self.build(&target, out)?;
+        Ok(Program::Yours {
+            exe,
+            file: target.file,
+        })
+    }
+
+    fn build(&self, target: &Target, out: &mut dyn Write) -> Result<PathBuf, SessionError> {
+        let ws = self.workspace()?;
+        ws.seed(&target.file, target.original)?;
+        let params: Vec<_> = self
+            .open_ref()?
+            .params
+            .specs()
+            .iter()
+            .copied()
+            .filter(|s| s.name != "clock" && s.name != "seed")
+            .collect();
+        let entry = match target.exercise {
+            Some(e) => Entry::Exercise {
+                name: e.name,
+                params: &params,
+            },
+            None => Entry::Demo,
+        };
+        writeln!(
+            out,
+            "{}",
+            self.dim(&format!("building {} …", target.file.display()))
+        )?;
+        out.flush()?;
+        let armed = self.interrupts.arm();
+        let exe = ws.build(
+            &target.bin,
+            &target.file,
+            entry,
+            self.opts.color,
+            out,
+            &armed.token,
+        );
+        drop(armed);
+        match exe {
+            Err(ExerciseError::Cancelled) => {
+                Err(SessionError::Invalid("build cancelled (Ctrl-C)".into()))
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// `edit [exercise]`: the learner's copy, in their editor.
+    pub(super) fn edit(
+        &mut self,
+        name: Option<&str>,
+        out: &mut dyn Write,
+    ) -> Result<(), SessionError> {
+        if let Some(name) = name {
+            self.start_exercise(name, out)?;
+        }
+        let target = self.target()?;
+        let ws = self.workspace()?;
+        ws.prepare()?;
+        if ws.seed(&target.file, target.original)? {
+            writeln!(
+                out,
+                "wrote {} (a copy of the original)",
+                target.file.display()
+            )?;
+        }
+        match &self.opts.editor {
+            Some(editor) => {
+                writeln!(out, "opening {} in {editor} …", target.file.display())?;
+                out.flush()?;
+                // `sh -c` so EDITOR may carry flags (`code -w`); the path
+                // goes in as "$1", never as shell text.
+                let status = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(format!("{editor} \"$1\""))
+                    .arg("sh")
+                    .arg(&target.file)
+                    .status();
+                match status {
+                    Ok(s) if s.success() => writeln!(
+                        out,
+                        "saved? `run` builds and runs your version; `diff` shows what you changed"
+                    )?,
+                    Ok(s) => writeln!(
+                        out,
+                        "the editor exited with {s}; your file is still {}",
+                        target.file.display()
+                    )?,
+                    Err(e) => writeln!(
+                        out,
+                        "could not start '{editor}': {e}; open {} yourself",
+                        target.file.display()
+                    )?,
+                }
+            }
+            None => writeln!(
+                out,
+                "your copy: {}\nopen it in your editor (set $VISUAL or $EDITOR, e.g. `export EDITOR=nano`, and `edit` opens it for you); `run` builds and runs your version",
+                target.file.display()
+            )?,
+        }
+        Ok(())
+    }
+
+    /// `diff`: what the learner changed, as a unified diff.
+    pub(super) fn diff(&self, out: &mut dyn Write) -> Result<(), SessionError> {
+        let target = self.target()?;
+        let mine = match std::fs::read_to_string(&target.file) {
+            Ok(text) => text,
+            Err(_) => {
+                writeln!(out, "no copy yet: `edit` makes one")?;
+                return Ok(());
+            }
+        };
+        if mine == target.original {
+            writeln!(
+                out,
+                "{} is the original: nothing changed",
+                target.file.display()
+            )?;
+            return Ok(());
+        }
+        let diff = TextDiff::from_lines(target.original, mine.as_str());
+        writeln!(out, "--- original\n+++ {}", target.file.display())?;
+        for hunk in diff.unified_diff().context_radius(2).iter_hunks() {
+            writeln!(out, "{}", self.dim(&hunk.header().to_string()))?;
+            for change in hunk.iter_changes() {
+                let text = sanitize(change.value().trim_end_matches('\n'), false);
+                let line = match change.tag() {
+                    ChangeTag::Delete => self.paint_red(&format!("-{text}")),
+                    ChangeTag::Insert => self.paint_green(&format!("+{text}")),
+                    ChangeTag::Equal => format!(" {text}"),
+                };
+                writeln!(out, "{line}")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `restore`: the original back in the learner's file.
+    pub(super) fn restore(&self, out: &mut dyn Write) -> Result<(), SessionError> {
+        let target = self.target()?;
+        std::fs::write(&target.file, target.original).map_err(|source| {
+            ExerciseError::Workspace {
+                path: target.file.clone(),
+                source,
+            }
+        })?;
+        let what = if target.exercise.is_some() {
+            "the starter"
+        } else {
+            "the original demo (`run` runs the built-in one again)"
+        };
+        writeln!(out, "{} is {what} again", target.file.display())?;
+        Ok(())
+    }
+
+    /// `exercises`: this lesson's first, then the rest.
+    pub(super) fn list_exercises(&self, out: &mut dyn Write) -> Result<(), SessionError> {
+        let here = self
+            .open
+            .as_ref()
+            .map(|o| o.resolved.lesson.meta.id.as_str());
+        let ws = self.workspace().ok();
+        let mut listed: Vec<&Exercise> = catalog::EXERCISES.iter().collect();
+        listed.sort_by_key(|e| Some(e.lesson) != here);
+        for e in listed {
+            let done = self.progress.exercises.contains(e.name);
+            let mark = if done {
+                "✓"
+            } else if Some(e.lesson) == here {
+                "▶"
+            } else {
+                " "
+            };
+            let started = ws
+                .as_ref()
+                .is_some_and(|w| w.exercise_file(e.name).exists());
+            let note = if started && !done { " (started)" } else { "" };
+            writeln!(
+                out,
+                "{mark} {:<18} lesson {:<14} {}{note}",
+                e.name, e.lesson, e.goal
+            )?;
+        }
+        writeln!(
+            out,
+            "{}",
+            self.dim("`exercise <name>` starts one; ✓ passed `check`")
+        )?;
+        Ok(())
+    }
+
+    /// `exercise <name>`: opens its lesson if needed, writes the starter.
+    pub(super) fn start_exercise(
+        &mut self,
+        name: &str,
+        out: &mut dyn Write,
+    ) -> Result<(), SessionError> {
+        let exercise = catalog::find(name)?;
+        let here = self
+            .open
+            .as_ref()
+            .map(|o| o.resolved.lesson.meta.id.clone());
+        if here.as_deref() != Some(exercise.lesson) {
+            self.open_lesson_quietly(exercise.lesson)?;
+            writeln!(
+                out,
+                "opened lesson {} (the exercise uses its parameters)",
+                exercise.lesson
+            )?;
+        }
+        self.exercise = Some(exercise);
+        let ws = self.workspace()?;
+        ws.prepare()?;
+        let file = ws.exercise_file(exercise.name);
+        let fresh = ws.seed(&file, exercise.starter)?;
+        writeln!(
+            out,
+            "{}",
+            self.bold(&format!("exercise {}: {}", exercise.name, exercise.goal))
+        )?;
+        writeln!(
+            out,
+            "your file: {}{}",
+            file.display(),
+            if fresh {
+                " (the starter)"
+            } else {
+                " (kept from before)"
+            }
+        )?;
+        writeln!(out, "graded by:")?;
+        for e in exercise.expects {
+            writeln!(out, "  expect {e}")?;
+        }
+        writeln!(
+            out,
+            "{}",
+            self.dim("`edit` opens it · `run` runs it on the timeline · `check` grades it · `hint` helps · `exercise off` goes back to the demo")
+        )?;
+        Ok(())
+    }
+
+    /// `exercise off`: `run` runs the lesson's demo again.
+    pub(super) fn stop_exercise(&mut self, out: &mut dyn Write) -> Result<(), SessionError> {
+        match self.exercise.take() {
+            Some(e) => writeln!(
+                out,
+                "left exercise {}; `run` runs the lesson's demo",
+                e.name
+            )?,
+            None => writeln!(out, "no exercise is active")?,
+        }
+        Ok(())
+    }
+
+    fn active_exercise(&self) -> Result<&'static Exercise, SessionError> {
+        self.exercise.ok_or_else(|| {
+            SessionError::Invalid(
+                "no exercise is active: `exercises` lists them, `exercise <name>` starts one"
+                    .into(),
+            )
+        })
+    }
+
+    /// `hint`: the next hint of the active exercise.
+    pub(super) fn hint(&mut self, out: &mut dyn Write) -> Result<(), SessionError> {
+        let exercise = self.active_exercise()?;
+        let shown = self.hints_shown.entry(exercise.name).or_insert(0);
+        let total = exercise.hints.len();
+        let index = (*shown).min(total - 1);
+        writeln!(out, "hint {}/{total}: {}", index + 1, exercise.hints[index])?;
+        *shown = (index + 1).min(total);
+        if index + 1 == total {
+            writeln!(out, "{}", self.dim("that was the last hint; after a failed `check`, `solution` shows a reference solution"))?;
+        }
+        Ok(())
+    }
+
+    /// `solution`: only after a failed `check`, so it is not the first thing tried.
+    pub(super) fn solution(&self, out: &mut dyn Write) -> Result<(), SessionError> {
+        let exercise = self.active_exercise()?;
+        if !self.failed_checks.contains(exercise.name) {
+            return Err(SessionError::Invalid(format!(
+                "try first: `check` your code; after a failed check, `solution` shows the reference ({} hints wait behind `hint`)",
+                exercise.hints.len()
+            )));
+        }
+        writeln!(
+            out,
+            "{}",
+            self.dim(&format!(
+                "// a reference solution of {}; yours may differ and still pass",
+                exercise.name
+            ))
+        )?;
+        write!(out, "{}", exercise.solution)?;
+        Ok(())
+    }
+
+    /// `check`: builds the learner's exercise and grades it.
+    pub(super) fn check_exercise(&mut self, out: &mut dyn Write) -> Result<bool, SessionError> {
+        let exercise = self.active_exercise()?;
+        let target = self.target()?;
+        let exe = self.build(&target, out)?;
+        let grade = self.grade(exercise, &exe, out)?;
+        let passed = grade.passed();
+        if passed {
+            self.failed_checks.remove(exercise.name);
+            if self.progress.exercises.insert(exercise.name.to_string()) {
+                self.save_progress();
+            }
+        } else {
+            self.failed_checks.insert(exercise.name);
+        }
+        Ok(passed)
+    }
+
+    fn grade(
+        &self,
+        exercise: &'static Exercise,
+        exe: &Path,
+        out: &mut dyn Write,
+    ) -> Result<Grade, SessionError> {
+        let base = self.open_ref()?.resolved.defaults.clone();
+        let armed = self.interrupts.arm();
+        let grade = grade::grade(exercise, exe, &base, self.opts.scope, &armed.token);
+        drop(armed);
+        let grade = match grade {
+            Err(ExerciseError::Cancelled) => {
+                return Err(SessionError::Invalid("check cancelled (Ctrl-C)".into()));
+            }
+            other => other?,
+        };
+        grade::report(exercise, &grade, self.opts.color, out)?;
+        Ok(grade)
+    }
+
+    /// `asynclab check NAME [FILE]`: grades FILE (default: the learner's
+    /// copy, made from the starter if missing). Ok(true) when it passed.
+    pub fn check_file(
+        &mut self,
+        name: &str,
+        file: Option<&Path>,
+        out: &mut dyn Write,
+    ) -> Result<bool, SessionError> {
+        let exercise = catalog::find(name)?;
+        self.open_lesson_quietly(exercise.lesson)?;
+        self.exercise = Some(exercise);
+        let ws = self.workspace()?;
+        ws.prepare()?;
+        let file = match file {
+            Some(f) => std::path::absolute(f).map_err(|source| ExerciseError::Workspace {
+                path: f.to_path_buf(),
+                source,
+            })?,
+            None => {
+                let mine = ws.exercise_file(exercise.name);
+                ws.seed(&mine, exercise.starter)?;
+                mine
+            }
+        };
+        if !file.is_file() {
+            return Err(SessionError::Invalid(format!("no file {}", file.display())));
+        }
+        let target = Target {
+            file,
+            bin: format!("check-{}", exercise.name),
+            original: exercise.starter,
+            exercise: Some(exercise),
+        };
+        let exe = self.build(&target, out)?;
+        Ok(self.grade(exercise, &exe, out)?.passed())
+    }
+
+    /// The params a run of the learner's program gets: the lesson's.
+    pub(super) fn program_label(&self, program: &Program) -> Option<String> {
+        match program {
+            Program::BuiltIn(_) => None,
+            Program::Yours { file, .. } => Some(match self.exercise {
+                Some(e) => format!("your {} ({})", e.name, file.display()),
+                None => format!("your version ({})", file.display()),
+            }),
+        }
+    }
+
+    pub(super) fn run_program(
+        &self,
+        program: &Program,
+        params: &Params,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<(crate::timeline::Run, Vec<String>), SessionError> {
+        match program {
+            Program::BuiltIn(demo) => Ok((self.run_once(*demo, params, cancel)?, Vec::new())),
+            Program::Yours { exe, .. } => {
+                let done = crate::exercise::program::run(
+                    exe,
+                    params,
+                    self.opts.scope,
+                    cancel,
+                    self.opts.progress.clone(),
+                )?;
+                let mut printed = done.printed;
+                if done.printed_dropped > 0 {
+                    printed.push(format!("… and {} more lines", done.printed_dropped));
+                }
+                Ok((done.run, printed))
+            }
+        }
+    }
+}
+
+/// The demo's file name (`rate_limit.rs`), read from its own
+/// `include_str!("…")`; the name with `_` for `-` otherwise.
+fn module_file(source: &str, name: &str) -> String {
+    source
+        .split("include_str!(\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .filter(|f| f.ends_with(".rs") && !f.contains('/'))
+        .map_or_else(|| format!("{}.rs", name.replace('-', "_")), str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_demo_file_is_named_by_its_own_include() {
+        assert_eq!(
+            module_file("source: include_str!(\"await_.rs\"),", "await"),
+            "await_.rs"
+        );
+        assert_eq!(module_file("no include", "rate-limit"), "rate_limit.rs");
+    }
+}

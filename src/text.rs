@@ -1,0 +1,75 @@
+//! Text that came from outside asynclab (a program's output, a compiler's
+//! diagnostics about the learner's file) made safe for the terminal:
+//! control characters and escape sequences are shown escaped (`\e]52…`),
+//! never sent. Only colour (SGR, `ESC[…m`) may be kept, for cargo's own
+//! colouring of diagnostics.
+
+use std::borrow::Cow;
+
+/// `text` with every control character escaped; with `keep_color`, SGR
+/// colour sequences pass through unchanged.
+pub fn sanitize(text: &str, keep_color: bool) -> Cow<'_, str> {
+    if !text.chars().any(is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\u{1b}' && keep_color {
+            if let Some(len) = sgr_len(rest) {
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
+                continue;
+            }
+        }
+        match c {
+            '\u{1b}' => out.push_str("\\e"),
+            '\t' => out.push('\t'),
+            c if is_control(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    Cow::Owned(out)
+}
+
+fn is_control(c: char) -> bool {
+    c != '\t' && (c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+}
+
+/// The length of an SGR sequence (`ESC [ digits;digits m`) at the start.
+fn sgr_len(text: &str) -> Option<usize> {
+    let body = text.strip_prefix("\u{1b}[")?;
+    let params = body
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b';')
+        .count();
+    (body.as_bytes().get(params) == Some(&b'm')).then_some(2 + params + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_could_drive_the_terminal() {
+        let cases = [
+            ("plain text", false, "plain text"),
+            ("\u{1b}]52;c;aGk=\u{7}", false, "\\e]52;c;aGk=\\u{7}"),
+            ("\u{1b}]0;title\u{7}", true, "\\e]0;title\\u{7}"),
+            ("\u{1b}[2J", true, "\\e[2J"),
+            ("\u{1b}[8m", false, "\\e[8m"),
+            (
+                "\u{1b}[1;31merror\u{1b}[0m",
+                true,
+                "\u{1b}[1;31merror\u{1b}[0m",
+            ),
+            ("\u{1b}[1;31merror", false, "\\e[1;31merror"),
+            ("a\rb\u{85}c", false, "a\\u{d}b\\u{85}c"),
+            ("tab\tkept", false, "tab\tkept"),
+        ];
+        for (input, color, want) in cases {
+            assert_eq!(sanitize(input, color), want, "{input:?}");
+        }
+    }
+}
