@@ -106,6 +106,11 @@ pub fn grade(
                 }
             }
         }
+        // A program that hangs in one run hangs in the next: one watchdog
+        // wait is enough to say so.
+        if !unfinished.is_empty() {
+            break;
+        }
     }
     Ok(Grade {
         verdicts,

@@ -1,0 +1,412 @@
+//! The exercise loop, driven through the real binary: the learner's code
+//! built in a workspace, run as a child process, drawn on the timeline and
+//! graded by what its tasks did.
+//!
+//! Every test shares one workspace (and so one cargo target directory)
+//! under cargo's temporary directory: the first build compiles tokio once,
+//! the rest take about a second. The tests edit the learner's files in it,
+//! so they take turns.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use asynclab::exercise::EXERCISES;
+use common::{summary_values, text};
+
+fn exclusive() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("exercise-workspace")
+}
+
+fn state_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("exercise-state")
+}
+
+fn bin() -> Command {
+    let mut cmd = common::bin();
+    cmd.env("ASYNCLAB_WORKSPACE", workspace())
+        .env("ASYNCLAB_STATE_DIR", state_dir())
+        .env_remove("VISUAL")
+        .env_remove("EDITOR");
+    cmd
+}
+
+fn run(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start asynclab");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("asynclab runs")
+}
+
+fn both(o: &Output) -> String {
+    format!("{}{}", text(&o.stdout), text(&o.stderr))
+}
+
+fn exercise_file(name: &str) -> PathBuf {
+    workspace()
+        .join("exercises")
+        .join(format!("{}.rs", name.replace('-', "_")))
+}
+
+/// Writes the exercise source to a scratch file for `asynclab check`.
+fn scratch(name: &str, which: &str, text: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("exercise-files");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let path = dir.join(format!("{name}.{which}.rs"));
+    std::fs::write(&path, text).expect("write scratch file");
+    path
+}
+
+#[test]
+fn every_starter_fails_check_and_every_solution_passes() {
+    let _turn = exclusive();
+    assert!(
+        EXERCISES.len() >= 12,
+        "the curriculum has at least 12 exercises"
+    );
+    for e in EXERCISES {
+        let starter = scratch(e.name, "starter", e.starter);
+        let out = run(
+            &["check", e.name, starter.to_str().expect("utf-8 path")],
+            "",
+        );
+        let said = both(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}: the starter must fail check:\n{said}",
+            e.name
+        );
+        assert!(
+            said.contains(&format!("FAILED {}", e.name)),
+            "{}: the starter compiles and is graded, not rejected:\n{said}",
+            e.name
+        );
+        assert!(!said.contains("does not compile"), "{}:\n{said}", e.name);
+
+        let solution = scratch(e.name, "solution", e.solution);
+        let out = run(
+            &["check", e.name, solution.to_str().expect("utf-8 path")],
+            "",
+        );
+        let said = both(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: the solution must pass:\n{said}",
+            e.name
+        );
+        assert!(
+            said.contains(&format!("PASSED {}", e.name)),
+            "{}:\n{said}",
+            e.name
+        );
+    }
+}
+
+#[test]
+fn a_learner_removes_the_semaphore_from_lesson_one_and_sees_every_port_in_flight() {
+    let _turn = exclusive();
+    let copy = workspace().join("demos").join("port_check.rs");
+    let _ = std::fs::remove_file(&copy);
+    let out = run(&[], "open port-check\nedit\n");
+    assert!(
+        text(&out.stdout).contains(&copy.display().to_string()),
+        "{}",
+        both(&out)
+    );
+    let original = std::fs::read_to_string(&copy).expect("edit wrote the copy");
+    assert_eq!(
+        original,
+        asynclab::demo::find("port-check")
+            .expect("demo")
+            .info()
+            .source,
+        "the first copy is exactly what `show code` shows"
+    );
+
+    // What a learner does in the editor: delete the acquire and the permit.
+    let edited = original
+        .replace(
+            "            let Ok(permit) = permits.clone().acquire_owned().await else {\n                break;\n            };\n",
+            "",
+        )
+        .replace("                let _permit = permit; // released when this task ends\n", "");
+    assert_ne!(
+        edited, original,
+        "the demo still acquires a permit where the test expects"
+    );
+    std::fs::write(&copy, edited).expect("edit the copy");
+
+    let out = run(&[], "open port-check\nrun\ndiff\nrestore\nrun\n");
+    let said = text(&out.stdout);
+    assert!(out.status.success(), "{}", both(&out));
+    let peaks = summary_values(&said, "peak in flight");
+    assert_eq!(
+        peaks,
+        ["40", "10"],
+        "yours: all 40 ports at once; restored: the limit, 10\n{said}"
+    );
+    assert_eq!(said.matches("your version").count(), 1, "{said}");
+    assert!(
+        said.contains("-            let Ok(permit) = permits.clone().acquire_owned().await else {"),
+        "diff shows the deleted line:\n{said}"
+    );
+    assert!(
+        said.contains("is the original demo (`run` runs the built-in one again)"),
+        "{said}"
+    );
+}
+
+#[test]
+fn the_exercise_loop_in_the_repl_check_fails_hints_solution_then_passes() {
+    let _turn = exclusive();
+    let _ = std::fs::remove_dir_all(state_dir());
+    let _ = std::fs::remove_file(exercise_file("bound-scan"));
+    let e = asynclab::exercise::catalog::find("bound-scan").expect("exercise");
+
+    let out = run(
+        &[],
+        "exercise bound-scan\nsolution\ncheck\nhint\nhint\nhint\nhint\nsolution\n",
+    );
+    let said = both(&out);
+    assert!(
+        said.contains("exercise bound-scan: keep at most `concurrency` checks in flight"),
+        "{said}"
+    );
+    assert!(
+        said.contains("try first: `check` your code"),
+        "no solution before a failed check:\n{said}"
+    );
+    assert!(
+        said.contains("✗ expect peak_in_flight == concurrency"),
+        "{said}"
+    );
+    assert!(
+        said.contains("measured 40, limit 3"),
+        "the failure shows the measured number:\n{said}"
+    );
+    assert!(
+        said.contains("hint 1/3") && said.contains("hint 3/3"),
+        "{said}"
+    );
+    assert!(
+        said.contains(e.solution),
+        "after a failed check, `solution` prints it:\n{said}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(exercise_file("bound-scan")).expect("starter written"),
+        e.starter
+    );
+
+    // The learner writes a correct answer (their own words: the reference).
+    std::fs::write(exercise_file("bound-scan"), e.solution).expect("write answer");
+    let out = run(&[], "exercise bound-scan\ncheck\nrun\nexercises\n");
+    let said = both(&out);
+    assert!(said.contains("PASSED bound-scan"), "{said}");
+    assert!(
+        said.contains("run bound-scan · your bound-scan"),
+        "run header names the learner's code:\n{said}"
+    );
+    assert_eq!(
+        summary_values(&text(&out.stdout), "peak in flight"),
+        ["10"],
+        "the lesson's concurrency is 10"
+    );
+    assert!(
+        said.lines().any(|l| l.starts_with("✓ bound-scan")),
+        "passing marks it done:\n{said}"
+    );
+}
+
+#[test]
+fn compile_errors_panics_and_plain_tokio_code_all_reach_the_timeline_not_the_repl() {
+    let _turn = exclusive();
+    let file = exercise_file("bound-scan");
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+
+    std::fs::write(
+        &file,
+        "pub async fn run(ctx: Ctx) -> Result<(), DemoError> { nope }\n",
+    )
+    .expect("write");
+    let out = run(&[], "exercise bound-scan\nrun\nparams\n");
+    let said = both(&out);
+    assert!(
+        said.contains("error"),
+        "rustc's diagnostics are shown:\n{said}"
+    );
+    assert!(
+        said.contains(&format!("{}:1:", file.display())),
+        "with a path the learner can open:\n{said}"
+    );
+    assert!(
+        said.contains("does not compile: fix the errors above"),
+        "{said}"
+    );
+    assert!(
+        said.contains("concurrency"),
+        "the session goes on after the error:\n{said}"
+    );
+
+    // Plain tokio, no recording calls, one task panics: lanes still appear.
+    std::fs::write(
+        &file,
+        "use asynclab_kit::{Ctx, DemoError};\n\
+         pub async fn run(_ctx: Ctx) -> Result<(), DemoError> {\n\
+             let a = tokio::spawn(async { tokio::time::sleep(std::time::Duration::from_millis(30)).await });\n\
+             let b = tokio::spawn(async { panic!(\"boom\") });\n\
+             println!(\"hello from the learner\");\n\
+             let _ = a.await;\n\
+             let _ = b.await;\n\
+             Ok(())\n\
+         }\n",
+    )
+    .expect("write");
+    let out = run(&[], "exercise bound-scan\nrun\n");
+    let said = both(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("task@bound_scan.rs:3"),
+        "a spawned task gets a lane named by its spawn site:\n{said}"
+    );
+    assert!(said.contains("panicked: boom"), "{said}");
+    assert!(
+        said.contains("hello from the learner"),
+        "what the program printed is shown:\n{said}"
+    );
+    assert_eq!(
+        summary_values(&text(&out.stdout), "total"),
+        ["30ms"],
+        "{said}"
+    );
+}
+
+#[test]
+fn ctrl_c_kills_a_blocked_program_and_keeps_the_session() {
+    use std::io::Write;
+    let _turn = exclusive();
+    let file = exercise_file("bound-scan");
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+    // A learner's `std::thread::sleep` in async code: the runtime is stuck.
+    std::fs::write(
+        &file,
+        "use asynclab_kit::{Ctx, DemoError};\n\
+         pub async fn run(ctx: Ctx) -> Result<(), DemoError> {\n\
+             let t = ctx.rec.task(\"sleeper\");\n\
+             t.started(\"about to block the thread\");\n\
+             std::thread::sleep(std::time::Duration::from_secs(60));\n\
+             Ok(())\n\
+         }\n",
+    )
+    .expect("write");
+    let mut child = bin()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(b"exercise bound-scan\nrun\n")
+        .expect("write");
+    // Read stdout as it comes: Ctrl-C once the run (not the build) started.
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, lines) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while !seen
+        .iter()
+        .any(|l: &String| l.starts_with("run bound-scan"))
+    {
+        let line = lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("the run never started:\n{}", seen.join("\n")));
+        seen.push(line);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT");
+    std::thread::sleep(Duration::from_millis(500));
+    stdin
+        .write_all(b"params\n")
+        .expect("the session still reads");
+    drop(stdin);
+    let status = child.wait().expect("exits");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "Ctrl-C did not wait out the sleep"
+    );
+    reader.join().expect("reader");
+    seen.extend(lines.try_iter());
+    let said = seen.join("\n");
+    assert!(status.success(), "{said}");
+    assert!(
+        said.contains("sleeper"),
+        "the partial timeline is kept:\n{said}"
+    );
+    assert!(said.contains("Ctrl-C: the run was cancelled"), "{said}");
+    assert!(said.contains("concurrency"), "the session went on:\n{said}");
+    let survivors = Command::new("pgrep").args(["-f", "ex-bound-scan"]).output();
+    if let Ok(p) = survivors {
+        assert!(
+            text(&p.stdout).trim().is_empty(),
+            "no learner program survives: {}",
+            text(&p.stdout)
+        );
+    }
+}
+
+#[test]
+fn the_command_line_lists_prints_and_refuses_clearly() {
+    let out = run(&["exercises"], "");
+    let said = text(&out.stdout);
+    for e in EXERCISES {
+        assert!(
+            said.lines()
+                .any(|l| l.trim_start_matches(['✓', '▶', ' ']).starts_with(e.name)),
+            "{} listed, name first:\n{said}",
+            e.name
+        );
+    }
+    let out = run(&["starter", "bound-scan"], "");
+    assert_eq!(text(&out.stdout), EXERCISES[0].starter);
+    let out = run(&["solution", "bound-scan"], "");
+    assert_eq!(text(&out.stdout), EXERCISES[0].solution);
+    let out = run(&["check", "bound-scna"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("did you mean 'bound-scan'?"),
+        "{}",
+        both(&out)
+    );
+    let out = run(&["check", "bound-scan", "/nonexistent/file.rs"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", both(&out));
+    let out = run(&["starter", "nope"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
