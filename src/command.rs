@@ -232,6 +232,13 @@ pub static COMMANDS: &[CommandSpec] = &[
         completes: ArgKind::None,
     },
     CommandSpec {
+        name: "clear",
+        args: "",
+        summary: "clear the screen",
+        help: "Clears the terminal screen (does nothing when output is not a terminal).",
+        completes: ArgKind::None,
+    },
+    CommandSpec {
         name: "quit",
         args: "",
         summary: "leave asynclab (also: exit, Ctrl-D)",
@@ -269,6 +276,7 @@ pub enum Command {
     Check,
     Hint,
     Solution,
+    Clear,
     Timeline {
         all: bool,
     },
@@ -410,6 +418,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
         "check" => args.none().map(|_| Command::Check)?,
         "hint" => args.none().map(|_| Command::Hint)?,
         "solution" => args.none().map(|_| Command::Solution)?,
+        "clear" => args.none().map(|_| Command::Clear)?,
         "timeline" => match args.optional_word()?.as_deref() {
             None => Command::Timeline { all: false },
             Some("--all" | "all") => Command::Timeline { all: true },

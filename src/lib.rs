@@ -3,6 +3,9 @@
 //!
 //! A tour in the order data flows:
 //!
+//! - `asynclab-kit` (the `kit/` workspace member): the recording API every
+//!   demo and every learner's program builds on: events, the `Recorder`,
+//!   typed parameters, the `Demo` trait, the clocks and the runner.
 //! - [`lesson`]: Markdown lesson files become [`lesson::Lesson`]s (front
 //!   matter, prose and command cells, `expect` lines, explain notes).
 //! - [`command`]: one typed line becomes a [`command::Command`]; one table
@@ -14,13 +17,21 @@
 //! - [`clock`]: the virtual (paused, seeded) and real runtimes.
 //! - [`lab`]: loopback targets (TCP listeners, an HTTP server) and the
 //!   scope guard that keeps traffic on this machine.
+//! - [`exercise`]: the learner's own code: a workspace asynclab writes, a
+//!   cargo build, the program run as a child process that streams its
+//!   events back, and `check`, which grades it over a grid of runs.
 //! - [`timeline`]: events, the recorder, analysis and rendering, the
 //!   product a learner reads after every run.
+//! - [`text`]: what came from outside (a program's output) made safe to print.
 //! - [`repl`] and [`interrupt`]: the terminal loop and Ctrl-C handling.
 //!
+//! The call path of `run`: `Session::execute` → `Session::program` (the
+//! built-in demo, or the learner's build) → `demo::run::run` in-process or
+//! `exercise::program::run` in a child → `timeline::analyze` → `render`.
+//!
 //! Dependencies point one way: `lesson`, `timeline` and `lab` import
-//! nothing else from the crate; demos import `timeline` and `lab`; only
-//! `session` and `repl` tie everything together.
+//! nothing else from the crate; demos import only `asynclab-kit` (and the
+//! HTTP lab); only `session` and `repl` tie everything together.
 
 pub use asynclab_kit::clock;
 pub mod command;

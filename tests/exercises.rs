@@ -172,7 +172,7 @@ fn a_learner_removes_the_semaphore_from_lesson_one_and_sees_every_port_in_flight
         "diff shows the deleted line:\n{said}"
     );
     assert!(
-        said.contains("is the original demo (`run` runs the built-in one again)"),
+        said.contains("is the original demo (`run` runs the built-in one) again"),
         "{said}"
     );
 }

@@ -183,7 +183,7 @@ impl Workspace {
         if self.is_cold() {
             writeln!(
                 log,
-                "first build of your workspace ({}): compiling tokio and the kit once, about 30 s on 2 cores; later builds take about a second",
+                "first build of your workspace ({}): compiling tokio and the kit once, about 20 s on 2 cores; later builds take about a second",
                 self.root.display()
             )?;
             log.flush()?;
@@ -292,6 +292,12 @@ impl Workspace {
 /// Cargo's progress lines, which say nothing about the learner's code.
 fn is_chatter(line: &str) -> bool {
     let plain: String = strip_sgr(line);
+    // "warning: `asynclab-workspace` (bin …) generated 1 warning (run `cargo
+    // fix` …)": a count of what was just shown, about a package the
+    // learner never named.
+    if plain.starts_with("warning: `asynclab-workspace`") {
+        return true;
+    }
     let word = plain.trim_start().split(' ').next().unwrap_or("");
     matches!(
         word,
@@ -424,5 +430,8 @@ mod tests {
         assert!(is_chatter("   Compiling tokio v1.54.1"));
         assert!(is_chatter("\u{1b}[1m\u{1b}[32m   Compiling\u{1b}[0m tokio"));
         assert!(!is_chatter("error[E0425]: cannot find value `x`"));
+        assert!(is_chatter(
+            "warning: `asynclab-workspace` (bin \"ex-x\") generated 1 warning (run `cargo fix` …)"
+        ));
     }
 }

@@ -240,7 +240,7 @@ impl Session {
         let what = if target.exercise.is_some() {
             "the starter"
         } else {
-            "the original demo (`run` runs the built-in one again)"
+            "the original demo (`run` runs the built-in one)"
         };
         writeln!(out, "{} is {what} again", target.file.display())?;
         Ok(())

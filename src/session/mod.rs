@@ -352,6 +352,9 @@ impl Session {
             Command::Exercise(name) if name == "off" => self.stop_exercise(out)?,
             Command::Exercise(name) => self.start_exercise(name, out)?,
             Command::Hint => self.hint(out)?,
+            // Only a terminal is cleared: a pipe or a transcript gets nothing.
+            Command::Clear if self.opts.animate => write!(out, "\x1b[2J\x1b[H")?,
+            Command::Clear => {}
             Command::Solution => self.solution(out)?,
             Command::Check => {
                 if !self.check_exercise(out)? {
