@@ -25,7 +25,7 @@ use futures::stream;
 use futures::{FutureExt, StreamExt};
 use tokio::time;
 
-use crate::lab::http::{HttpLab, install_tls_provider};
+use crate::lab::http::{HttpLab, scoped_client};
 use asynclab_kit::{Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
@@ -229,20 +229,12 @@ fn real(
     urls: Vec<String>,
     timeout: Duration,
 ) -> Result<Vec<BoxFuture<'static, Fetched>>, DemoError> {
-    install_tls_provider();
-    // Follow up to 10 redirects, counting each one on the timeline.
+    // One client for every request. It follows up to 10 redirects, each
+    // counted on the timeline and checked against the scope first, resolves
+    // names itself (checked once, never re-resolved) and ignores proxy
+    // variables: see `scoped_client` in the lab.
     let rec = ctx.rec.clone();
-    let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > 10 {
-            attempt.error("more than 10 redirects")
-        } else {
-            rec.add_metric("redirects", 1);
-            attempt.follow()
-        }
-    });
-    let client = reqwest::Client::builder()
-        .redirect(policy)
-        .build()
+    let client = scoped_client(ctx.scope, move || rec.add_metric("redirects", 1))
         .map_err(|e| DemoError::Setup(format!("cannot build the HTTP client: {e}")))?;
     Ok(urls
         .into_iter()
@@ -263,7 +255,9 @@ fn real(
                 };
                 let fetched = match time::timeout(timeout, response).await {
                     Ok(Ok(fetched)) => fetched,
-                    Ok(Err(error)) => Fetched::Error(format!("request failed: {error}")),
+                    Ok(Err(error)) => {
+                        Fetched::Error(format!("request failed: {}", root_cause(&error)))
+                    }
                     Err(_elapsed) => Fetched::TimedOut,
                 };
                 record(&task, &fetched, timeout);
@@ -272,4 +266,14 @@ fn real(
             .boxed()
         })
         .collect())
+}
+
+/// The innermost cause of a failed request: reqwest's own message ("error
+/// following redirect for url …") says where, the cause says why.
+fn root_cause(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }

@@ -389,16 +389,15 @@ fn simulated(ctx: &Ctx) -> Result<Vec<Target>, DemoError> {
 async fn real_targets(ctx: &Ctx) -> Result<(Vec<Target>, ListenerFarm), DemoError> {
     let count = ctx.params.usize("count")?;
     let host = ctx.params.text("target")?.trim().to_string();
-    ctx.scope.check_host(&host).await?;
-    let ip: IpAddr = match host.trim_start_matches('[').trim_end_matches(']').parse() {
-        Ok(ip) => ip,
-        Err(_) => tokio::net::lookup_host((host.as_str(), 0))
-            .await
-            .map_err(|e| DemoError::Setup(format!("cannot resolve '{host}': {e}")))?
-            .next()
-            .map(|a| a.ip())
-            .ok_or_else(|| DemoError::Setup(format!("'{host}' has no address")))?,
-    };
+    // Resolve once, check every address, and connect to the one checked:
+    // a second lookup could answer with an address outside the scope.
+    let ip: IpAddr = ctx
+        .scope
+        .resolve(&host)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| DemoError::Setup(format!("'{host}' has no address")))?;
     let listeners = if ctx.params.choice("lab")? == "on" {
         (count / 10).clamp(1, 20)
     } else {

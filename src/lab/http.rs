@@ -15,6 +15,8 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use super::scope::Scope;
+
 /// Upper bounds, so a URL can never make the lab sleep or allocate forever.
 const MAX_DELAY_MS: u64 = 60_000;
 const MAX_BYTES: usize = 16 * 1024 * 1024;
@@ -95,4 +97,56 @@ pub fn install_tls_provider() {
         // Err means another provider is already installed: that is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+}
+
+/// The one way asynclab builds an HTTP client: every address it may reach
+/// is checked against `scope`, whatever a URL, a server or the environment
+/// says.
+///
+/// - Names go through [`ScopedResolver`]: resolved once and checked, and
+///   without `--allow-external` only loopback names, with no query at all.
+/// - Every redirect hop is checked before it is followed (a loopback server
+///   may answer `302 Location: http://10.0.0.1/`); `on_redirect` counts it.
+/// - `http_proxy`, `HTTPS_PROXY`, `ALL_PROXY` … are ignored: lab and
+///   loopback traffic must never be handed to a proxy elsewhere.
+pub fn scoped_client(
+    scope: Scope,
+    on_redirect: impl Fn() + Send + Sync + 'static,
+) -> Result<reqwest::Client, reqwest::Error> {
+    install_tls_provider();
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > 10 {
+            return attempt.error("more than 10 redirects");
+        }
+        let host = attempt.url().host_str().unwrap_or_default().to_string();
+        match scope.check_host_now(&host) {
+            Ok(()) => {
+                on_redirect();
+                attempt.follow()
+            }
+            Err(refused) => attempt.error(format!("redirect refused: {refused}")),
+        }
+    });
+    reqwest::Client::builder()
+        .redirect(policy)
+        .no_proxy()
+        .dns_resolver(ScopedResolver(scope))
+        .build()
+}
+
+/// reqwest's name resolution, through [`Scope::resolve`].
+struct ScopedResolver(Scope);
+
+impl reqwest::dns::Resolve for ScopedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let scope = self.0;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs = scope.resolve(&host).await?;
+            // Port 0: reqwest puts in the URL's port.
+            let addrs: reqwest::dns::Addrs =
+                Box::new(addrs.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+            Ok(addrs)
+        })
+    }
 }

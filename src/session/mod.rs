@@ -880,29 +880,35 @@ impl Session {
         Ok(())
     }
 
-    /// The shell command that reproduces this run exactly.
-    fn reproducer(open: &OpenLesson) -> String {
+    /// The shell command that reproduces this run exactly, every word
+    /// shell-quoted: pasting it runs asynclab and nothing else, whatever a
+    /// parameter or a lesson id contains.
+    fn reproducer(open: &OpenLesson, scope: Scope) -> String {
+        let mut words: Vec<String> = vec!["asynclab".into()];
+        // A run that needed it cannot be reproduced without it.
+        if scope.allow_external {
+            words.push("--allow-external".into());
+        }
+        words.push("run".into());
         // A bare demo (no lesson) is named with --demo: a lesson may share
         // its name but not its defaults.
-        let demo_flag = if open.resolved.lesson.cells.is_empty()
+        if open.resolved.lesson.cells.is_empty()
             && open.number == 0
             && open.resolved.lesson.meta.demo_line == 0
         {
-            "--demo "
-        } else {
-            ""
-        };
-        let mut line = format!("asynclab run {demo_flag}{}", open.resolved.lesson.meta.id);
+            words.push("--demo".into());
+        }
+        words.push(open.resolved.lesson.meta.id.clone());
         for (name, value) in open.params.changed_from(&open.resolved.defaults) {
             if name == "seed" {
-                line.push_str(&format!(" --seed {value}"));
-            } else if value.contains(|c: char| c.is_whitespace() || c == ',') {
-                line.push_str(&format!(" --set '{name}={value}'"));
+                words.extend(["--seed".into(), value]);
             } else {
-                line.push_str(&format!(" --set {name}={value}"));
+                words.extend(["--set".into(), format!("{name}={value}")]);
             }
         }
-        line
+        shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| {
+            "(a parameter holds a NUL byte: no shell line can reproduce this run)".into()
+        })
     }
 
     /// Runs `demo` once with this session's scope and progress display. A
@@ -932,7 +938,7 @@ impl Session {
         let open = self.open_ref()?;
         let demo = open.resolved.demo;
         let params = open.params.clone();
-        let reproduce = Session::reproducer(open);
+        let reproduce = Session::reproducer(open, self.opts.scope);
         // Numbers always (they are what a learner varies); words and
         // lists only when changed from the lesson's value.
         let base = &open.resolved.defaults;
@@ -991,7 +997,8 @@ impl Session {
                 }
             }
             if matches!(program, exercise::Program::BuiltIn(_)) {
-                writeln!(out, "{}", self.dim(&format!("reproduce: {reproduce}")))?;
+                let line = format!("reproduce: {reproduce}");
+                writeln!(out, "{}", self.dim(&crate::text::sanitize(&line, false)))?;
             }
             self.settle_predictions(&analysis.summary, out)?;
         }

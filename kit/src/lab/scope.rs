@@ -2,7 +2,7 @@
 //! user started it with `--allow-external`. A lesson file can never switch
 //! this on: the flag lives in the process, not in any lesson or `set`.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use thiserror::Error;
 
@@ -33,6 +33,19 @@ pub fn is_loopback(ip: IpAddr) -> bool {
     }
 }
 
+/// The addresses a loopback name stands for, answered here without asking
+/// any resolver: `localhost` and every name under it (RFC 6761), with or
+/// without the final dot, in any case. `None` for every other name.
+pub fn loopback_name(host: &str) -> Option<Vec<IpAddr>> {
+    let name = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    (name == "localhost" || name.ends_with(".localhost")).then(|| {
+        vec![
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ]
+    })
+}
+
 impl Scope {
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), ScopeError> {
         if self.allow_external || is_loopback(ip) {
@@ -44,22 +57,44 @@ impl Scope {
         }
     }
 
-    /// Checks a host name or address. A name must resolve to loopback
-    /// addresses *only*: one external address is enough to refuse it.
-    pub async fn check_host(&self, host: &str) -> Result<(), ScopeError> {
-        if self.allow_external {
-            return Ok(());
-        }
+    /// Checks a host without resolving it: an address must be in scope; a
+    /// name must be a loopback name, unless external targets are allowed
+    /// (then it is checked again when it is resolved). For redirect hops.
+    pub fn check_host_now(&self, host: &str) -> Result<(), ScopeError> {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = bare.parse::<IpAddr>() {
             return self.check_ip(ip);
         }
-        let addrs: Vec<_> = tokio::net::lookup_host((bare, 0))
+        if self.allow_external || loopback_name(bare).is_some() {
+            Ok(())
+        } else {
+            Err(ScopeError::External {
+                target: format!("{host} (a name other than localhost is not even looked up)"),
+            })
+        }
+    }
+
+    /// Resolves `host` once and checks every address: connect to exactly
+    /// what this returns, never to a second lookup of the same name (which
+    /// could answer differently). Without `--allow-external` only loopback
+    /// names are resolved, here and without a query, so no DNS packet for
+    /// an outside name ever leaves the machine.
+    pub async fn resolve(&self, host: &str) -> Result<Vec<IpAddr>, ScopeError> {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<IpAddr>() {
+            return self.check_ip(ip).map(|()| vec![ip]);
+        }
+        if let Some(addrs) = loopback_name(bare) {
+            return Ok(addrs);
+        }
+        self.check_host_now(host)?;
+        let addrs: Vec<IpAddr> = tokio::net::lookup_host((bare, 0))
             .await
             .map_err(|e| ScopeError::Resolve {
                 host: host.to_string(),
                 reason: e.to_string(),
             })?
+            .map(|a| a.ip())
             .collect();
         if addrs.is_empty() {
             return Err(ScopeError::Resolve {
@@ -67,12 +102,15 @@ impl Scope {
                 reason: "no addresses".into(),
             });
         }
-        match addrs.iter().find(|a| !is_loopback(a.ip())) {
-            Some(external) => Err(ScopeError::External {
-                target: format!("{host} ({})", external.ip()),
-            }),
-            None => Ok(()),
+        for ip in &addrs {
+            self.check_ip(*ip)?;
         }
+        Ok(addrs)
+    }
+
+    /// [`Scope::resolve`], keeping only the verdict.
+    pub async fn check_host(&self, host: &str) -> Result<(), ScopeError> {
+        self.resolve(host).await.map(|_| ())
     }
 }
 
@@ -121,5 +159,41 @@ mod tests {
         ));
         // A name that cannot resolve here is refused, never waved through.
         assert!(scope.check_host("no-such-host.invalid").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn only_loopback_names_are_resolved_and_without_a_query() {
+        let scope = Scope::default();
+        for name in [
+            "localhost",
+            "LOCALHOST.",
+            "scanner.localhost",
+            "a.b.localhost.",
+        ] {
+            assert_eq!(
+                scope.resolve(name).await.map(|a| a.len()),
+                Ok(2),
+                "{name}: 127.0.0.1 and ::1"
+            );
+            assert_eq!(scope.check_host_now(name), Ok(()));
+        }
+        for name in [
+            "example.com",
+            "localhost.example.com",
+            "notlocalhost",
+            "[::ffff:10.0.0.1]",
+            "0.0.0.0",
+        ] {
+            assert!(
+                matches!(scope.resolve(name).await, Err(ScopeError::External { .. })),
+                "{name} is refused before any lookup"
+            );
+            assert!(scope.check_host_now(name).is_err(), "{name}");
+        }
+        let open = Scope {
+            allow_external: true,
+        };
+        assert_eq!(open.check_host_now("example.com"), Ok(()));
+        assert_eq!(open.resolve("10.0.0.1").await.map(|a| a.len()), Ok(1));
     }
 }
