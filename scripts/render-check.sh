@@ -11,7 +11,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-bin="$PWD/target/debug/asynclab"
+# Wherever cargo puts its builds: CARGO_TARGET_DIR (relative to here, as
+# cargo reads it) or ./target.
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
+bin="$target/debug/asynclab"
 [ -x "$bin" ] || cargo build --quiet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
