@@ -66,21 +66,42 @@ pub fn of_lesson(lesson: &str) -> impl Iterator<Item = &'static Exercise> {
     EXERCISES.iter().filter(move |e| e.lesson == lesson)
 }
 
-pub static EXERCISES: &[Exercise] = &[Exercise {
-    name: "bound-scan",
-    lesson: "port-check",
-    goal: "keep at most `concurrency` checks in flight, and still check every port",
-    hints: &[
-        "A `tokio::sync::Semaphore` with `concurrency` permits is a counter of free slots; wrap it in an `Arc` so every task can hold it.",
-        "In each task, take a permit before the connect: `let _permit = permits.acquire().await;` (clone the `Arc` into the task first). The permit goes back when `_permit` is dropped.",
-        "`asynclab_kit::acquire_permit(&task, &permits, concurrency)` does the same and records `waiting:permit` on the timeline.",
-    ],
-    expects: &["peak_in_flight == concurrency", "completed == count"],
-    grid: &["count=40 concurrency=3", "count=60 concurrency=10"],
-    seeds: &[1, 7],
-    starter: include_str!("../../lessons/exercises/bound-scan.rs"),
-    solution: include_str!("../../lessons/exercises/bound-scan.solution.rs"),
-}];
+pub static EXERCISES: &[Exercise] = &[
+    Exercise {
+        name: "bound-scan",
+        lesson: "port-check",
+        goal: "keep at most `concurrency` checks in flight, and still check every port",
+        hints: &[
+            "A `tokio::sync::Semaphore` with `concurrency` permits is a counter of free slots; wrap it in an `Arc` so every task can hold it.",
+            "In each task, take a permit before the connect: `let _permit = permits.acquire().await;` (clone the `Arc` into the task first). The permit goes back when `_permit` is dropped.",
+            "`asynclab_kit::acquire_permit(&task, &permits, concurrency)` does the same and records `waiting:permit` on the timeline.",
+        ],
+        expects: &["peak_in_flight == concurrency", "completed == count"],
+        grid: &["count=40 concurrency=3", "count=60 concurrency=10"],
+        seeds: &[1, 7],
+        starter: include_str!("../../lessons/exercises/bound-scan.rs"),
+        solution: include_str!("../../lessons/exercises/bound-scan.solution.rs"),
+    },
+    Exercise {
+        name: "join-errors",
+        lesson: "spawn",
+        goal: "await every JoinHandle and report each task's outcome: a result, a scan error, or a panic",
+        hints: &[
+            "Awaiting a `JoinHandle<T>` gives `Result<T, JoinError>`. Here `T` is the scan's own `Result<String, String>`, so there are two layers: did the task finish, and did its scan work?",
+            "`Ok(Ok(banner))` is a result, `Ok(Err(reason))` a scan that failed, and `Err(e)` a task that did not finish: `e.is_panic()` says it panicked.",
+            "`match handle.await { Ok(Ok(_)) => \"reported_ok\", Ok(Err(_)) => \"reported_failed\", Err(e) if e.is_panic() => \"reported_panicked\", Err(_) => continue }`, then `ctx.rec.add_metric(that, 1)`.",
+        ],
+        expects: &[
+            "reported_ok == completed",
+            "reported_failed == failed",
+            "reported_panicked == panicked",
+        ],
+        grid: &["count=12 failures=on", "count=30 latency=50ms failures=on"],
+        seeds: &[1, 7],
+        starter: include_str!("../../lessons/exercises/join-errors.rs"),
+        solution: include_str!("../../lessons/exercises/join-errors.solution.rs"),
+    },
+];
 
 #[cfg(test)]
 mod tests {
