@@ -101,6 +101,40 @@ pub static EXERCISES: &[Exercise] = &[
         starter: include_str!("../../lessons/exercises/join-errors.rs"),
         solution: include_str!("../../lessons/exercises/join-errors.solution.rs"),
     },
+    Exercise {
+        name: "fail-fast",
+        lesson: "try-join",
+        goal: "return at the first failed step and cancel the steps still running",
+        hints: &[
+            "`join!` always waits for every future. There is a sibling macro for futures that return `Result`: it stops at the first `Err`.",
+            "`tokio::try_join!(a, b, c)` returns `Ok((a, b, c))` when all succeed, or the first `Err` the moment it happens; the other futures are dropped, which cancels them.",
+            "Replace the `join!` and the `and` chain with `match tokio::try_join!(ports, services, vulns) { Ok(_) => …, Err(error) => … }`.",
+        ],
+        expects: &["total <= fail_after", "cancelled == 2"],
+        grid: &[
+            "latency=100ms fail=services fail_after=40ms",
+            "latency=300ms fail=services fail_after=120ms",
+            "latency=60ms fail=services fail_after=25ms",
+        ],
+        seeds: &[1, 7],
+        starter: include_str!("../../lessons/exercises/fail-fast.rs"),
+        solution: include_str!("../../lessons/exercises/fail-fast.solution.rs"),
+    },
+    Exercise {
+        name: "first-mirror",
+        lesson: "select",
+        goal: "in every lookup, take whichever server answers first and drop the other query",
+        hints: &[
+            "Waiting for both is `join!`. Racing them, and keeping only the winner, is another macro: the loser's future is dropped, which is how async Rust cancels.",
+            "`tokio::select! { () = primary => …, () = mirror => … }` runs the branch of the first future to finish and drops the other one.",
+            "`let winner = tokio::select! { () = primary => \"primary\", () = mirror => \"mirror\" };` then `task.completed(format!(\"the {winner} answered first\"))`.",
+        ],
+        expects: &["cancelled == count", "completed == count * 2"],
+        grid: &["count=6 latency=100ms", "count=40 latency=30ms"],
+        seeds: &[1, 7],
+        starter: include_str!("../../lessons/exercises/first-mirror.rs"),
+        solution: include_str!("../../lessons/exercises/first-mirror.solution.rs"),
+    },
 ];
 
 #[cfg(test)]
