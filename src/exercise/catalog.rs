@@ -135,6 +135,24 @@ pub static EXERCISES: &[Exercise] = &[
         starter: include_str!("../../lessons/exercises/first-mirror.rs"),
         solution: include_str!("../../lessons/exercises/first-mirror.solution.rs"),
     },
+    Exercise {
+        name: "bounded-progress",
+        lesson: "progress",
+        goal: "keep at most `capacity` progress updates waiting in the channel, and still print every one",
+        hints: &[
+            "An unbounded channel never makes a sender wait, so a slow receiver means a backlog that grows with the scan. A bounded channel has a fixed number of slots.",
+            "`mpsc::channel(capacity)` gives a `Sender` whose `send(value)` is async: it waits while the channel is full. `try_send` would drop updates instead, and `check` counts what is printed.",
+            "`let (tx, mut rx) = mpsc::channel::<usize>(capacity);` and in each scan `let _ = tx.send(i).await;` (`tx.capacity() == 0` tells you it is about to wait).",
+        ],
+        expects: &["max_backlog <= capacity", "printed == count"],
+        grid: &[
+            "count=30 concurrency=10 capacity=4",
+            "count=80 concurrency=20 latency=40ms capacity=10",
+        ],
+        seeds: &[1, 7],
+        starter: include_str!("../../lessons/exercises/bounded-progress.rs"),
+        solution: include_str!("../../lessons/exercises/bounded-progress.solution.rs"),
+    },
 ];
 
 #[cfg(test)]
