@@ -54,7 +54,8 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
     let permits = Arc::new(Semaphore::new(concurrency));
     for i in 1..=count {
         let task = ctx.rec.task(format!("scan-{i:02}"));
-        let (tx, permits, queued, peak) = (tx.clone(), permits.clone(), queued.clone(), peak.clone());
+        let (tx, permits, queued, peak) =
+            (tx.clone(), permits.clone(), queued.clone(), peak.clone());
         let took = ctx.sim(i as u64).latency(latency);
         tasks.spawn(async move {
             let _guard = task.guard("aborted");
@@ -71,6 +72,7 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
     drop(tx); // the printer stops when the last scan's sender is gone
 
     while tasks.join_next().await.is_some() {}
-    ctx.rec.set_metric("max_backlog", peak.load(Ordering::SeqCst).max(0) as u64);
+    ctx.rec
+        .set_metric("max_backlog", peak.load(Ordering::SeqCst).max(0) as u64);
     Ok(())
 }

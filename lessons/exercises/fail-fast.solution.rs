@@ -21,7 +21,11 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
     };
     let ports = step(ctx.rec.task("ports"), ctx.sim(1).latency(latency), false);
     let services = step(ctx.rec.task("services"), services_time, fails);
-    let vulns = step(ctx.rec.task("vulns"), ctx.sim(3).latency(latency * 2), false);
+    let vulns = step(
+        ctx.rec.task("vulns"),
+        ctx.sim(3).latency(latency * 2),
+        false,
+    );
 
     let report = ctx.rec.task("report");
     report.waiting(WaitOn::Join, "awaiting the three steps");
