@@ -153,6 +153,50 @@ pub static EXERCISES: &[Exercise] = &[
         starter: include_str!("../../lessons/exercises/bounded-progress.rs"),
         solution: include_str!("../../lessons/exercises/bounded-progress.solution.rs"),
     },
+    Exercise {
+        name: "shutdown-broadcast",
+        lesson: "cancel",
+        goal: "on shutdown, let each worker finish the check in hand, then take no new target and exit",
+        hints: &[
+            "Each worker owns a receiver of the shutdown channel. The place to look at it is between two targets: a check already started should finish.",
+            "`stop.try_recv()` never waits: `Err(TryRecvError::Empty)` means no shutdown yet; anything else (the message, or the sender gone) means stop. Declare the receiver `mut`.",
+            "`while let Err(TryRecvError::Empty) = stop.try_recv() { let Some(i) = next_target(&queue) else { break }; … }` (import `tokio::sync::broadcast::error::TryRecvError`).",
+        ],
+        expects: &[
+            "total < stop_after * 2",
+            "completed < count",
+            "cancelled == 0",
+        ],
+        grid: &[
+            "count=40 concurrency=4 latency=80ms stop_after=200ms",
+            "count=60 concurrency=6 latency=50ms stop_after=150ms",
+        ],
+        seeds: &[1, 7],
+        starter: include_str!("../../lessons/exercises/shutdown-broadcast.rs"),
+        solution: include_str!("../../lessons/exercises/shutdown-broadcast.solution.rs"),
+    },
+    Exercise {
+        name: "watch-cleanup",
+        lesson: "cancel",
+        goal: "on stop, abandon every check in flight at once, then run each worker's cleanup",
+        hints: &[
+            "Two things to do: take no new target once the value is `true`, and race the check in flight against the stop. Whatever ends the loop, the cleanup after it must still run.",
+            "`*stop.borrow()` reads the value now; `stop.changed().await` waits until it changes. `tokio::select!` over `stop.changed()` and the check's `sleep` drops whichever loses. Declare the receiver `mut`.",
+            "`while !*stop.borrow() { let Some(i) = next_target(&queue) else { break }; …; tokio::select! { _ = stop.changed() => break, () = time::sleep(took) => {} } … }`: `break`, not `return`, so `cleanup` runs.",
+        ],
+        expects: &[
+            "total <= stop_after * 1.2",
+            "cancelled >= 1",
+            "cleanups == concurrency",
+        ],
+        grid: &[
+            "count=40 concurrency=4 latency=80ms stop_after=200ms",
+            "count=60 concurrency=6 latency=50ms stop_after=150ms",
+        ],
+        seeds: &[1, 7],
+        starter: include_str!("../../lessons/exercises/watch-cleanup.rs"),
+        solution: include_str!("../../lessons/exercises/watch-cleanup.solution.rs"),
+    },
 ];
 
 #[cfg(test)]
