@@ -197,6 +197,21 @@ pub static EXERCISES: &[Exercise] = &[
         starter: include_str!("../../lessons/exercises/watch-cleanup.rs"),
         solution: include_str!("../../lessons/exercises/watch-cleanup.solution.rs"),
     },
+    Exercise {
+        name: "offload-parse",
+        lesson: "blocking",
+        goal: "parse the report off the runtime's thread, so the heartbeat keeps beating every 10 ms",
+        hints: &[
+            "A future only gives its thread back at an `.await`. The parse has none, so while it runs nothing else on that thread moves. It needs a thread of its own.",
+            "`tokio::task::spawn_blocking(closure)` runs a closure on tokio's pool of blocking threads and returns a `JoinHandle` you can `.await` without holding the thread.",
+            "`let findings = tokio::task::spawn_blocking(move || parse_report(work)).await;` gives `Result<u64, JoinError>`: `Err` only if the parse panicked.",
+        ],
+        expects: &["heartbeat_gap_ms < 40", "reports_parsed == 1"],
+        grid: &["clock=real work=60ms", "clock=real work=150ms"],
+        seeds: &[1, 2],
+        starter: include_str!("../../lessons/exercises/offload-parse.rs"),
+        solution: include_str!("../../lessons/exercises/offload-parse.solution.rs"),
+    },
 ];
 
 #[cfg(test)]
