@@ -212,6 +212,24 @@ pub static EXERCISES: &[Exercise] = &[
         starter: include_str!("../../lessons/exercises/offload-parse.rs"),
         solution: include_str!("../../lessons/exercises/offload-parse.solution.rs"),
     },
+    Exercise {
+        name: "drop-the-guard",
+        lesson: "shared-state",
+        goal: "hold the findings lock only to push, and save to disk after releasing it",
+        hints: &[
+            "The lock is held for as long as its guard (`list`) lives, and here it lives across the save's `.await`. Every other writer waits that whole time.",
+            "Copy what the save needs while you hold the lock (`list.clone()`), then drop the guard, with `drop(list)` or by ending a block, before the slow `.await`.",
+            "`let snapshot = { let mut list = lock(&task, &findings).await; list.push(…); list.clone() };` then `save(&task, &rec, &snapshot, hold).await;`.",
+        ],
+        expects: &["max_wait < hold", "speedup >= 2", "saved == written"],
+        grid: &[
+            "writers=3 rounds=3 hold=10ms",
+            "writers=6 rounds=4 hold=20ms",
+        ],
+        seeds: &[1, 7],
+        starter: include_str!("../../lessons/exercises/drop-the-guard.rs"),
+        solution: include_str!("../../lessons/exercises/drop-the-guard.solution.rs"),
+    },
 ];
 
 #[cfg(test)]
