@@ -230,6 +230,24 @@ pub static EXERCISES: &[Exercise] = &[
         starter: include_str!("../../lessons/exercises/drop-the-guard.rs"),
         solution: include_str!("../../lessons/exercises/drop-the-guard.solution.rs"),
     },
+    Exercise {
+        name: "buffer-unordered",
+        lesson: "streams",
+        goal: "probe every host with exactly `concurrency` probes in flight, as a stream",
+        hints: &[
+            "A stream is an async iterator. Make one of the hosts, turn each host into a probe future, and let a stream adapter run several of those futures at once.",
+            "`futures::stream::iter(1..=count)` makes the stream; `.map(|host| probe(&ctx, host, latency))` gives a stream of futures; `.buffer_unordered(concurrency)` runs that many at a time (`use futures::StreamExt`).",
+            "`let open_ports: u64 = stream::iter(1..=count).map(|host| probe(&ctx, host, latency)).buffer_unordered(concurrency).collect::<Vec<u64>>().await.into_iter().sum();`",
+        ],
+        expects: &["peak_in_flight == concurrency", "completed == count"],
+        grid: &[
+            "count=16 concurrency=4",
+            "count=40 concurrency=7 latency=30ms",
+        ],
+        seeds: &[1, 7],
+        starter: include_str!("../../lessons/exercises/buffer-unordered.rs"),
+        solution: include_str!("../../lessons/exercises/buffer-unordered.solution.rs"),
+    },
 ];
 
 #[cfg(test)]
