@@ -248,6 +248,24 @@ pub static EXERCISES: &[Exercise] = &[
         starter: include_str!("../../lessons/exercises/buffer-unordered.rs"),
         solution: include_str!("../../lessons/exercises/buffer-unordered.solution.rs"),
     },
+    Exercise {
+        name: "steady-rescan",
+        lesson: "interval",
+        goal: "after a slow re-scan, keep the schedule's pace: no two re-scans start less than half a period apart",
+        hints: &[
+            "The interval is not wrong to be late; the question is what it does with the ticks it missed. It has a setting for exactly that.",
+            "`ticker.set_missed_tick_behavior(…)` takes a `tokio::time::MissedTickBehavior`: `Burst` (the default) fires every missed tick at once, `Delay` and `Skip` do not. Read what each does with the *next* tick.",
+            "`ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);` right after `time::interval(period)`: the next period then counts from the late tick.",
+        ],
+        expects: &["bursts == 0", "scans >= 3", "total >= duration"],
+        grid: &[
+            "period=100ms work=30ms duration=1s",
+            "period=50ms work=15ms duration=800ms",
+        ],
+        seeds: &[1, 7],
+        starter: include_str!("../../lessons/exercises/steady-rescan.rs"),
+        solution: include_str!("../../lessons/exercises/steady-rescan.solution.rs"),
+    },
 ];
 
 #[cfg(test)]
