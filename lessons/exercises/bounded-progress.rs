@@ -12,6 +12,9 @@
 //! measures the largest backlog (`max_backlog`) and counts the updates
 //! printed (`printed`).
 //!
+//! The lesson's `capacity` is more than this backlog ever reaches:
+//! `set capacity 4` before `run` to see the limit at work.
+//!
 //! `run` shows your timeline; `hint` gives a hint; `check` grades it.
 
 use std::sync::Arc;

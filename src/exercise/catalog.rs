@@ -266,6 +266,24 @@ pub static EXERCISES: &[Exercise] = &[
         starter: include_str!("../../lessons/exercises/steady-rescan.rs"),
         solution: include_str!("../../lessons/exercises/steady-rescan.solution.rs"),
     },
+    Exercise {
+        name: "timeout-and-deadline",
+        lesson: "timeouts",
+        goal: "give each request at most `timeout` and the whole batch at most `deadline`",
+        hints: &[
+            "Two limits, two places: one around each request (a hung request is given up and the batch goes on), one around the whole loop (when it passes, everything stops). Put the loop in an `async` block to make the batch one future.",
+            "`tokio::time::timeout(limit, future).await` gives `Ok(output)`, or `Err(Elapsed)` after `limit` with the future dropped. On `Err`, record it with `task.timed_out(\"…\")`.",
+            "`let batch = async { for … { if time::timeout(timeout, request(&task, took)).await.is_err() { task.timed_out(\"…\"); } } }; let _ = time::timeout(deadline, batch).await;`",
+        ],
+        expects: &["total <= deadline", "timed_out >= 1"],
+        grid: &[
+            "count=12 latency=60ms timeout=150ms deadline=400ms",
+            "count=20 latency=30ms timeout=100ms deadline=300ms",
+        ],
+        seeds: &[1, 7],
+        starter: include_str!("../../lessons/exercises/timeout-and-deadline.rs"),
+        solution: include_str!("../../lessons/exercises/timeout-and-deadline.solution.rs"),
+    },
 ];
 
 #[cfg(test)]
