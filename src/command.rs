@@ -634,6 +634,7 @@ mod tests {
                 "at" => "at 10ms".to_string(),
                 "ask" => "ask total".to_string(),
                 "export" => "export x.json".to_string(),
+                "exercise" => "exercise bound-scan".to_string(),
                 name => name.to_string(),
             };
             assert!(matches!(parse(&line), Ok(Some(_))), "{line}");

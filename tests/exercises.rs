@@ -410,3 +410,45 @@ fn the_command_line_lists_prints_and_refuses_clearly() {
     let out = run(&["starter", "nope"], "");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn hard_coded_answers_and_near_misses_fail() {
+    let _turn = exclusive();
+    let find = |name| asynclab::exercise::catalog::find(name).expect("exercise");
+    let cases = [
+        // Tuned to the first parameter set: the grid's second one catches it.
+        (
+            "bound-scan",
+            "hard-coded",
+            find("bound-scan")
+                .solution
+                .replace("Semaphore::new(concurrency)", "Semaphore::new(3)"),
+        ),
+        // `tokio::spawn` moves the parse to another task, not off the
+        // runtime's one thread: the heartbeat still stalls.
+        (
+            "offload-parse",
+            "tokio-spawn",
+            find("offload-parse").solution.replace(
+                "tokio::task::spawn_blocking(move || parse_report(work))",
+                "tokio::spawn(async move { parse_report(work) })",
+            ),
+        ),
+    ];
+    for (name, label, code) in cases {
+        assert_ne!(
+            code,
+            find(name).solution,
+            "{name}: the variant differs from the solution"
+        );
+        let file = scratch(name, label, &code);
+        let out = run(&["check", name, file.to_str().expect("utf-8 path")], "");
+        let said = both(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{name} ({label}) must fail:\n{said}"
+        );
+        assert!(said.contains(&format!("FAILED {name}")), "{said}");
+    }
+}

@@ -25,15 +25,22 @@ impl Clock {
 
     /// A fresh runtime for one run: nothing leaks from one run to the next.
     pub fn runtime(self) -> io::Result<Runtime> {
-        self.builder().build()
+        self.builder(false).build()
     }
 
     /// The builder of [`Clock::runtime`], for callers that add task hooks.
-    pub fn builder(self) -> Builder {
+    /// `one_thread`: the real clock on a current-thread runtime too, for
+    /// demos about what blocking that one thread does to every task.
+    pub fn builder(self, one_thread: bool) -> Builder {
         match self {
             Clock::Virtual => {
                 let mut builder = Builder::new_current_thread();
                 builder.enable_all().start_paused(true);
+                builder
+            }
+            Clock::Real if one_thread => {
+                let mut builder = Builder::new_current_thread();
+                builder.enable_all();
                 builder
             }
             Clock::Real => {

@@ -31,8 +31,9 @@ pub struct DemoInfo {
     pub params: &'static [ParamSpec],
     /// The module's own source, embedded at build time for `show code`.
     pub source: &'static str,
-    /// Run on one thread on the real clock too: for demos about what
-    /// blocking that one thread does to every other task.
+    /// Run on one thread on the real clock too (a current-thread runtime):
+    /// for demos about what blocking that one thread does to every other
+    /// task. The virtual clock is always one thread.
     pub single_thread: bool,
 }
 

@@ -182,7 +182,7 @@ pub fn run_wired(
             why,
         })?;
     let seed = params.int("seed")?;
-    let mut builder = clock.builder();
+    let mut builder = clock.builder(demo.info().single_thread);
     let slot = Arc::new(OnceLock::new());
     let hooked = wiring.tokio_lanes && crate::hooks::install(&mut builder, slot.clone());
     let runtime = builder

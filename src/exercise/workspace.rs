@@ -71,6 +71,8 @@ pub enum Entry<'a> {
     Exercise {
         name: &'a str,
         params: &'a [&'static ParamSpec],
+        /// The lesson's demo runs on one thread on the real clock too.
+        single_thread: bool,
     },
 }
 
@@ -349,12 +351,16 @@ fn entry_source(file: &Path, entry: &Entry<'_>) -> Result<String, ExerciseError>
                 "{head}fn main() -> std::process::ExitCode {{\n    asynclab_kit::child::main(&program::{name})\n}}\n"
             ))
         }
-        Entry::Exercise { name, params } => {
+        Entry::Exercise {
+            name,
+            params,
+            single_thread,
+        } => {
             let specs: String = params.iter().map(spec_source).collect();
             Ok(format!(
                 "{head}use asynclab_kit::{{Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec}};\n\
                  #[allow(unused_imports)]\nuse std::time::Duration;\n\n\
-                 static INFO: DemoInfo = DemoInfo {{\n    name: {name:?},\n    title: {name:?},\n    about: \"your solution\",\n    params: &[\n{specs}    ],\n    source: \"\",\n    single_thread: false,\n}};\n\n\
+                 static INFO: DemoInfo = DemoInfo {{\n    name: {name:?},\n    title: {name:?},\n    about: \"your solution\",\n    params: &[\n{specs}    ],\n    source: \"\",\n    single_thread: {single_thread},\n}};\n\n\
                  struct Exercise;\n\n\
                  #[async_trait::async_trait]\nimpl Demo for Exercise {{\n    fn info(&self) -> &'static DemoInfo {{\n        &INFO\n    }}\n    async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {{\n        program::run(ctx).await\n    }}\n}}\n\n\
                  fn main() -> std::process::ExitCode {{\n    asynclab_kit::child::main(&Exercise)\n}}\n"

@@ -109,6 +109,7 @@ impl Session {
             Some(e) => Entry::Exercise {
                 name: e.name,
                 params: &params,
+                single_thread: self.open_ref()?.resolved.demo.info().single_thread,
             },
             None => Entry::Demo,
         };
