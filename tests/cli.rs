@@ -63,6 +63,41 @@ fn virtual_runs_are_byte_identical() {
 }
 
 #[test]
+fn a_pasted_reproducer_runs_asynclab_and_nothing_else() {
+    let dir = std::env::temp_dir().join(format!("asynclab-quote-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let canary = dir.join("pwned");
+    let hostile = [
+        format!("a;touch${{IFS}}{}", canary.display()),
+        format!("$(touch {})", canary.display()),
+        format!("`touch {}`'\"", canary.display()),
+        "x y\tz".to_string(),
+    ];
+    for value in &hostile {
+        let out = run_with_input(&[], &format!("open port-check\nset target {value}\nrun\n"));
+        let stdout = text(&out.stdout);
+        let line = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("reproduce: "))
+            .unwrap_or_else(|| panic!("a reproducer line for {value:?}:\n{stdout}"));
+        // Paste it into a shell, with `asynclab` standing for a program
+        // that prints its arguments one per line.
+        let shell = Command::new("sh")
+            .arg("-c")
+            .arg(format!("asynclab() {{ printf '%s\\n' \"$@\"; }}; {line}"))
+            .output()
+            .expect("sh runs");
+        let args = text(&shell.stdout);
+        assert!(
+            args.lines().any(|a| a == format!("target={value}")),
+            "{value:?} reaches asynclab as one argument, unchanged: {line}\n{args}"
+        );
+        assert!(!canary.exists(), "{value:?} ran a command: {line}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn the_reproducer_line_reproduces_the_timeline() {
     let out = run_with_input(&[], "open rate-limit\nset concurrency 5\nset seed 9\nrun\n");
     let stdout = text(&out.stdout);

@@ -699,6 +699,14 @@ impl Session {
                         "✓ lesson '{id}' finished. `lessons` shows what comes next."
                     ))
                 )?;
+                // Reading is half of it: name the code to write next.
+                for e in crate::exercise::catalog::of_lesson(&id) {
+                    writeln!(
+                        out,
+                        "{}",
+                        self.dim(&format!("  your turn: `exercise {}`: {}", e.name, e.goal))
+                    )?;
+                }
             }
         }
         Ok(())
@@ -884,31 +892,40 @@ impl Session {
     /// shell-quoted: pasting it runs asynclab and nothing else, whatever a
     /// parameter or a lesson id contains.
     fn reproducer(open: &OpenLesson, scope: Scope) -> String {
-        let mut words: Vec<String> = vec!["asynclab".into()];
+        // Every word quoted on its own; `name=value` as two quoted halves
+        // around a bare `=` (an argument, never an assignment), so the
+        // common `--set count=500` needs no quotes at all.
+        let quote = |word: &str| shlex::try_quote(word).map(|q| q.into_owned());
+        let assign = |name: &str, value: &str| Ok(format!("{}={}", quote(name)?, quote(value)?));
+        let mut words: Vec<Result<String, shlex::QuoteError>> = vec![Ok("asynclab".into())];
         // A run that needed it cannot be reproduced without it.
         if scope.allow_external {
-            words.push("--allow-external".into());
+            words.push(Ok("--allow-external".into()));
         }
-        words.push("run".into());
+        words.push(Ok("run".into()));
         // A bare demo (no lesson) is named with --demo: a lesson may share
         // its name but not its defaults.
         if open.resolved.lesson.cells.is_empty()
             && open.number == 0
             && open.resolved.lesson.meta.demo_line == 0
         {
-            words.push("--demo".into());
+            words.push(Ok("--demo".into()));
         }
-        words.push(open.resolved.lesson.meta.id.clone());
+        words.push(quote(&open.resolved.lesson.meta.id));
         for (name, value) in open.params.changed_from(&open.resolved.defaults) {
             if name == "seed" {
-                words.extend(["--seed".into(), value]);
+                words.extend([Ok("--seed".into()), quote(&value)]);
             } else {
-                words.extend(["--set".into(), format!("{name}={value}")]);
+                words.extend([Ok("--set".into()), assign(name, &value)]);
             }
         }
-        shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| {
-            "(a parameter holds a NUL byte: no shell line can reproduce this run)".into()
-        })
+        words
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map(|words| words.join(" "))
+            .unwrap_or_else(|_| {
+                "(a parameter holds a NUL byte: no shell line can reproduce this run)".into()
+            })
     }
 
     /// Runs `demo` once with this session's scope and progress display. A
