@@ -256,6 +256,8 @@ impl Session {
         let ws = self.workspace().ok();
         let mut listed: Vec<&Exercise> = catalog::EXERCISES.iter().collect();
         listed.sort_by_key(|e| Some(e.lesson) != here);
+        let name_width = listed.iter().map(|e| e.name.len()).max().unwrap_or(0);
+        let lesson_width = listed.iter().map(|e| e.lesson.len()).max().unwrap_or(0);
         for e in listed {
             let done = self.progress.exercises.contains(e.name);
             let mark = if done {
@@ -271,7 +273,7 @@ impl Session {
             let note = if started && !done { " (started)" } else { "" };
             writeln!(
                 out,
-                "{mark} {:<18} lesson {:<14} {}{note}",
+                "{mark} {:<name_width$}  lesson {:<lesson_width$}  {}{note}",
                 e.name, e.lesson, e.goal
             )?;
         }
