@@ -42,5 +42,5 @@ pub mod lab;
 pub mod lesson;
 pub mod repl;
 pub mod session;
-pub mod text;
+pub use asynclab_kit::text;
 pub mod timeline;

@@ -15,6 +15,7 @@
 //! - [`stream`] and [`child`]: a learner's program runs as a child process
 //!   of asynclab and sends its events back as a versioned line stream.
 //! - [`lab`]: loopback listeners, descriptor limits and the scope guard.
+//! - [`text`]: text from outside made safe for a terminal.
 //!
 //! It depends on nothing of asynclab's: asynclab depends on it.
 
@@ -30,6 +31,7 @@ pub mod recorder;
 pub mod run;
 pub mod sim;
 pub mod stream;
+pub mod text;
 
 pub use clock::Clock;
 pub use demo::{Ctx, Demo, DemoError, DemoInfo, acquire_permit, heartbeat};

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::event::{Event, EventKind, FORMAT_VERSION, Outcome, Run, TaskId, TaskInfo};
+use crate::recorder::DEFAULT_CAPACITY;
+use crate::text::sanitize;
 
 /// Bumped whenever a [`Message`] changes shape.
 pub const STREAM_VERSION: u32 = 1;
@@ -61,6 +63,12 @@ pub enum StreamError {
 }
 
 /// Rebuilds a [`Run`] from the lines a child wrote, in order.
+///
+/// The child is the learner's program: whatever it sends is checked here,
+/// once, so nothing downstream has to trust it. Task ids must arrive in
+/// order and events must name a registered task; names, notes and metric
+/// names are stripped of control characters; past the recorder's own
+/// capacity events are counted as dropped, not stored.
 #[derive(Default)]
 pub struct Decoder {
     tasks: Vec<TaskInfo>,
@@ -69,6 +77,8 @@ pub struct Decoder {
     /// The [`Message::End`], once it arrived.
     end: Option<Message>,
     hello: bool,
+    /// Events past the capacity, counted instead of stored.
+    dropped: u64,
     /// Lines the program printed itself, in order.
     pub output: Vec<String>,
 }
@@ -93,24 +103,62 @@ impl Decoder {
             }
             Message::Hello { .. } => self.hello = true,
             Message::Task { id, name } => {
-                // Ids arrive in order; fill any gap rather than misplace.
-                while self.tasks.len() <= id.index() {
-                    self.tasks.push(TaskInfo {
-                        name: String::from("?"),
-                    });
-                    self.ended.push(false);
+                // The recorder numbers tasks 0, 1, 2, … and sends each once.
+                if id.index() != self.tasks.len() || self.tasks.len() >= DEFAULT_CAPACITY {
+                    return Err(StreamError::Garbled(format!(
+                        "task {} registered out of order (expected {})",
+                        id.0,
+                        self.tasks.len()
+                    )));
                 }
-                self.tasks[id.index()] = TaskInfo { name };
+                self.tasks.push(TaskInfo {
+                    name: sanitize(&name, false).into_owned(),
+                });
+                self.ended.push(false);
             }
-            Message::Event { event } => {
+            Message::Event { mut event } => {
+                let Some(ended) = self.ended.get_mut(event.task.index()) else {
+                    return Err(StreamError::Garbled(format!(
+                        "an event for task {}, which was never registered",
+                        event.task.0
+                    )));
+                };
                 if event.kind.is_terminal() {
-                    if let Some(flag) = self.ended.get_mut(event.task.index()) {
-                        *flag = true;
-                    }
+                    *ended = true;
+                }
+                if self.events.len() >= DEFAULT_CAPACITY {
+                    self.dropped += 1;
+                    return Ok(());
+                }
+                if let std::borrow::Cow::Owned(clean) = sanitize(&event.note, false) {
+                    event.note = clean.into();
                 }
                 self.events.push(event);
             }
-            end @ Message::End { .. } => self.end = Some(end),
+            Message::End {
+                outcome,
+                metrics,
+                dropped,
+                mut hidden,
+            } => {
+                hidden.retain(|id| id.index() < self.tasks.len());
+                let metrics = metrics
+                    .into_iter()
+                    .map(|(name, value)| (sanitize(&name, false).into_owned(), value))
+                    .collect();
+                let outcome = match outcome {
+                    Outcome::Failed { message } => Outcome::Failed {
+                        message: sanitize(&message, false).into_owned(),
+                    },
+                    other => other,
+                };
+                self.end = Some(Message::End {
+                    outcome,
+                    metrics,
+                    dropped,
+                    hidden,
+                });
+            }
         }
         Ok(())
     }
@@ -144,7 +192,7 @@ impl Decoder {
                     tasks: self.tasks,
                     events: self.events,
                     metrics: BTreeMap::new(),
-                    dropped: 0,
+                    dropped: self.dropped,
                     outcome,
                 };
                 let at_ns = at_ns.max(run.events.last().map_or(0, |e| e.at_ns));
@@ -166,7 +214,7 @@ impl Decoder {
             tasks: self.tasks,
             events: self.events,
             metrics,
-            dropped,
+            dropped: dropped + self.dropped,
             outcome,
         };
         run.remove_tasks(&hidden);
@@ -260,5 +308,44 @@ mod tests {
             d.line(&format!("{MARK}{{not json")),
             Err(StreamError::Garbled(_))
         ));
+    }
+
+    #[test]
+    fn a_forged_stream_is_refused_not_trusted() {
+        let task = |id: u32, name: &str| {
+            Message::Task {
+                id: TaskId(id),
+                name: name.into(),
+            }
+            .encode()
+        };
+        let mut d = Decoder::default();
+        // A huge id would otherwise allocate a lane for every id below it.
+        assert!(matches!(
+            d.line(&task(u32::MAX, "x")),
+            Err(StreamError::Garbled(_))
+        ));
+        assert!(matches!(
+            d.line(&event(0, 0, EventKind::Spawned).encode()),
+            Err(StreamError::Garbled(_))
+        ));
+        d.line(&task(0, "\u{1b}]0;pwned\u{7}")).expect("in order");
+        d.line(&task(1, "b")).expect("in order");
+        assert!(matches!(
+            d.line(&task(1, "again")),
+            Err(StreamError::Garbled(_))
+        ));
+        let sneaky = Message::Event {
+            event: Event {
+                at_ns: 1,
+                task: TaskId(0),
+                kind: EventKind::Note,
+                note: Cow::Borrowed("\u{1b}[2J"),
+            },
+        };
+        d.line(&sneaky.encode()).expect("event");
+        let run = d.finish((Outcome::Finished, 0, "cut"));
+        assert_eq!(run.tasks[0].name, "\\e]0;pwned\\u{7}");
+        assert_eq!(run.events[0].note, "\\e[2J");
     }
 }
