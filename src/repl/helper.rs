@@ -38,7 +38,13 @@ fn pairs<'a>(prefix: &str, words: impl IntoIterator<Item = &'a str>) -> Vec<Pair
 impl ReplHelper {
     /// Candidates for the word that ends at the cursor.
     pub fn candidates(&self, before: &str) -> (usize, Vec<Pair>) {
-        let start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        // After the last whitespace character, whatever its width in bytes
+        // (U+00A0 is two, U+3000 three): never an index inside a character.
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let current = &before[start..];
         let words: Vec<&str> = before[..start].split_whitespace().collect();
         let Some(first) = words.first() else {
@@ -88,7 +94,7 @@ impl Completer for ReplHelper {
         pos: usize,
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        Ok(self.candidates(&line[..pos]))
+        Ok(self.candidates(line.get(..pos).unwrap_or(line)))
     }
 }
 
@@ -111,7 +117,9 @@ impl Hinter for ReplHelper {
         }
         let mut matching = COMMANDS.iter().filter(|c| c.name.starts_with(line));
         match (matching.next(), matching.next()) {
-            (Some(only), None) if only.name != line => Some(only.name[line.len()..].to_string()),
+            (Some(only), None) if only.name != line => {
+                only.name.get(line.len()..).map(str::to_string)
+            }
             (Some(only), None) if !only.args.is_empty() => Some(format!(" {}", only.args)),
             _ => None,
         }
@@ -219,6 +227,51 @@ mod tests {
             let (_, got) = h.candidates(line);
             let got: Vec<&str> = got.iter().map(|p| p.display.as_str()).collect();
             assert_eq!(&got, want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn no_input_makes_completion_or_hints_panic() {
+        let h = helper();
+        let history = rustyline::history::DefaultHistory::new();
+        let ctx = Context::new(&history);
+        let tricky = [
+            "set\u{a0}",
+            "set\u{a0}c",
+            "open\u{3000}ra",
+            "set concurrency\u{2003}",
+            "\u{3000}",
+            "é ",
+            "exercise\u{a0}bo",
+            "help\u{85}x",
+            "\u{1b}[2J set ",
+            "set \u{1f600} ",
+        ];
+        for line in tricky {
+            for (pos, _) in line.char_indices().chain([(line.len(), ' ')]) {
+                let _ = h.complete(line, pos, &ctx);
+                let _ = h.hint(line, pos, &ctx);
+            }
+        }
+        assert_eq!(h.candidates("set\u{a0}c").0, "set\u{a0}".len());
+    }
+
+    proptest::proptest! {
+        /// Any line, with the cursor at any character boundary: completion
+        /// and hints answer, never panic (fuzzed like the command parser).
+        #[test]
+        fn completion_and_hints_never_panic(
+            word in proptest::sample::select(COMMANDS.iter().map(|c| c.name).collect::<Vec<_>>()),
+            rest in "[ a-z\u{a0}\u{3000}\u{2003}\u{85}é😀\t-]{0,24}",
+        ) {
+            let h = helper();
+            let history = rustyline::history::DefaultHistory::new();
+            let ctx = Context::new(&history);
+            let line = format!("{word}{rest}");
+            for (pos, _) in line.char_indices().chain([(line.len(), ' ')]) {
+                let _ = h.complete(&line, pos, &ctx);
+                let _ = h.hint(&line, pos, &ctx);
+            }
         }
     }
 }
