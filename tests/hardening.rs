@@ -33,6 +33,10 @@ fn broken_lesson_files_each_give_their_one_line() {
             ":5: concurrency = 'many' is not valid: expected a whole number in 1..=10000".into()),
         ("command", format!("{HEAD}```asynclab\nrn\n```\n").into_bytes(), ":7: unknown command 'rn' (did you mean 'run'?); type `help` for the list".into()),
         ("navigate", format!("{HEAD}```asynclab\nopen 1\n```\n").into_bytes(), ":7: 'open 1' cannot be used inside a lesson cell".into()),
+        ("progress", format!("{HEAD}```asynclab\nreset progress\n```\n").into_bytes(), ":7: 'reset progress' cannot be used inside a lesson cell".into()),
+        ("restore", format!("{HEAD}```asynclab\nrestore\n```\n").into_bytes(), ":7: 'restore' cannot be used inside a lesson cell".into()),
+        ("edit", format!("{HEAD}```asynclab\nedit bound-scan\n```\n").into_bytes(), ":7: 'edit bound-scan' cannot be used inside a lesson cell".into()),
+        ("check", format!("{HEAD}```asynclab\nexercise bound-scan\n```\n").into_bytes(), ":7: 'exercise bound-scan' cannot be used inside a lesson cell".into()),
         ("unclosed", format!("{HEAD}```asynclab\nrun\n").into_bytes(), ":6: this ```asynclab cell is never closed: add a line ``` after its commands".into()),
         ("expect", format!("{HEAD}```asynclab\nrun\nexpect total ~ 3\n```\n").into_bytes(), ":8: unknown operator '~': use == != < <= > >=".into()),
         ("setvalue", format!("{HEAD}```asynclab\nset latency 100\n```\n").into_bytes(),
@@ -136,4 +140,39 @@ fn a_closed_pipe_ends_quietly() {
     );
     assert!(out.status.success(), "exit {:?}", out.status.code());
     assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn lines_too_long_or_not_utf8_are_skipped_and_the_session_goes_on() {
+    let mut input = "x".repeat(300_000).into_bytes();
+    input.extend_from_slice(b"\nlessons\n\xff\xfe\nwhere\n");
+    let mut child = bin()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(&input).expect("write");
+    }
+    let out = child.wait_with_output().expect("runs");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error: a line of more than 64 KiB was skipped"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: a line that was not UTF-8 was skipped"),
+        "{err}"
+    );
+    assert!(
+        text(&out.stdout).contains("port-check"),
+        "the next line still ran"
+    );
+    assert!(
+        err.contains("no lesson is open"),
+        "and the one after: {err}"
+    );
 }

@@ -72,6 +72,7 @@ pub fn run(
                     "(Ctrl-C again, Ctrl-D or `quit` to leave; Ctrl-C during a run cancels the run)"
                 )?;
             }
+            Input::Skipped(why) => report(&SessionError::Invalid(why), color),
             Input::Eof => return Ok(()),
         }
     }

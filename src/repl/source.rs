@@ -1,7 +1,7 @@
 //! Where lines come from: rustyline on a terminal, plain lines otherwise
 //! (piped stdin, tests). The loop in `repl` cannot tell them apart.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 use std::path::PathBuf;
 
 use rustyline::error::ReadlineError;
@@ -11,9 +11,17 @@ use rustyline::{CompletionType, Config, Editor};
 use super::helper::ReplHelper;
 use crate::session::Completions;
 
+/// The longest line a session reads: far more than any command, and a
+/// bound, so a stream without newlines cannot grow memory until the
+/// process aborts.
+pub const MAX_LINE: usize = 64 * 1024;
+
 /// One read from a [`LineSource`].
 pub enum Input {
     Line(String),
+    /// A line that could not be read as a command (over [`MAX_LINE`], not
+    /// UTF-8): skipped, with why.
+    Skipped(String),
     /// Ctrl-C at the prompt.
     Interrupted,
     /// Ctrl-D, or the end of piped input.
@@ -34,15 +42,39 @@ pub struct Plain<R> {
 
 impl<R: BufRead> LineSource for Plain<R> {
     fn read(&mut self, _prompt: &str) -> io::Result<Input> {
-        let mut line = String::new();
-        match self.reader.read_line(&mut line) {
-            Ok(0) => Ok(Input::Eof),
-            Ok(_) => Ok(Input::Line(line.trim_end_matches(['\n', '\r']).to_string())),
-            // Invalid UTF-8 on stdin: say so, and keep reading.
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => Ok(Input::Line(
-                "# (a line that was not UTF-8 was skipped)".into(),
+        let mut buf = Vec::new();
+        let limit = MAX_LINE as u64 + 1;
+        let n = self
+            .reader
+            .by_ref()
+            .take(limit)
+            .read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            return Ok(Input::Eof);
+        }
+        if buf.len() > MAX_LINE && buf.last() != Some(&b'\n') {
+            // Drop the rest of this line in bounded pieces.
+            loop {
+                buf.clear();
+                let n = self
+                    .reader
+                    .by_ref()
+                    .take(limit)
+                    .read_until(b'\n', &mut buf)?;
+                if n == 0 || buf.last() == Some(&b'\n') {
+                    break;
+                }
+            }
+            return Ok(Input::Skipped(format!(
+                "a line of more than {} KiB was skipped: no command is that long",
+                MAX_LINE / 1024
+            )));
+        }
+        match String::from_utf8(buf) {
+            Ok(line) => Ok(Input::Line(line.trim_end_matches(['\n', '\r']).to_string())),
+            Err(_) => Ok(Input::Skipped(
+                "a line that was not UTF-8 was skipped".into(),
             )),
-            Err(e) => Err(e),
         }
     }
 }
@@ -77,6 +109,10 @@ impl Terminal {
 impl LineSource for Terminal {
     fn read(&mut self, prompt: &str) -> io::Result<Input> {
         match self.editor.readline(prompt) {
+            Ok(line) if line.len() > MAX_LINE => Ok(Input::Skipped(format!(
+                "a line of more than {} KiB was skipped: no command is that long",
+                MAX_LINE / 1024
+            ))),
             Ok(line) => Ok(Input::Line(line)),
             Err(ReadlineError::Interrupted) => Ok(Input::Interrupted),
             Err(ReadlineError::Eof) => Ok(Input::Eof),

@@ -29,6 +29,9 @@ pub struct CellCommand {
 /// Commands that make sense inside a lesson; navigation would make a
 /// replay go in circles, `quit` would end it, and a lesson never writes a
 /// file (`export`): only the person at the keyboard decides that.
+/// A lesson file is data: its cells may run and check the demo, never
+/// navigate, write files, or touch the learner's own work (their copies,
+/// exercises and progress).
 fn allowed_in_cell(command: &Command) -> bool {
     !matches!(
         command,
@@ -38,6 +41,16 @@ fn allowed_in_cell(command: &Command) -> bool {
             | Command::Lessons
             | Command::Quit
             | Command::Export(_)
+            | Command::Reset { progress: true }
+            | Command::Edit(_)
+            | Command::Diff
+            | Command::Restore
+            | Command::Exercises
+            | Command::Exercise(_)
+            | Command::Check
+            | Command::Hint
+            | Command::Solution
+            | Command::Clear
     )
 }
 
