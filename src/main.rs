@@ -210,8 +210,18 @@ fn progress_line(progress: Option<Progress>) {
     let _ = err.flush();
 }
 
+/// Descriptors asynclab needs before anything else: stdio, two runtimes,
+/// the signal pipe, a lesson file, a build's pipes, a little lab.
+const MIN_DESCRIPTORS: u64 = 64;
+
 fn main() -> ExitCode {
     install_panic_hook();
+    if let Err((soft, hard)) = asynclab::lab::limits::ensure_nofile(MIN_DESCRIPTORS) {
+        eprintln!(
+            "asynclab: this process may open only {soft} files (hard limit {hard}); it needs at least {MIN_DESCRIPTORS}. Raise the limit (`ulimit -n 1024`) and start again"
+        );
+        return ExitCode::from(2);
+    }
     let cli = Cli::parse();
     let stdout_tty = io::stdout().is_terminal();
     let interactive = stdout_tty && io::stdin().is_terminal() && cli.command.is_none();

@@ -176,3 +176,70 @@ fn lines_too_long_or_not_utf8_are_skipped_and_the_session_goes_on() {
         "and the one after: {err}"
     );
 }
+
+#[test]
+fn a_fifo_named_like_a_lesson_is_skipped_not_opened() {
+    let dir = std::env::temp_dir().join(format!("asynclab-fifo-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("dir");
+    fs::copy("lessons/04-rate-limit.md", dir.join("04-rate-limit.md")).expect("copy");
+    let fifo = dir.join("99-pipe.md");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let started = std::time::Instant::now();
+    let out = bin()
+        .args(["--lessons", dir.to_str().expect("utf-8"), "lessons"])
+        .output()
+        .expect("runs");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "it did not wait on the FIFO"
+    );
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(
+            "not a regular file (a FIFO, socket, device or folder): skipped, never opened"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("rate-limit"),
+        "the real lesson is still listed: {said}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_tiny_descriptor_limit_is_a_clear_error_or_is_raised() {
+    let asynclab = env!("CARGO_BIN_EXE_asynclab");
+    // Hard limit too low: nothing can help, so say what to do.
+    let out = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("ulimit -n 8 && exec '{asynclab}' run rate-limit"),
+        ])
+        .output()
+        .expect("sh");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("may open only 8 files") && err.contains("ulimit -n 1024"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("internal error") && !err.contains("panicked"),
+        "{err}"
+    );
+    // Only the soft limit low: raised, and the run works.
+    let out = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("ulimit -Sn 8 && exec '{asynclab}' run rate-limit"),
+        ])
+        .output()
+        .expect("sh");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("peak in flight"));
+}

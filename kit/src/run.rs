@@ -59,11 +59,23 @@ fn payload_message(payload: &(dyn Any + Send)) -> String {
 pub enum RunError {
     #[error(transparent)]
     Param(#[from] ParamError),
-    #[error("could not start the {clock} runtime: {source}")]
+    #[error(
+        "could not start the {clock} runtime: {source}{}",
+        out_of_files(source)
+    )]
     Runtime {
         clock: Clock,
         source: std::io::Error,
     },
+}
+
+/// What to do when the runtime could not be made for want of descriptors.
+fn out_of_files(error: &std::io::Error) -> &'static str {
+    if error.raw_os_error() == Some(24) {
+        ". The process is out of file descriptors: raise the limit (`ulimit -n 4096`) or lower `concurrency`"
+    } else {
+        ""
+    }
 }
 
 /// Progress of a long run: tasks ended, tasks registered, wall time so far.

@@ -26,6 +26,7 @@ use futures::{FutureExt, StreamExt};
 use tokio::time;
 
 use crate::lab::http::{HttpLab, scoped_client};
+use asynclab_kit::lab::limits::cap_to_descriptors;
 use asynclab_kit::{Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
@@ -85,7 +86,7 @@ impl Demo for HttpFetch {
     }
 
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
-        let concurrency = ctx.params.usize("concurrency")?;
+        let mut concurrency = ctx.params.usize("concurrency")?;
         let timeout = ctx.params.duration("timeout")?;
         let explicit = ctx.params.text("urls")?.trim().to_string();
 
@@ -114,6 +115,11 @@ impl Demo for HttpFetch {
                 (real(&ctx, urls, timeout)?, None)
             }
         };
+
+        if ctx.clock == Clock::Real {
+            // Each request in flight holds a socket: stay under the limit.
+            concurrency = cap_to_descriptors(&ctx.rec, concurrency);
+        }
 
         // The heart of the demo: at most `concurrency` requests in flight,
         // results in completion order.

@@ -33,7 +33,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time;
 
-use asynclab_kit::lab::limits::{FD_RESERVE, ephemeral_ports, raise_nofile};
+use asynclab_kit::lab::limits::{cap_to_descriptors, ephemeral_ports};
 use asynclab_kit::lab::tcp::{ListenerFarm, closed_ports};
 use asynclab_kit::{
     Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, TaskRec, WaitOn, parse_ports,
@@ -245,7 +245,7 @@ impl Demo for PortCheck {
             Clock::Virtual => (simulated(&ctx)?, None),
             Clock::Real => {
                 let (targets, farm) = real_targets(&ctx).await?;
-                concurrency = cap_to_descriptors(&ctx, concurrency);
+                concurrency = cap_to_descriptors(&ctx.rec, concurrency);
                 (targets, Some(farm))
             }
         };
@@ -423,34 +423,6 @@ async fn real_targets(ctx: &Ctx) -> Result<(Vec<Target>, ListenerFarm), DemoErro
             .collect(),
         farm,
     ))
-}
-
-/// Never ask for more sockets than the process may open: raise the soft
-/// descriptor limit if allowed, then cap the concurrency below it.
-fn cap_to_descriptors(ctx: &Ctx, wanted: usize) -> usize {
-    let budget = raise_nofile();
-    let allowed =
-        usize::try_from(budget.soft.saturating_sub(FD_RESERVE).max(1)).unwrap_or(usize::MAX);
-    let limits = ctx.rec.task("fd-limit");
-    if budget.soft > budget.was {
-        limits.note(format!(
-            "raised the descriptor limit from {} to {}",
-            budget.was, budget.soft
-        ));
-    }
-    if wanted > allowed {
-        limits.completed(format!(
-            "concurrency capped at {allowed}: only {} descriptors may be open",
-            budget.soft
-        ));
-        allowed
-    } else {
-        limits.completed(format!(
-            "{wanted} sockets fit in the {} descriptor limit",
-            budget.soft
-        ));
-        wanted
-    }
 }
 
 /// Checks every open port in the ephemeral range once more, one at a time,

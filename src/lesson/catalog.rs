@@ -137,6 +137,15 @@ pub fn load(path: &Path) -> Result<Lesson, LessonError> {
         line,
         message,
     };
+    // Opening a FIFO would wait for a writer forever, a device could be
+    // endless: only regular files (or links to them) are read.
+    let kind = fs::metadata(path).map_err(|e| fail(0, format!("cannot read it: {e}")))?;
+    if !kind.is_file() {
+        return Err(fail(
+            0,
+            "not a regular file (a FIFO, socket, device or folder): skipped, never opened".into(),
+        ));
+    }
     let file = fs::File::open(path).map_err(|e| fail(0, format!("cannot read it: {e}")))?;
     let mut bytes = Vec::new();
     file.take(MAX_LESSON_BYTES + 1)

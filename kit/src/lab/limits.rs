@@ -7,6 +7,8 @@ use std::ops::RangeInclusive;
 
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 
+use crate::recorder::Recorder;
+
 /// The descriptor budget after trying to raise it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FdBudget {
@@ -40,6 +42,61 @@ pub fn raise_nofile() -> FdBudget {
     }
     let soft = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
     FdBudget { soft, was, hard }
+}
+
+/// Makes sure the process may open at least `min` descriptors, raising the
+/// soft limit only that far (a scan raises it further itself, and says so).
+/// `Err((soft, hard))` when even the hard limit is lower.
+pub fn ensure_nofile(min: u64) -> Result<(), (u64, u64)> {
+    let limit = getrlimit(Resource::Nofile);
+    let soft = limit.current.unwrap_or(u64::MAX);
+    let hard = limit.maximum.unwrap_or(u64::MAX);
+    if soft >= min {
+        return Ok(());
+    }
+    if hard >= min {
+        let raised = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(min),
+                maximum: limit.maximum,
+            },
+        );
+        if raised.is_ok() {
+            return Ok(());
+        }
+    }
+    Err((soft, hard))
+}
+
+/// Never ask for more sockets than the process may open: raises the soft
+/// descriptor limit if allowed, then caps `wanted` below it, and says so on
+/// the timeline (an `fd-limit` task). Shared by every demo that opens real
+/// sockets, so "Too many open files" does not happen.
+pub fn cap_to_descriptors(rec: &Recorder, wanted: usize) -> usize {
+    let budget = raise_nofile();
+    let allowed =
+        usize::try_from(budget.soft.saturating_sub(FD_RESERVE).max(1)).unwrap_or(usize::MAX);
+    let limits = rec.task("fd-limit");
+    if budget.soft > budget.was {
+        limits.note(format!(
+            "raised the descriptor limit from {} to {}",
+            budget.was, budget.soft
+        ));
+    }
+    if wanted > allowed {
+        limits.completed(format!(
+            "concurrency capped at {allowed}: only {} descriptors may be open",
+            budget.soft
+        ));
+        allowed
+    } else {
+        limits.completed(format!(
+            "{wanted} sockets fit in the {} descriptor limit",
+            budget.soft
+        ));
+        wanted
+    }
 }
 
 /// The kernel's range for local ports of outgoing connections.
