@@ -71,7 +71,7 @@ fn a_pasted_reproducer_runs_asynclab_and_nothing_else() {
         format!("a;touch${{IFS}}{}", canary.display()),
         format!("$(touch {})", canary.display()),
         format!("`touch {}`'\"", canary.display()),
-        "x y\tz".to_string(),
+        "x y z".to_string(),
     ];
     for value in &hostile {
         let out = run_with_input(&[], &format!("open port-check\nset target {value}\nrun\n"));

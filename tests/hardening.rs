@@ -243,3 +243,32 @@ fn a_tiny_descriptor_limit_is_a_clear_error_or_is_raised() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("peak in flight"));
 }
+
+#[test]
+fn escape_sequences_from_lessons_and_values_never_reach_the_terminal() {
+    let dir = std::env::temp_dir().join(format!("asynclab-esc-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("dir");
+    let lesson = "---\nid: esc\ntitle: Title \u{1b}]0;pwned\u{7}\ndemo: rate-limit\n---\n\
+                  Prose \u{1b}]52;c;aGk=\u{7} and \u{1b}[2J and \u{1b}[8mhidden\n\
+                  ```asynclab\nrun\n```\n";
+    fs::write(dir.join("01-esc.md"), lesson).expect("write");
+    let input = "open esc\nnext\nnext\nset count \u{1b}[2J\n\u{1b}]52;c;aGk=\u{7}\nlessons\n";
+    let out = run_with_input(&["--lessons", dir.to_str().expect("utf-8")], input);
+    let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+    assert!(
+        !all.contains(&0x1b),
+        "an ESC byte reached the terminal:\n{}",
+        text(&all)
+    );
+    let said = text(&all);
+    assert!(
+        said.contains("Title \\e]0;pwned\\u{7}"),
+        "shown escaped instead:\n{said}"
+    );
+    assert!(said.contains("\\e]52;c;aGk="), "{said}");
+    assert!(
+        said.contains("control characters"),
+        "the value is refused with why:\n{said}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -106,9 +106,17 @@ impl ParamSpec {
     pub fn parse(&self, text: &str) -> Result<Value, ParamError> {
         let invalid = |why: String| ParamError::Invalid {
             name: self.name,
-            value: text.to_string(),
+            value: crate::text::sanitize(text, false).into_owned(),
             why,
         };
+        // No value is made of control characters; one that carries an
+        // escape sequence would reach the terminal in every run header.
+        if text.chars().any(char::is_control) {
+            return Err(invalid(
+                "control characters (escape sequences, tabs, newlines) are not allowed in a value"
+                    .into(),
+            ));
+        }
         match self.kind {
             Kind::Int { min, max } => {
                 let n: u64 = text

@@ -20,6 +20,7 @@ use tokio::time::Instant;
 
 use crate::event::FORMAT_VERSION;
 use crate::event::{Event, EventKind, Outcome, Run, TaskId, TaskInfo, WaitOn};
+use crate::text::sanitize;
 
 /// Default bound on stored events: about 40 bytes each, so 8 M is ~320 MB at
 /// the very worst. Runs that would exceed it are told how much was dropped.
@@ -216,10 +217,33 @@ impl Recorder {
         state.closed = true;
     }
 
-    /// Closes the recorder and hands over the finished run.
+    /// Closes the recorder and hands over the finished run. Text from
+    /// outside (a TCP banner, an HTTP status line, a refused URL in an
+    /// error) is escaped here, once, so no renderer has to: a run never
+    /// carries a control character to the terminal.
     pub fn finish(&self, outcome: Outcome) -> Run {
         let mut state = self.state();
         state.closed = true;
+        for task in &mut state.tasks {
+            if let Cow::Owned(clean) = sanitize(&task.name, false) {
+                task.name = clean;
+            }
+        }
+        for event in &mut state.events {
+            // Static notes are asynclab's own words: only built ones can
+            // carry outside text.
+            if let Cow::Owned(note) = &event.note {
+                if let Cow::Owned(clean) = sanitize(note, false) {
+                    event.note = Cow::Owned(clean);
+                }
+            }
+        }
+        let outcome = match outcome {
+            Outcome::Failed { message } => Outcome::Failed {
+                message: sanitize(&message, false).into_owned(),
+            },
+            other => other,
+        };
         Run {
             format_version: FORMAT_VERSION,
             tasks: mem::take(&mut state.tasks),
@@ -466,6 +490,26 @@ mod tests {
         assert_eq!(
             kinds,
             [(0, EventKind::Spawned), (250_000_000, EventKind::Completed)]
+        );
+    }
+
+    #[test]
+    fn outside_text_leaves_the_recorder_escaped() {
+        let run = paused().block_on(async {
+            let rec = Recorder::new();
+            let task = rec.task("\u{1b}]0;title\u{7}");
+            task.completed(format!("banner: {}", "\u{1b}]52;c;aGk=\u{7}"));
+            rec.finish(Outcome::Failed {
+                message: "bad \u{1b}[2J".into(),
+            })
+        });
+        assert_eq!(run.tasks[0].name, "\\e]0;title\\u{7}");
+        assert_eq!(run.events[1].note, "banner: \\e]52;c;aGk=\\u{7}");
+        assert_eq!(
+            run.outcome,
+            Outcome::Failed {
+                message: "bad \\e[2J".into()
+            }
         );
     }
 

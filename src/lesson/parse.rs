@@ -25,7 +25,14 @@ impl Parser<'_> {
 /// Parses one lesson file; `source` names it in errors.
 pub fn parse(source: &str, text: &str) -> Result<Lesson, LessonError> {
     let p = Parser { source };
-    let lines: Vec<&str> = text.lines().collect();
+    // A lesson file is data: a control character in it (an escape sequence
+    // in prose, a title, a cell) is kept as visible text like `\e]52`,
+    // never sent to the terminal.
+    let escaped: Vec<std::borrow::Cow<'_, str>> = text
+        .lines()
+        .map(|l| asynclab_kit::text::sanitize(l, false))
+        .collect();
+    let lines: Vec<&str> = escaped.iter().map(|l| l.as_ref()).collect();
     if let Some(i) = lines.iter().position(|l| l.len() > MAX_LINE) {
         return Err(p.err(
             i + 1,

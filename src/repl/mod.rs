@@ -18,7 +18,11 @@ pub use source::{Input, LineSource, Plain, Terminal};
 
 /// Prints a session error as one line on stderr.
 pub fn report(error: &SessionError, color: bool) {
-    let line = format!("error: {error}");
+    // Errors quote what the user or a lesson typed: escaped, never sent.
+    let line = format!(
+        "error: {}",
+        crate::text::sanitize(&error.to_string(), false)
+    );
     if color {
         eprintln!("{}", line.red());
     } else {

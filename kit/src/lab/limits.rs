@@ -70,15 +70,20 @@ pub fn ensure_nofile(min: u64) -> Result<(), (u64, u64)> {
 }
 
 /// Never ask for more sockets than the process may open: raises the soft
-/// descriptor limit if allowed, then caps `wanted` below it, and says so on
-/// the timeline (an `fd-limit` task). Shared by every demo that opens real
+/// descriptor limit if allowed, then caps `wanted` below it. When it had to
+/// do either, it says so on the timeline (an `fd-limit` task); a run that
+/// fits as it is gets no extra lane. Shared by every demo that opens real
 /// sockets, so "Too many open files" does not happen.
 pub fn cap_to_descriptors(rec: &Recorder, wanted: usize) -> usize {
     let budget = raise_nofile();
     let allowed =
         usize::try_from(budget.soft.saturating_sub(FD_RESERVE).max(1)).unwrap_or(usize::MAX);
+    let raised = budget.soft > budget.was;
+    if !raised && wanted <= allowed {
+        return wanted;
+    }
     let limits = rec.task("fd-limit");
-    if budget.soft > budget.was {
+    if raised {
         limits.note(format!(
             "raised the descriptor limit from {} to {}",
             budget.was, budget.soft
