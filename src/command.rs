@@ -226,9 +226,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "export",
-        args: "<file>",
+        args: "[-f] <file>",
         summary: "save the last run: .json .trace.json .svg .html",
-        help: "Writes the last run to a file, by extension: .json (the timeline, versioned), .trace.json (Chrome trace: open in ui.perfetto.dev), .svg (a Gantt chart), .html (one page: the chart, the event table and the explanation).",
+        help: "Writes the last run to a file, by extension: .json (the timeline, versioned), .trace.json (Chrome trace: open in ui.perfetto.dev), .svg (a Gantt chart), .html (one page: the chart, the event table and the explanation). An existing file is kept unless you add `-f`; a symbolic link is never written through.",
         completes: ArgKind::None,
     },
     CommandSpec {
@@ -290,7 +290,11 @@ pub enum Command {
     Ask(String),
     At(String),
     Play(Option<f64>),
-    Export(String),
+    Export {
+        file: String,
+        /// `-f`: replace a file that exists.
+        force: bool,
+    },
     Quit,
 }
 
@@ -478,7 +482,24 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
                 }
             },
         },
-        "export" => Command::Export(args.word("a file name, e.g. `export run.trace.json`")?),
+        "export" => {
+            let words: Vec<&str> = args.rest.split_whitespace().collect();
+            match words.as_slice() {
+                [file] if *file != "-f" => Command::Export {
+                    file: file.to_string(),
+                    force: false,
+                },
+                ["-f", file] | [file, "-f"] => Command::Export {
+                    file: file.to_string(),
+                    force: true,
+                },
+                _ => {
+                    return Err(args.usage(
+                        "'export' needs a file name, e.g. `export run.trace.json` (`export -f FILE` replaces one)",
+                    ));
+                }
+            }
+        }
         "quit" => args.none().map(|_| Command::Quit)?,
         _ => {
             return Err(CommandError::Unknown {

@@ -172,3 +172,64 @@ fn lessons_cannot_export() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn export_never_overwrites_silently_nor_writes_through_a_link() {
+    let dir = std::env::temp_dir().join(format!("asynclab-export-safe-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, "precious").expect("victim");
+    std::os::unix::fs::symlink(&victim, dir.join("link.json")).expect("symlink");
+    let mut cmd = common::bin();
+    cmd.current_dir(&dir)
+        .args(["--lessons", concat!(env!("CARGO_MANIFEST_DIR"), "/lessons")]);
+    let out = common::feed(
+        cmd,
+        "open rate-limit\nrun\nexport run.json\nexport run.json\nexport -f run.json\nexport link.json\nexport -f link.json\n",
+    );
+    let err = common::text(&out.stderr);
+    let said = common::text(&out.stdout);
+    assert_eq!(said.matches("wrote run.json").count(), 2, "{said}{err}");
+    assert!(
+        err.contains("it exists: `export -f run.json` replaces it"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("symbolic link").count(),
+        2,
+        "with and without -f: {err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "precious"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_failed_replay_export_is_reported_and_the_run_still_checked() {
+    let dir = std::env::temp_dir().join(format!("asynclab-export-fail-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    // A file where the export folder should be: nothing can be written.
+    let blocked = dir.join("out");
+    std::fs::write(&blocked, "not a folder").expect("file");
+    let out = common::bin()
+        .args(["replay", "lessons/04-rate-limit.md", "--check", "--export"])
+        .arg(&blocked)
+        .output()
+        .expect("runs");
+    let err = common::text(&out.stderr);
+    let said = common::text(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("cannot create"),
+        "the failure is reported: {err}"
+    );
+    assert!(
+        said.contains("✓ expect"),
+        "later expects still checked the run:\n{said}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,7 +3,11 @@
 //! chart, the annotated event table and the explanation of the run.
 
 use std::fmt::Write as _;
+use std::fs::{self, OpenOptions};
+use std::io::Write as _;
 use std::path::Path;
+
+use super::SessionError;
 
 use crate::timeline::{Analysis, Run, format_duration, to_chrome_trace, to_json, to_svg};
 
@@ -17,6 +21,51 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// Writes `text` to `path`. Never through a symbolic link (a link named
+/// like the export could point anywhere); an existing file only with
+/// `force`, and then by writing a new file beside it and renaming it over,
+/// so a half-written export never replaces a good one.
+pub fn write_file(path: &Path, text: &str, force: bool) -> Result<(), SessionError> {
+    let shown = path.display();
+    let fail = |why: String| SessionError::Invalid(format!("cannot write {shown}: {why}"));
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(fail(
+                "it is a symbolic link, and asynclab does not write through links: choose another name".into(),
+            ));
+        }
+        Ok(_) if !force => {
+            return Err(fail(format!("it exists: `export -f {shown}` replaces it")));
+        }
+        _ => {}
+    }
+    // `create_new` is O_CREAT|O_EXCL: it fails on anything already there,
+    // a link included, instead of following it.
+    let create = |target: &Path| {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(target)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+    };
+    if !force {
+        return create(path).map_err(|e| fail(e.to_string()));
+    }
+    let tmp = path.with_file_name(format!(
+        ".{}.asynclab-{}",
+        path.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        std::process::id()
+    ));
+    let _ = fs::remove_file(&tmp);
+    create(&tmp)
+        .and_then(|()| fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            fail(e.to_string())
+        })
 }
 
 /// The bytes to write for `path`, or why it cannot be exported.

@@ -344,7 +344,7 @@ impl Session {
             }
             Command::Play(speed) => self.play(*speed, out)?,
             Command::Ask(metric) => self.ask(metric, out)?,
-            Command::Export(file) => self.export(file, out)?,
+            Command::Export { file, force } => self.export(file, *force, out)?,
             Command::Edit(name) => self.edit(name.as_deref(), out)?,
             Command::Diff => self.diff(out)?,
             Command::Restore => self.restore(out)?,
@@ -1019,9 +1019,12 @@ impl Session {
             }
             self.settle_predictions(&analysis.summary, out)?;
         }
-        if let Some(dir) = self.opts.export_dir.clone() {
-            self.export_run(&dir, &run, &analysis, out)?;
-        }
+        // A failed export (`replay --export`) is reported after the run is
+        // kept, so the lesson's later `expect` lines still check it.
+        let exported = match self.opts.export_dir.clone() {
+            Some(dir) => self.export_run(&dir, &run, &analysis, out),
+            None => Ok(()),
+        };
         if matches!(run.outcome, Outcome::Cancelled { .. }) {
             self.interrupted = true;
         }
@@ -1032,7 +1035,7 @@ impl Session {
             run,
             analysis,
         });
-        Ok(())
+        exported
     }
 
     /// One run as a JSON line: lesson, demo, parameters, outcome, metrics
@@ -1115,9 +1118,9 @@ impl Session {
             let path = dir.join(format!("{stem}{ext}"));
             let text = export::render(&path, run, analysis, &title, &explanation)
                 .map_err(SessionError::Invalid)?;
-            std::fs::write(&path, text).map_err(|e| {
-                SessionError::Invalid(format!("cannot write {}: {e}", path.display()))
-            })?;
+            // The folder was named for this: its files are replaced, but
+            // never through a link.
+            export::write_file(&path, &text, true)?;
         }
         if !self.opts.json {
             writeln!(
@@ -1394,15 +1397,14 @@ impl Session {
         Ok(())
     }
 
-    fn export(&self, file: &str, out: &mut dyn Write) -> Result<(), SessionError> {
+    fn export(&self, file: &str, force: bool, out: &mut dyn Write) -> Result<(), SessionError> {
         let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
         let (title, explanation) =
             self.export_texts(&report.params, &report.run, &report.analysis)?;
         let path = std::path::Path::new(file);
         let text = export::render(path, &report.run, &report.analysis, &title, &explanation)
             .map_err(SessionError::Invalid)?;
-        std::fs::write(path, &text)
-            .map_err(|e| SessionError::Invalid(format!("cannot write {file}: {e}")))?;
+        export::write_file(path, &text, force)?;
         writeln!(out, "wrote {file} ({} bytes)", text.len())?;
         Ok(())
     }

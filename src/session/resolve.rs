@@ -40,7 +40,7 @@ fn allowed_in_cell(command: &Command) -> bool {
             | Command::Prev
             | Command::Lessons
             | Command::Quit
-            | Command::Export(_)
+            | Command::Export { .. }
             | Command::Reset { progress: true }
             | Command::Edit(_)
             | Command::Diff

@@ -17,8 +17,14 @@ pub fn bin() -> Command {
 
 /// Runs `asynclab ARGS` with `input` piped to stdin.
 pub fn run_with_input(args: &[&str], input: &str) -> Output {
-    let mut child = bin()
-        .args(args)
+    let mut cmd = bin();
+    cmd.args(args);
+    feed(cmd, input)
+}
+
+/// Runs `cmd` with `input` piped to stdin and its output captured.
+pub fn feed(mut cmd: Command, input: &str) -> Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
