@@ -288,6 +288,9 @@ fn main() -> ExitCode {
     };
     let interrupts = Interrupts::install(!interactive);
     let mut session = Session::new(catalog, opts, interrupts);
+    for note in session.take_notes() {
+        eprintln!("asynclab: {note}");
+    }
     let mut out = io::stdout().lock();
 
     let result = match cli.command {

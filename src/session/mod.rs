@@ -194,6 +194,8 @@ pub struct Session {
     overrides: Vec<(String, String)>,
     /// Runs exported so far (numbers the files of `--export`).
     exported: usize,
+    /// Things to tell the user once, at start (a progress file set aside).
+    notes: Vec<String>,
     /// The exercise `run`, `check` and `edit` work on, if one is active.
     exercise: Option<&'static crate::exercise::Exercise>,
     /// Exercises whose last `check` failed: `solution` is offered then.
@@ -204,7 +206,7 @@ pub struct Session {
 
 impl Session {
     pub fn new(catalog: Catalog, opts: Options, interrupts: Interrupts) -> Session {
-        let progress = opts
+        let (progress, note) = opts
             .progress_file
             .as_deref()
             .map(Progress::load)
@@ -223,6 +225,7 @@ impl Session {
             progress,
             overrides: Vec::new(),
             exported: 0,
+            notes: note.into_iter().collect(),
             exercise: None,
             failed_checks: Default::default(),
             hints_shown: Default::default(),
@@ -245,6 +248,11 @@ impl Session {
             }
         }
         Ok(params)
+    }
+
+    /// What the session has to tell the user once, at start.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     /// The lesson the learner had open when they last left, if any.
@@ -300,7 +308,10 @@ impl Session {
             }
             Command::Reset { progress: true } => {
                 self.progress = Progress::default();
-                self.save_progress();
+                if let Some(path) = &self.opts.progress_file {
+                    // Replace, not merge: forgetting is the point.
+                    let _ = self.progress.replace(path);
+                }
                 writeln!(out, "progress cleared: no lesson is marked finished")?;
             }
             Command::ShowCode => {
