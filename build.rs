@@ -69,10 +69,10 @@ fn collect(root: &Path, dir: &Path, into: &mut Vec<String>) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if path.is_dir() && name != "target" {
             collect(root, &path, into);
-        } else if name == "Cargo.toml" || name.ends_with(".rs") {
-            if let Ok(rel) = path.strip_prefix(root) {
-                into.push(rel.display().to_string());
-            }
+        } else if (name == "Cargo.toml" || name.ends_with(".rs"))
+            && let Ok(rel) = path.strip_prefix(root)
+        {
+            into.push(rel.display().to_string());
         }
     }
 }

@@ -78,7 +78,7 @@ impl Demo for Interval {
             late += u64::from(lateness > Duration::from_millis(1));
             // Delay moves the whole schedule: ticks leave the original grid.
             let since_start = (scheduled - start).as_nanos();
-            off_grid += u64::from(since_start % period.as_nanos().max(1) != 0);
+            off_grid += u64::from(!since_start.is_multiple_of(period.as_nanos().max(1)));
             let rescan = ctx.rec.task(format!("rescan-{rescans}"));
             rescan.started(format!(
                 "tick scheduled for {}ms, fired {}ms late",

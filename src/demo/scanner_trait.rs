@@ -66,7 +66,7 @@ impl PortScanner for Simulated {
 
     async fn probe(&self, port: u16) -> bool {
         time::sleep(Sim::new(self.seed, u64::from(port)).latency(self.latency)).await;
-        port % 5 == 0
+        port.is_multiple_of(5)
     }
 }
 

@@ -140,19 +140,18 @@ pub fn run(
                 kill_group(&mut child);
             }
         }
-        if let Some(report) = &progress {
-            if started.elapsed() >= Duration::from_secs(1)
-                && last_report.elapsed() >= Duration::from_millis(250)
-            {
-                let (total, done) = decoder.progress();
-                report(Some(Progress {
-                    done,
-                    total,
-                    elapsed: started.elapsed(),
-                }));
-                shown = true;
-                last_report = Instant::now();
-            }
+        if let Some(report) = &progress
+            && started.elapsed() >= Duration::from_secs(1)
+            && last_report.elapsed() >= Duration::from_millis(250)
+        {
+            let (total, done) = decoder.progress();
+            report(Some(Progress {
+                done,
+                total,
+                elapsed: started.elapsed(),
+            }));
+            shown = true;
+            last_report = Instant::now();
         }
     }
     if let (Some(report), true) = (&progress, shown) {

@@ -76,10 +76,10 @@ pub fn render(names: &[String], rows: &[Row], width: usize) -> String {
     for row in rows {
         let mut line = row.values.clone();
         line.extend(columns.iter().map(|c| show(row.summary.metric(c))));
-        if row.cancelled {
-            if let Some(first) = line.last_mut() {
-                first.push_str(" (cancelled)");
-            }
+        if row.cancelled
+            && let Some(first) = line.last_mut()
+        {
+            first.push_str(" (cancelled)");
         }
         cells.push(line);
     }

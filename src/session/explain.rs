@@ -86,12 +86,12 @@ pub fn explain_run(run: &Run, a: &Analysis, lesson: &Lesson, params: &Params) ->
     // Blocked time per kind of wait, from the spans.
     let mut blocked: BTreeMap<WaitOn, (u64, u64)> = BTreeMap::new();
     for span in &a.spans {
-        if let SpanState::Waiting(on) = span.state {
-            if !on.is_work() {
-                let entry = blocked.entry(on).or_default();
-                entry.0 += 1;
-                entry.1 += span.to_ns - span.from_ns;
-            }
+        if let SpanState::Waiting(on) = span.state
+            && !on.is_work()
+        {
+            let entry = blocked.entry(on).or_default();
+            entry.0 += 1;
+            entry.1 += span.to_ns - span.from_ns;
         }
     }
     for (on, (count, ns)) in &blocked {
