@@ -698,3 +698,67 @@ fn ctrl_c_stops_a_replay_with_status_130() {
     );
     assert!(text(&out.stderr).contains("replay stopped: Ctrl-C"));
 }
+
+/// The state letter of a process (`Z`: a zombie, dead but not yet reaped
+/// by its new parent), or None when it is gone.
+fn process_state(pid: u32) -> Option<char> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit(") ").next()?.chars().next()
+}
+
+#[test]
+fn no_child_outlives_asynclab_whatever_signal_ends_it() {
+    for signal in [
+        rustix::process::Signal::KILL,
+        rustix::process::Signal::TERM,
+        rustix::process::Signal::HUP,
+    ] {
+        let mut child = bin()
+            .args([
+                "run",
+                "process",
+                "--set",
+                "count=5",
+                "--set",
+                "timeout=5s",
+                "--set",
+                "latency=2s",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start");
+        let me = child.id();
+        // Wait (at most 10 s) for the five `sleep` children to be running.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let kids = loop {
+            let out = Command::new("pgrep")
+                .args(["-P", &me.to_string(), "sleep"])
+                .output();
+            let kids: Vec<u32> = out
+                .map(|o| {
+                    text(&o.stdout)
+                        .lines()
+                        .filter_map(|l| l.trim().parse().ok())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if kids.len() == 5 || std::time::Instant::now() > deadline {
+                break kids;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert_eq!(kids.len(), 5, "the demo started its children");
+        let pid = rustix::process::Pid::from_raw(me as i32).expect("pid");
+        rustix::process::kill_process(pid, signal).expect("signal");
+        let _ = child.wait();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        for kid in kids {
+            let state = process_state(kid);
+            assert!(
+                matches!(state, None | Some('Z')),
+                "{signal:?}: child {kid} still runs (state {state:?})"
+            );
+        }
+    }
+}

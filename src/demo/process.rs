@@ -23,6 +23,7 @@ use tokio::process::Command;
 use tokio::task::JoinSet;
 use tokio::time;
 
+use asynclab_kit::lab::children::{die_with_us, find_program};
 use asynclab_kit::{Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
@@ -68,12 +69,16 @@ impl Demo for Process {
         }
         let limit = ctx.params.duration("timeout")?;
         let latency = ctx.params.duration("latency")?;
+        // Each program is looked up once, by absolute path: a `./sleep`
+        // in the current folder (with `.` on PATH) never runs instead.
+        let echo_program = find_program("echo")?;
+        let sleep_program = find_program("sleep")?;
         let mut children = JoinSet::new();
 
         // The user's value is one element of the argument vector.
         let target = ctx.params.text("target")?.to_string();
         let echo = ctx.rec.task("echo");
-        let mut command = Command::new("echo");
+        let mut command = Command::new(&echo_program);
         command.arg("scanning").arg(target);
         children.spawn(run_tool(echo, command, limit));
 
@@ -86,7 +91,7 @@ impl Demo for Process {
             };
             let task = ctx.rec.task(format!("sleep-{}", i + 1));
             let secs = format!("{:.3}", took.as_secs_f64());
-            let mut command = Command::new("sleep");
+            let mut command = Command::new(&sleep_program);
             command.arg(secs);
             children.spawn(run_tool(task, command, limit));
         }
@@ -110,7 +115,8 @@ impl Demo for Process {
 async fn run_tool(task: TaskRec, mut command: Command, limit: Duration) -> std::io::Result<bool> {
     let _guard = task.guard("aborted");
     // kill_on_drop: if this future is dropped (Ctrl-C), the child dies too.
-    let mut child = command
+    // die_with_us: and if asynclab itself dies, even by SIGKILL.
+    let mut child = die_with_us(&mut command)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)

@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use asynclab_kit::lab::children::std_die_with_us;
 use asynclab_kit::stream::Decoder;
 use tokio_util::sync::CancellationToken;
 
@@ -73,7 +74,9 @@ pub fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    // Its own process group (the kill takes all of it), and it dies with
+    // asynclab even if asynclab is killed.
+    std_die_with_us(&mut command);
     let mut child = command.spawn().map_err(|source| ExerciseError::Launch {
         exe: exe.to_path_buf(),
         source,

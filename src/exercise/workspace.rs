@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use super::ExerciseError;
 use crate::demo::{Kind, ParamSpec};
 use crate::text::sanitize;
+use asynclab_kit::lab::children::std_die_with_us;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/kit.rs"));
@@ -243,8 +244,9 @@ impl Workspace {
             command.arg("--offline");
         }
         // Its own process group: Ctrl-C reaches asynclab, which stops the
-        // build, instead of the terminal killing cargo under us.
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        // build, instead of the terminal killing cargo under us; and it
+        // dies with asynclab.
+        std_die_with_us(&mut command);
         let mut child = command.spawn().map_err(|source| ExerciseError::Cargo {
             cargo: PathBuf::from(&cargo),
             source,
