@@ -156,10 +156,10 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "check",
-        args: "",
+        args: "[exercise]",
         summary: "grade your exercise over several parameter sets and seeds",
-        help: "Builds your exercise and runs it under the exercise's grid of parameter sets and seeds; every `expect` line must hold in every run. It reads what your tasks did, not your code: any correct pattern passes.",
-        completes: ArgKind::None,
+        help: "Builds your exercise and runs it under the exercise's grid of parameter sets and seeds; every `expect` line must hold in every run. It reads what your tasks did, not your code: any correct pattern passes. `check <exercise>` starts that exercise first.",
+        completes: ArgKind::Exercise,
     },
     CommandSpec {
         name: "hint",
@@ -273,7 +273,7 @@ pub enum Command {
     Restore,
     Exercises,
     Exercise(String),
-    Check,
+    Check(Option<String>),
     Hint,
     Solution,
     Clear,
@@ -419,7 +419,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
         "exercise" => {
             Command::Exercise(args.word("an exercise name (`exercises` lists them) or off")?)
         }
-        "check" => args.none().map(|_| Command::Check)?,
+        "check" => Command::Check(args.optional_word()?),
         "hint" => args.none().map(|_| Command::Hint)?,
         "solution" => args.none().map(|_| Command::Solution)?,
         "clear" => args.none().map(|_| Command::Clear)?,

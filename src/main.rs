@@ -263,8 +263,12 @@ fn main() -> ExitCode {
         export_dir,
         progress,
         animate: stdout_tty,
-        // Only the REPL keeps lesson progress: never replay or one-shot runs.
-        progress_file: if cli.command.is_none() {
+        // The learner's own sessions keep progress (the REPL, and the
+        // exercise commands run from a shell); replay and one-shot runs never.
+        progress_file: if matches!(
+            cli.command,
+            None | Some(Cmd::Exercises | Cmd::Check { .. } | Cmd::Watch { .. })
+        ) {
             asynclab::session::progress::default_path()
         } else {
             None

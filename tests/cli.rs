@@ -160,7 +160,7 @@ fn a_wrong_expectation_fails_with_its_file_and_line() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     let want = format!(
-        "FAILED {}:10: expectation failed: expect peak_in_flight == 4: measured 3, limit 4",
+        "FAILED {}:10: expectation failed: expect peak_in_flight == 4: measured 3, expected 4",
         file.display()
     );
     assert!(stderr.lines().any(|l| l == want), "{stderr}");
@@ -275,7 +275,7 @@ fn bad_input_gets_one_line_and_the_session_goes_on() {
         ),
         (
             "expect peak_in_flight == 2",
-            "error: expectation failed: expect peak_in_flight == 2: measured 3, limit 2",
+            "error: expectation failed: expect peak_in_flight == 2: measured 3, expected 2",
         ),
     ];
     let mut input = String::new();

@@ -55,13 +55,15 @@ pub fn grade(
         .map(|line| Expectation::parse(line).map_err(ExerciseError::Invalid))
         .collect::<Result<_, _>>()?;
     let runs = exercise.runs();
+    // `runs` counts the runs that finished: an unfinished run measured
+    // nothing and is reported apart.
     let mut verdicts: Vec<Verdict> = exercise
         .expects
         .iter()
         .map(|expect| Verdict {
             expect,
             held: 0,
-            runs: runs.len(),
+            runs: 0,
             first_failure: None,
         })
         .collect();
@@ -90,13 +92,24 @@ pub fn grade(
             }
             Outcome::Failed { message } => unfinished.push(format!("{label}: {message}")),
         }
+        // A program that hangs in one run hangs in the next: one watchdog
+        // wait is enough to say so, and the unfinished run measures nothing.
+        if !unfinished.is_empty() {
+            break;
+        }
         let summary = analyze(&done.run).summary;
         for (verdict, e) in verdicts.iter_mut().zip(&expects) {
+            verdict.runs += 1;
             match check(e, &summary, None, &params) {
                 Ok(c) if c.held => verdict.held += 1,
                 Ok(c) => {
                     verdict.first_failure.get_or_insert_with(|| {
-                        format!("measured {}, limit {} ({label})", c.measured, c.limit)
+                        format!(
+                            "measured {}, {} {} ({label})",
+                            c.measured,
+                            e.op.wanted(),
+                            c.limit
+                        )
                     });
                 }
                 Err(why) => {
@@ -105,11 +118,6 @@ pub fn grade(
                         .get_or_insert_with(|| format!("{why} ({label})"));
                 }
             }
-        }
-        // A program that hangs in one run hangs in the next: one watchdog
-        // wait is enough to say so.
-        if !unfinished.is_empty() {
-            break;
         }
     }
     Ok(Grade {
@@ -133,7 +141,7 @@ pub fn report(
             (true, false) => text.red().to_string(),
         }
     };
-    let runs = grade.verdicts.first().map_or(0, |v| v.runs);
+    let runs = exercise.runs().len();
     writeln!(
         out,
         "check {} · {runs} runs: {} × seeds {}",
@@ -148,6 +156,9 @@ pub fn report(
     )?;
     for v in &grade.verdicts {
         let line = match &v.first_failure {
+            _ if v.runs == 0 => {
+                format!("  · expect {:<34} not measured: no run finished", v.expect)
+            }
             None => format!(
                 "  ✓ expect {:<34} held in {}/{} runs",
                 v.expect, v.held, v.runs
@@ -157,7 +168,11 @@ pub fn report(
                 v.expect, v.held, v.runs
             ),
         };
-        writeln!(out, "{}", paint(line, v.first_failure.is_none()))?;
+        writeln!(
+            out,
+            "{}",
+            paint(line, v.first_failure.is_none() && v.runs > 0)
+        )?;
     }
     for why in &grade.unfinished {
         writeln!(
@@ -166,37 +181,28 @@ pub fn report(
             paint(format!("  ✗ did not finish: {why}"), false)
         )?;
     }
-    if grade.passed() {
-        writeln!(
-            out,
-            "{}",
-            paint(
-                format!(
-                    "PASSED {}: every expectation held in every run.",
-                    exercise.name
-                ),
-                true
-            )
-        )?;
+    let verdict = if grade.passed() {
+        format!(
+            "PASSED {}: every expectation held in every run.",
+            exercise.name
+        )
+    } else if !grade.unfinished.is_empty() {
+        format!(
+            "FAILED {}: your program did not finish a run; the timeline (`run`) shows where it stopped.",
+            exercise.name
+        )
     } else {
         let failed = grade
             .verdicts
             .iter()
             .filter(|v| v.first_failure.is_some())
-            .count()
-            + usize::from(!grade.unfinished.is_empty());
-        writeln!(
-            out,
-            "{}",
-            paint(
-                format!(
-                    "FAILED {}: {failed} of {} checks did not hold. `run` shows your timeline; `hint` gives a hint.",
-                    exercise.name,
-                    grade.verdicts.len()
-                ),
-                false
-            )
-        )?;
-    }
+            .count();
+        format!(
+            "FAILED {}: {failed} of {} expectations did not hold. `run` shows your timeline; `hint` gives a hint.",
+            exercise.name,
+            grade.verdicts.len()
+        )
+    };
+    writeln!(out, "{}", paint(verdict, grade.passed()))?;
     Ok(())
 }

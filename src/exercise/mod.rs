@@ -51,7 +51,7 @@ pub enum ExerciseError {
         source: std::io::Error,
     },
     #[error(
-        "{file} does not compile: fix the errors above, then `run` or `check` again (`restore` puts the original back)"
+        "{file} does not compile: fix the errors above, then `run` or `check` again (`diff` shows what you changed)"
     )]
     Compile { file: PathBuf },
     #[error(

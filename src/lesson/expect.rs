@@ -36,6 +36,16 @@ impl Op {
         (">", Op::Gt),
     ];
 
+    /// What the value on the right is, in words: "measured 3, expected 4"
+    /// for `==`, "measured 3, limit 4" for an ordering.
+    pub fn wanted(self) -> &'static str {
+        match self {
+            Op::Eq => "expected",
+            Op::Ne => "must differ from",
+            _ => "limit",
+        }
+    }
+
     pub fn holds(self, left: f64, right: f64) -> bool {
         // Counts are whole numbers and durations whole nanoseconds, so exact
         // float comparison is what is meant here.

@@ -213,7 +213,12 @@ impl Session {
             return Ok(());
         }
         let diff = TextDiff::from_lines(target.original, mine.as_str());
-        writeln!(out, "--- original\n+++ {}", target.file.display())?;
+        let original = if target.exercise.is_some() {
+            "the starter"
+        } else {
+            "the original demo"
+        };
+        writeln!(out, "--- {original}\n+++ {}", target.file.display())?;
         for hunk in diff.unified_diff().context_radius(2).iter_hunks() {
             writeln!(out, "{}", self.dim(&hunk.header().to_string()))?;
             for change in hunk.iter_changes() {
@@ -229,15 +234,31 @@ impl Session {
         Ok(())
     }
 
-    /// `restore`: the original back in the learner's file.
+    /// `restore`: the original back in the learner's file; their version
+    /// is kept beside it (`.bak`), so no work is ever lost to one word.
     pub(super) fn restore(&self, out: &mut dyn Write) -> Result<(), SessionError> {
         let target = self.target()?;
-        std::fs::write(&target.file, target.original).map_err(|source| {
-            ExerciseError::Workspace {
-                path: target.file.clone(),
-                source,
+        let io = |source| ExerciseError::Workspace {
+            path: target.file.clone(),
+            source,
+        };
+        match std::fs::read_to_string(&target.file) {
+            Ok(mine) if mine == target.original => {
+                writeln!(
+                    out,
+                    "{} is the original already: nothing to restore",
+                    target.file.display()
+                )?;
+                return Ok(());
             }
-        })?;
+            Ok(mine) => {
+                let backup = target.file.with_extension("rs.bak");
+                std::fs::write(&backup, mine).map_err(io)?;
+                writeln!(out, "your version is kept as {}", backup.display())?;
+            }
+            Err(_) => {}
+        }
+        std::fs::write(&target.file, target.original).map_err(io)?;
         let what = if target.exercise.is_some() {
             "the starter"
         } else {
@@ -280,7 +301,7 @@ impl Session {
         writeln!(
             out,
             "{}",
-            self.dim("`exercise <name>` starts one; ✓ passed `check`")
+            self.dim("▶ this lesson's · ✓ passed `check` · `exercise <name>` starts one")
         )?;
         Ok(())
     }
@@ -397,9 +418,30 @@ impl Session {
     pub(super) fn check_exercise(&mut self, out: &mut dyn Write) -> Result<bool, SessionError> {
         let exercise = self.active_exercise()?;
         let target = self.target()?;
-        let exe = self.build(&target, out)?;
-        let grade = self.grade(exercise, &exe, out)?;
-        let passed = grade.passed();
+        self.build_and_grade(exercise, &target, out)
+    }
+
+    /// Builds and grades; records the outcome: a pass in the learner's
+    /// progress, a failure (a compile error included: they tried) as what
+    /// opens `solution`.
+    fn build_and_grade(
+        &mut self,
+        exercise: &'static Exercise,
+        target: &Target,
+        out: &mut dyn Write,
+    ) -> Result<bool, SessionError> {
+        let graded = self
+            .build(target, out)
+            .and_then(|exe| self.grade(exercise, &exe, out));
+        let passed = match graded {
+            Ok(grade) => grade.passed(),
+            Err(e) => {
+                if matches!(e, SessionError::Exercise(ExerciseError::Compile { .. })) {
+                    self.failed_checks.insert(exercise.name);
+                }
+                return Err(e);
+            }
+        };
         if passed {
             self.failed_checks.remove(exercise.name);
             if self.progress.exercises.insert(exercise.name.to_string()) {
@@ -464,8 +506,7 @@ impl Session {
             original: exercise.starter,
             exercise: Some(exercise),
         };
-        let exe = self.build(&target, out)?;
-        Ok(self.grade(exercise, &exe, out)?.passed())
+        self.build_and_grade(exercise, &target, out)
     }
 
     /// The params a run of the learner's program gets: the lesson's.

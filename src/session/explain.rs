@@ -50,8 +50,20 @@ fn examples(run: &Run, kind: EventKind) -> String {
     hits.join("; ")
 }
 
-/// The explanation of one run.
-pub fn explain_run(run: &Run, a: &Analysis, lesson: &Lesson, params: &Params) -> String {
+/// "was" for one, "were" for any other count.
+fn were(n: impl Into<u64>) -> &'static str {
+    if n.into() == 1 { "was" } else { "were" }
+}
+
+/// The explanation of one run. `yours`: the run was of the learner's own
+/// code, which the lesson's notes (written about its demo) do not describe.
+pub fn explain_run(
+    run: &Run,
+    a: &Analysis,
+    lesson: &Lesson,
+    params: &Params,
+    yours: bool,
+) -> String {
     // Demos that cap concurrency get "peak == the limit" in the story.
     let limit_param = params.int("concurrency").ok().map(|v| ("concurrency", v));
     let s = &a.summary;
@@ -68,8 +80,9 @@ pub fn explain_run(run: &Run, a: &Analysis, lesson: &Lesson, params: &Params) ->
         s.speedup()
     ));
     let mut peak = format!(
-        "At most {} were in flight at once (first at {})",
+        "At most {} {} in flight at once (first at {})",
         s.peak_in_flight,
+        were(s.peak_in_flight),
         format_duration(s.peak_at_ns)
     );
     if let Some((name, value)) = limit_param {
@@ -113,10 +126,15 @@ pub fn explain_run(run: &Run, a: &Analysis, lesson: &Lesson, params: &Params) ->
     for (kind, verb) in [
         (EventKind::TimedOut, "timed out"),
         (EventKind::Failed, "failed"),
-        (EventKind::Cancelled, "were cancelled"),
+        (EventKind::Cancelled, "cancelled"),
         (EventKind::Panicked, "panicked"),
     ] {
         let n = run.events.iter().filter(|e| e.kind == kind).count();
+        let verb = if kind == EventKind::Cancelled {
+            format!("{} {verb}", were(n as u64))
+        } else {
+            verb.to_string()
+        };
         if n > 0 {
             say(format!(
                 "{n} {verb}: {}{}",
@@ -136,7 +154,12 @@ pub fn explain_run(run: &Run, a: &Analysis, lesson: &Lesson, params: &Params) ->
         .filter(|n| touched.contains(&n.topic))
         .collect();
     if !notes.is_empty() {
-        let _ = writeln!(out, "\nWhy, from the lesson:");
+        let heading = if yours {
+            "\nFrom the lesson, about its demo (your code may do this another way):"
+        } else {
+            "\nWhy, from the lesson:"
+        };
+        let _ = writeln!(out, "{heading}");
         for note in notes {
             let _ = writeln!(out, "  [{}]", note.topic);
             for line in note.text.lines() {

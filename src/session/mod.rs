@@ -151,6 +151,8 @@ fn wrap(parts: &[String], width: usize) -> Vec<String> {
 /// One finished run, with what it ran with.
 pub struct Report {
     pub demo: &'static str,
+    /// The learner's own code ran (an exercise, or their copy of the demo).
+    pub yours: bool,
     pub params: Params,
     pub run: Run,
     pub analysis: Analysis,
@@ -367,7 +369,12 @@ impl Session {
             Command::Clear if self.opts.animate => write!(out, "\x1b[2J\x1b[H")?,
             Command::Clear => {}
             Command::Solution => self.solution(out)?,
-            Command::Check => {
+            Command::Check(name) => {
+                if let Some(name) = name
+                    && self.exercise.is_none_or(|e| e.name != name)
+                {
+                    self.start_exercise(name, out)?;
+                }
                 if !self.check_exercise(out)? {
                     self.failures.push(format!(
                         "check of {} failed",
@@ -1030,10 +1037,11 @@ impl Session {
             }
             self.settle_predictions(&analysis.summary, out)?;
         }
+        let yours = !matches!(program, exercise::Program::BuiltIn(_));
         // A failed export (`replay --export`) is reported after the run is
         // kept, so the lesson's later `expect` lines still check it.
         let exported = match self.opts.export_dir.clone() {
-            Some(dir) => self.export_run(&dir, &run, &analysis, out),
+            Some(dir) => self.export_run(&dir, &run, &analysis, yours, out),
             None => Ok(()),
         };
         if matches!(run.outcome, Outcome::Cancelled { .. }) {
@@ -1042,6 +1050,7 @@ impl Session {
         self.prev = self.last.take();
         self.last = Some(Report {
             demo: name,
+            yours,
             params,
             run,
             analysis,
@@ -1098,6 +1107,7 @@ impl Session {
         params: &Params,
         run: &Run,
         analysis: &Analysis,
+        yours: bool,
     ) -> Result<(String, String), SessionError> {
         let open = self.open_ref()?;
         let title = format!(
@@ -1107,7 +1117,7 @@ impl Session {
         );
         Ok((
             title,
-            explain::explain_run(run, analysis, &open.resolved.lesson, params),
+            explain::explain_run(run, analysis, &open.resolved.lesson, params, yours),
         ))
     }
 
@@ -1117,12 +1127,13 @@ impl Session {
         dir: &std::path::Path,
         run: &Run,
         analysis: &Analysis,
+        yours: bool,
         out: &mut dyn Write,
     ) -> Result<(), SessionError> {
         self.exported += 1;
         let open = self.open_ref()?;
         let stem = format!("{}-{:02}", open.resolved.lesson.meta.id, self.exported);
-        let (title, explanation) = self.export_texts(&open.params, run, analysis)?;
+        let (title, explanation) = self.export_texts(&open.params, run, analysis, yours)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| SessionError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
         for ext in export::FORMATS {
@@ -1179,7 +1190,13 @@ impl Session {
         write!(
             out,
             "{}",
-            explain::explain_run(&report.run, &report.analysis, lesson, &report.params)
+            explain::explain_run(
+                &report.run,
+                &report.analysis,
+                lesson,
+                &report.params,
+                report.yours
+            )
         )?;
         Ok(())
     }
@@ -1411,7 +1428,7 @@ impl Session {
     fn export(&self, file: &str, force: bool, out: &mut dyn Write) -> Result<(), SessionError> {
         let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
         let (title, explanation) =
-            self.export_texts(&report.params, &report.run, &report.analysis)?;
+            self.export_texts(&report.params, &report.run, &report.analysis, report.yours)?;
         let path = std::path::Path::new(file);
         let text = export::render(path, &report.run, &report.analysis, &title, &explanation)
             .map_err(SessionError::Invalid)?;
@@ -1435,8 +1452,10 @@ impl Session {
         )
         .map_err(SessionError::Check)?;
         let text = format!(
-            "expect {e}: measured {}, limit {}",
-            checked.measured, checked.limit
+            "expect {e}: measured {}, {} {}",
+            checked.measured,
+            e.op.wanted(),
+            checked.limit
         );
         if checked.held && self.opts.json {
             self.passed += 1;

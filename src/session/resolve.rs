@@ -47,7 +47,7 @@ fn allowed_in_cell(command: &Command) -> bool {
             | Command::Restore
             | Command::Exercises
             | Command::Exercise(_)
-            | Command::Check
+            | Command::Check(_)
             | Command::Hint
             | Command::Solution
             | Command::Clear

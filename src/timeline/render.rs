@@ -554,7 +554,7 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
             "outcome",
             opts.paint(
                 &format!(
-                    "stopped by the watchdog at {}: the demo did not finish in time",
+                    "stopped by the watchdog at {} on the timeline: the run did not finish in time (a deadlock, or a thread blocked by std::thread::sleep or a busy loop?)",
                     format_duration(*at_ns)
                 ),
                 Color::Red,
