@@ -228,7 +228,7 @@ fn main() -> ExitCode {
     let color = colored::control::SHOULD_COLORIZE.should_colorize();
     let width = cli.width.map(usize::from).unwrap_or_else(|| {
         if stdout_tty {
-            terminal_size::terminal_size().map_or(100, |(w, _)| usize::from(w.0).clamp(40, 160))
+            repl::terminal_width().unwrap_or(100)
         } else {
             100
         }
@@ -284,6 +284,9 @@ fn main() -> ExitCode {
             })
             .flatten(),
         width,
+        // The terminal's width, read again before every command (a resized
+        // window), unless --width fixed it or output is not a terminal.
+        follow_width: cli.width.is_none() && stdout_tty,
         color,
         scope: Scope {
             allow_external: cli.allow_external,

@@ -16,6 +16,12 @@ use colored::Colorize;
 use crate::session::{Flow, Session, SessionError};
 pub use source::{Input, LineSource, Plain, Terminal};
 
+/// The terminal's width in columns, kept within what the renderer lays
+/// out well; `None` when stdout is not a terminal.
+pub fn terminal_width() -> Option<usize> {
+    terminal_size::terminal_size().map(|(w, _)| usize::from(w.0).clamp(40, 160))
+}
+
 /// Prints a session error as one line on stderr.
 pub fn report(error: &SessionError, color: bool) {
     // Errors quote what the user or a lesson typed: escaped, never sent.
@@ -55,6 +61,13 @@ pub fn run(
                 // run (and remember) each line as if it had been typed.
                 for line in text.lines() {
                     source.remember(line);
+                    // A window resized since the last command: lay out for
+                    // the width it has now.
+                    if session.follows_width()
+                        && let Some(width) = terminal_width()
+                    {
+                        session.set_width(width);
+                    }
                     session.interrupted = false;
                     match session.execute_line(line, out) {
                         Ok(Flow::Quit) => return Ok(()),

@@ -38,6 +38,13 @@ struct Target {
 }
 
 impl Session {
+    /// `text` wrapped at word boundaries to the output width, measured in
+    /// display columns; lines after the first start with `indent`.
+    fn wrapped(&self, text: &str, indent: &str) -> String {
+        let options = textwrap::Options::new(self.opts.width.max(20)).subsequent_indent(indent);
+        textwrap::fill(text, options)
+    }
+
     fn workspace(&self) -> Result<Workspace, SessionError> {
         Ok(Workspace::locate()?)
     }
@@ -185,11 +192,17 @@ impl Session {
                     )?,
                 }
             }
-            None => writeln!(
-                out,
-                "your copy: {}\nopen it in your editor (set $VISUAL or $EDITOR, e.g. `export EDITOR=nano`, and `edit` opens it for you); `run` builds and runs your version",
-                target.file.display()
-            )?,
+            None => {
+                writeln!(out, "your copy: {}", target.file.display())?;
+                writeln!(
+                    out,
+                    "{}",
+                    self.wrapped(
+                        "open it in your editor (set $VISUAL or $EDITOR, e.g. `export EDITOR=nano`, and `edit` opens it for you); `run` builds and runs your version",
+                        ""
+                    )
+                )?;
+            }
         }
         Ok(())
     }
@@ -292,11 +305,20 @@ impl Session {
                 .as_ref()
                 .is_some_and(|w| w.exercise_file(e.name).exists());
             let note = if started && !done { " (started)" } else { "" };
-            writeln!(
-                out,
-                "{mark} {:<name_width$}  lesson {:<lesson_width$}  {}{note}",
-                e.name, e.lesson, e.goal
-            )?;
+            let head = format!(
+                "{mark} {:<name_width$}  lesson {:<lesson_width$}  ",
+                e.name, e.lesson
+            );
+            let hang = " ".repeat(name_width + lesson_width + 13);
+            if self.opts.width.saturating_sub(hang.len()) >= 30 {
+                let line = self.wrapped(&format!("{head}{}{note}", e.goal), &hang);
+                writeln!(out, "{line}")?;
+            } else {
+                // Too narrow for a column: the goal goes under the name.
+                writeln!(out, "{}", head.trim_end())?;
+                let goal = format!("    {}{note}", e.goal);
+                writeln!(out, "{}", self.wrapped(&goal, "    "))?;
+            }
         }
         writeln!(
             out,
@@ -333,7 +355,10 @@ impl Session {
         writeln!(
             out,
             "{}",
-            self.bold(&format!("exercise {}: {}", exercise.name, exercise.goal))
+            self.bold(&self.wrapped(
+                &format!("exercise {}: {}", exercise.name, exercise.goal),
+                "  "
+            ))
         )?;
         writeln!(
             out,
@@ -352,7 +377,7 @@ impl Session {
         writeln!(
             out,
             "{}",
-            self.dim("`edit` opens it · `run` runs it on the timeline · `check` grades it · `hint` helps · `exercise off` goes back to the demo")
+            self.dim(&self.wrapped("`edit` opens it · `run` runs it on the timeline · `check` grades it · `hint` helps · `exercise off` goes back to the demo", ""))
         )?;
         Ok(())
     }
@@ -382,11 +407,19 @@ impl Session {
     /// `hint`: the next hint of the active exercise.
     pub(super) fn hint(&mut self, out: &mut dyn Write) -> Result<(), SessionError> {
         let exercise = self.active_exercise()?;
-        let shown = self.hints_shown.entry(exercise.name).or_insert(0);
         let total = exercise.hints.len();
-        let index = (*shown).min(total - 1);
-        writeln!(out, "hint {}/{total}: {}", index + 1, exercise.hints[index])?;
-        *shown = (index + 1).min(total);
+        let shown = self.hints_shown.get(exercise.name).copied().unwrap_or(0);
+        let index = shown.min(total.saturating_sub(1));
+        let Some(text) = exercise.hints.get(index) else {
+            return Err(SessionError::Invalid(format!(
+                "{} has no hints",
+                exercise.name
+            )));
+        };
+        let hint = format!("hint {}/{total}: {text}", index + 1);
+        writeln!(out, "{}", self.wrapped(&hint, "  "))?;
+        self.hints_shown
+            .insert(exercise.name, (index + 1).min(total));
         if index + 1 == total {
             writeln!(out, "{}", self.dim("that was the last hint; after a failed `check`, `solution` shows a reference solution"))?;
         }

@@ -38,6 +38,8 @@ use tokio_util::sync::CancellationToken;
 pub struct Options {
     pub width: usize,
     pub color: bool,
+    /// `width` follows the terminal: the REPL sets it before each command.
+    pub follow_width: bool,
     /// Event rows shown after `run` (`timeline --all` shows every one).
     pub rows: usize,
     pub scope: Scope,
@@ -68,6 +70,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             width: 100,
+            follow_width: false,
             color: false,
             rows: 24,
             scope: Scope::default(),
@@ -250,6 +253,16 @@ impl Session {
             }
         }
         Ok(params)
+    }
+
+    /// True when the output width should follow the terminal's.
+    pub fn follows_width(&self) -> bool {
+        self.opts.follow_width
+    }
+
+    /// The width everything is laid out for, from the next command on.
+    pub fn set_width(&mut self, width: usize) {
+        self.opts.width = width;
     }
 
     /// What the session has to tell the user once, at start.
