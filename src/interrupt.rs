@@ -6,7 +6,9 @@
 //! and the prompt comes back. At an interactive prompt rustyline reads
 //! Ctrl-C as a key (raw mode), so no signal arrives there. Otherwise, with
 //! nothing armed (piped input, `replay`), Ctrl-C ends the program with
-//! status 130, as a shell user expects.
+//! status 130, as a shell user expects. SIGTERM and SIGHUP end it with 143
+//! and 129, after killing the process groups of its children (a build's
+//! rustc, a learner's program), which would otherwise run on alone.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -42,12 +44,26 @@ impl Interrupts {
                     let Ok(mut sigint) = signal(SignalKind::interrupt()) else {
                         return;
                     };
+                    // Told to end (kill, a closed terminal): take every
+                    // child's process group along, then exit as the signal
+                    // would have.
+                    let mut sigterm = signal(SignalKind::terminate()).ok();
+                    let mut sighup = signal(SignalKind::hangup()).ok();
                     let _ = ready_tx.send(());
-                    while sigint.recv().await.is_some() {
-                        match lock(&armed).as_ref() {
-                            Some(token) => token.cancel(),
-                            None if exit_when_idle => std::process::exit(130),
-                            None => {}
+                    loop {
+                        tokio::select! {
+                            got = sigint.recv() => {
+                                if got.is_none() {
+                                    return;
+                                }
+                                match lock(&armed).as_ref() {
+                                    Some(token) => token.cancel(),
+                                    None if exit_when_idle => std::process::exit(130),
+                                    None => {}
+                                }
+                            }
+                            Some(()) = ended(&mut sigterm) => end(143),
+                            Some(()) = ended(&mut sighup) => end(129),
                         }
                     }
                 });
@@ -69,6 +85,20 @@ impl Interrupts {
             token,
         }
     }
+}
+
+/// The next delivery of a signal that may not have been registered.
+async fn ended(signal: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+    match signal {
+        Some(s) => s.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Kills every child's process group and exits with `status`.
+fn end(status: i32) -> ! {
+    asynclab_kit::lab::children::kill_all_groups();
+    std::process::exit(status)
 }
 
 fn lock(m: &Mutex<Option<CancellationToken>>) -> MutexGuard<'_, Option<CancellationToken>> {

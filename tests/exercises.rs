@@ -453,3 +453,114 @@ fn hard_coded_answers_and_near_misses_fail() {
         assert!(said.contains(&format!("FAILED {name}")), "{said}");
     }
 }
+
+/// Pids of processes whose command line is exactly `cmd` (from /proc).
+fn pids_running(cmd: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let line = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let line = String::from_utf8_lossy(&line).replace('\0', " ");
+        let state = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let zombie = state
+            .rsplit(") ")
+            .next()
+            .is_some_and(|s| s.starts_with('Z'));
+        if line.trim() == cmd && !zombie {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[test]
+fn what_a_learners_program_starts_dies_with_asynclab() {
+    use std::io::Write;
+    let _turn = exclusive();
+    let file = exercise_file("bound-scan");
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+    for (signal, secs) in [
+        (rustix::process::Signal::KILL, 317),
+        (rustix::process::Signal::TERM, 318),
+    ] {
+        // The program starts a process of its own, then blocks its thread.
+        std::fs::write(
+            &file,
+            format!(
+                "use asynclab_kit::{{Ctx, DemoError}};\n\
+                 pub async fn run(_ctx: Ctx) -> Result<(), DemoError> {{\n\
+                     let _child = std::process::Command::new(\"sleep\").arg(\"{secs}\").spawn();\n\
+                     std::thread::sleep(std::time::Duration::from_secs(60));\n\
+                     Ok(())\n\
+                 }}\n"
+            ),
+        )
+        .expect("write");
+        let mut child = bin()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"exercise bound-scan\nrun\n")
+            .expect("write");
+        let cmd = format!("sleep {secs}");
+        let deadline = Instant::now() + Duration::from_secs(180);
+        while pids_running(&cmd).is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "the program never started its child"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("pid");
+        rustix::process::kill_process(pid, signal).expect("signal");
+        let _ = child.wait();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while !pids_running(&cmd).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            pids_running(&cmd).is_empty(),
+            "{signal:?}: `{cmd}` outlived asynclab"
+        );
+    }
+}
+
+#[test]
+fn a_descendant_holding_the_pipes_cannot_hang_the_session() {
+    let _turn = exclusive();
+    let file = exercise_file("bound-scan");
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+    // `setsid` leaves the process group, so no group kill reaches it, and
+    // it keeps the program's stdout and stderr open after the program ends.
+    std::fs::write(
+        &file,
+        "use asynclab_kit::{Ctx, DemoError};\n\
+         pub async fn run(ctx: Ctx) -> Result<(), DemoError> {\n\
+             let _ = std::process::Command::new(\"setsid\").args([\"sleep\", \"319\"]).spawn();\n\
+             ctx.rec.task(\"done\").completed(\"returned at once\");\n\
+             Ok(())\n\
+         }\n",
+    )
+    .expect("write");
+    let started = Instant::now();
+    let out = run(&[], "exercise bound-scan\nrun\nparams\n");
+    let said = both(&out);
+    for pid in pids_running("sleep 319") {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    }
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("returned at once") && said.contains("concurrency"),
+        "{said}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "the session waited on the escaped process's pipes"
+    );
+}

@@ -40,9 +40,10 @@ pub fn main(demo: &dyn Demo) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Die with asynclab, even if it is killed with SIGKILL: a learner's
-    // program is never left running on its own.
-    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+    // Die with asynclab, even if it is killed with SIGKILL, and take along
+    // whatever this program started: a learner's program and its children
+    // are never left running on their own.
+    watch_parent();
     install_panic_hook();
     send(&[Message::Hello {
         version: STREAM_VERSION,
@@ -81,6 +82,51 @@ pub fn main(demo: &dyn Demo) -> ExitCode {
         }]),
     }
     ExitCode::SUCCESS
+}
+
+/// Names the environment variable asynclab passes its pid in, so the
+/// program knows whom to outlive not.
+pub const PARENT_ENV: &str = "ASYNCLAB_PARENT_PID";
+
+/// When asynclab (the pid in [`PARENT_ENV`]) goes away, kills this
+/// program's whole process group: this program and every process it
+/// started that did not leave the group. A plain parent-death signal would
+/// kill only this process and orphan its children. Run by hand (no
+/// variable), nothing is watched.
+fn watch_parent() {
+    use rustix::process::{Signal, getppid, kill_current_process_group};
+    let Some(parent) = std::env::var(PARENT_ENV)
+        .ok()
+        .and_then(|p| p.parse::<i32>().ok())
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return;
+    };
+    let gone = move || getppid() != Some(parent);
+    let take_all = || {
+        let _ = kill_current_process_group(Signal::KILL);
+        std::process::exit(137);
+    };
+    if gone() {
+        take_all();
+    }
+    // The watch below replaces the immediate SIGKILL asynclab asked for
+    // when it started us, which would leave our own children behind.
+    let _ = rustix::process::set_parent_process_death_signal(None);
+    let watcher = std::thread::Builder::new()
+        .name("asynclab-parent-watch".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(50));
+                if gone() {
+                    take_all();
+                }
+            }
+        });
+    if watcher.is_err() {
+        // No thread for the watch: keep the plain death signal instead.
+        let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
+    }
 }
 
 fn parse_args(

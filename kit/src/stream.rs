@@ -23,6 +23,19 @@ pub const STREAM_VERSION: u32 = 1;
 /// accident, then a word.
 pub const MARK: &str = "\u{1e}asynclab ";
 
+/// The latest time an event may carry: a day. No run lasts that long (the
+/// watchdogs stop them far sooner), and times beyond it would overflow the
+/// renderer's arithmetic.
+pub const MAX_AT_NS: u64 = 86_400 * 1_000_000_000;
+
+/// Longest task name and note kept, in bytes; longer ones are cut.
+const MAX_NAME: usize = 200;
+const MAX_NOTE: usize = 1_000;
+
+/// Most text (names and notes) a run may bring, in bytes: past it events
+/// are counted as dropped, so a flood cannot fill memory.
+const MAX_TEXT: usize = 64 * 1024 * 1024;
+
 /// One line of the stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "m", rename_all = "snake_case")]
@@ -79,6 +92,8 @@ pub struct Decoder {
     hello: bool,
     /// Events past the capacity, counted instead of stored.
     dropped: u64,
+    /// Bytes of names and notes kept so far (bounded by `MAX_TEXT`).
+    text_bytes: usize,
     /// Lines the program printed itself, in order.
     pub output: Vec<String>,
 }
@@ -111,9 +126,9 @@ impl Decoder {
                         self.tasks.len()
                     )));
                 }
-                self.tasks.push(TaskInfo {
-                    name: sanitize(&name, false).into_owned(),
-                });
+                let name = cut(sanitize(&name, false).into_owned(), MAX_NAME);
+                self.text_bytes += name.len();
+                self.tasks.push(TaskInfo { name });
                 self.ended.push(false);
             }
             Message::Event { mut event } => {
@@ -123,16 +138,22 @@ impl Decoder {
                         event.task.0
                     )));
                 };
+                if event.at_ns > MAX_AT_NS {
+                    return Err(StreamError::Garbled(format!(
+                        "an event at {} ns, more than a day into the run",
+                        event.at_ns
+                    )));
+                }
                 if event.kind.is_terminal() {
                     *ended = true;
                 }
-                if self.events.len() >= DEFAULT_CAPACITY {
+                if self.events.len() >= DEFAULT_CAPACITY || self.text_bytes >= MAX_TEXT {
                     self.dropped += 1;
                     return Ok(());
                 }
-                if let std::borrow::Cow::Owned(clean) = sanitize(&event.note, false) {
-                    event.note = clean.into();
-                }
+                let note = cut(sanitize(&event.note, false).into_owned(), MAX_NOTE);
+                self.text_bytes += note.len();
+                event.note = note.into();
                 self.events.push(event);
             }
             Message::End {
@@ -220,6 +241,19 @@ impl Decoder {
         run.remove_tasks(&hidden);
         run
     }
+}
+
+/// `text` cut to at most `max` bytes, on a character boundary, marked.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
 }
 
 #[cfg(test)]
@@ -344,7 +378,30 @@ mod tests {
             },
         };
         d.line(&sneaky.encode()).expect("event");
+        let late = Message::Event {
+            event: Event {
+                at_ns: u64::MAX,
+                task: TaskId(0),
+                kind: EventKind::Note,
+                note: Cow::Borrowed("overflow"),
+            },
+        };
+        assert!(matches!(
+            d.line(&late.encode()),
+            Err(StreamError::Garbled(_))
+        ));
+        let huge = Message::Event {
+            event: Event {
+                at_ns: 2,
+                task: TaskId(1),
+                kind: EventKind::Note,
+                note: Cow::Owned("é".repeat(60_000)),
+            },
+        };
+        d.line(&huge.encode())
+            .expect("a long note is cut, not refused");
         let run = d.finish((Outcome::Finished, 0, "cut"));
+        assert!(run.events[1].note.len() <= MAX_NOTE + '…'.len_utf8());
         assert_eq!(run.tasks[0].name, "\\e]0;pwned\\u{7}");
         assert_eq!(run.events[0].note, "\\e[2J");
     }

@@ -73,7 +73,11 @@ pub fn run(
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        .env(
+            asynclab_kit::child::PARENT_ENV,
+            std::process::id().to_string(),
+        );
     // Its own process group (the kill takes all of it), and it dies with
     // asynclab even if asynclab is killed.
     std_die_with_us(&mut command);
@@ -81,10 +85,13 @@ pub fn run(
         exe: exe.to_path_buf(),
         source,
     })?;
+    let _group = asynclab_kit::lab::children::Group::register(child.id());
 
     // Both pipes are read on threads of their own and arrive here in one
-    // channel, so neither can fill up and stall the child.
-    let (lines, inbox) = mpsc::channel::<Line>();
+    // channel, so neither can fill up and stall the child. The channel is
+    // bounded: a program that floods waits on its pipe, asynclab's memory
+    // does not grow.
+    let (lines, inbox) = mpsc::sync_channel::<Line>(4_096);
     let stdout = child
         .stdout
         .take()
@@ -114,7 +121,10 @@ pub fn run(
     let mut last_report = Instant::now();
     let mut stopped: Option<(Outcome, &'static str)> = None;
     let mut stream_error = None;
-    loop {
+    // When the child itself was gone: its pipes get a moment to drain, but
+    // a descendant that escaped the group and holds them cannot hang us.
+    let mut exited_at: Option<Instant> = None;
+    let status = loop {
         match inbox.recv_timeout(Duration::from_millis(20)) {
             Ok(Line::Out(text)) => {
                 if let Err(e) = decoder.line(&text) {
@@ -127,7 +137,21 @@ pub fn run(
             Ok(Line::Err(text)) => keep(text, &mut printed),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             // Both pipes closed: the child is gone.
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break child.wait()?,
+        }
+        if exited_at.is_none() && child.try_wait()?.is_some() {
+            exited_at = Some(Instant::now());
+        }
+        if let Some(at) = exited_at
+            && at.elapsed() > Duration::from_millis(500)
+        {
+            // Take what is already read, then stop waiting on the pipes.
+            while let Ok(line) = inbox.try_recv() {
+                if let Line::Out(text) = line {
+                    let _ = decoder.line(&text);
+                }
+            }
+            break child.wait()?;
         }
         if stopped.is_none() {
             let at_ns = elapsed_ns(started);
@@ -156,14 +180,17 @@ pub fn run(
             shown = true;
             last_report = Instant::now();
         }
-    }
+    };
     if let (Some(report), true) = (&progress, shown) {
         report(None);
     }
+    // A reader still blocked on a pipe that an escaped descendant holds is
+    // left to end with that pipe; the others are joined.
     for reader in readers {
-        let _ = reader.join();
+        if reader.is_finished() {
+            let _ = reader.join();
+        }
     }
-    let status = child.wait()?;
     if let Some(error) = stream_error {
         return Err(ExerciseError::Stream(error));
     }
@@ -209,7 +236,7 @@ enum Line {
 
 fn spawn_reader<R: Read + Send + 'static>(
     pipe: R,
-    to: mpsc::Sender<Line>,
+    to: mpsc::SyncSender<Line>,
     wrap: fn(String) -> Line,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {

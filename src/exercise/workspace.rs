@@ -195,7 +195,7 @@ impl Workspace {
         let output = match output {
             // Offline failed for want of a crate cargo has not cached:
             // try once more with the network.
-            Err(text) if text.contains("offline") => self.cargo(bin, color, false, log, cancel)?,
+            Err(text) if refused_offline(&text) => self.cargo(bin, color, false, log, cancel)?,
             other => other,
         };
         match output {
@@ -251,6 +251,9 @@ impl Workspace {
             cargo: PathBuf::from(&cargo),
             source,
         })?;
+        // cargo's group holds the rustc it starts: registered, so SIGTERM
+        // or SIGHUP of asynclab ends the build too.
+        let _group = asynclab_kit::lab::children::Group::register(child.id());
         let stderr = child
             .stderr
             .take()
@@ -291,6 +294,14 @@ impl Workspace {
             Err(text)
         })
     }
+}
+
+/// True when cargo stopped before compiling for want of a crate it may not
+/// download (`--offline`). Only then is the network tried: a compile error,
+/// which always names a place (`--> file:line`), never counts, whatever the
+/// learner's own text says.
+fn refused_offline(text: &str) -> bool {
+    text.contains("--offline") && !text.contains("-->")
 }
 
 /// Cargo's progress lines, which say nothing about the learner's code.
@@ -435,6 +446,12 @@ mod tests {
             spec_source(&&SPEC),
             "        ParamSpec { name: \"count\", kind: Kind::Int { min: 1, max: 10 }, default: \"3\", help: \"how \\\"many\\\"\" },\n"
         );
+        assert!(refused_offline(
+            "error: failed to download `tokio v1.54.1`\n  attempting to make an HTTP request, but --offline was specified"
+        ));
+        assert!(!refused_offline(
+            "error: but --offline was specified\n --> exercises/x.rs:3:1\n"
+        ));
         assert!(is_chatter("   Compiling tokio v1.54.1"));
         assert!(is_chatter("\u{1b}[1m\u{1b}[32m   Compiling\u{1b}[0m tokio"));
         assert!(!is_chatter("error[E0425]: cannot find value `x`"));

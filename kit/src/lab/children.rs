@@ -12,8 +12,45 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use rustix::process::{Signal, getpid, getppid, set_parent_process_death_signal};
+
+/// Process groups of children alive now, for [`kill_all_groups`].
+static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+fn groups() -> MutexGuard<'static, Vec<i32>> {
+    GROUPS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A child's process group, registered while this lives: if asynclab is
+/// told to end (SIGTERM, SIGHUP), [`kill_all_groups`] takes it down, with
+/// every process in it (cargo and the rustc it started).
+pub struct Group(i32);
+
+impl Group {
+    /// Registers the group led by `pid` (a child started with its own group).
+    pub fn register(pid: u32) -> Group {
+        let id = i32::try_from(pid).unwrap_or(0);
+        groups().push(id);
+        Group(id)
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        groups().retain(|g| *g != self.0);
+    }
+}
+
+/// Kills every registered process group; for a signal handler about to exit.
+pub fn kill_all_groups() {
+    for id in groups().iter() {
+        if let Some(pid) = rustix::process::Pid::from_raw(*id) {
+            let _ = rustix::process::kill_process_group(pid, Signal::KILL);
+        }
+    }
+}
 
 /// The absolute path of `name`, from the absolute entries of `PATH`.
 pub fn find_program(name: &str) -> io::Result<PathBuf> {
