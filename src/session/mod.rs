@@ -1026,6 +1026,10 @@ impl Session {
         }
         out.flush()?;
 
+        // The session keeps two runs, the last and the one before: the
+        // oldest goes before this one starts, so a run of a million tasks
+        // never has two others beside it in memory.
+        self.prev = None;
         let armed = self.interrupts.arm();
         let (run, printed) = self.run_program(&program, &params, &armed.token)?;
         drop(armed);
@@ -1415,12 +1419,18 @@ impl Session {
                 seconds / 5.0
             )));
         }
-        let frames = ((seconds * 20.0).round() as u64).clamp(2, 600);
-        let pause = std::time::Duration::from_secs_f64(seconds / frames as f64);
+        // Paced by the wall clock, not by a frame count: each frame shows
+        // the run where it was at this instant of the animation, so a big
+        // run that renders slowly skips frames instead of overrunning.
+        let length = std::time::Duration::from_secs_f64(seconds);
+        let pause = std::time::Duration::from_millis(50);
+        let started = std::time::Instant::now();
         let armed = self.interrupts.arm();
         let mut drawn = 0;
-        for k in 1..=frames {
-            let text = frame(total * k / frames);
+        loop {
+            let elapsed = started.elapsed().min(length);
+            let at = (total as f64 * elapsed.as_secs_f64() / seconds.max(1e-9)) as u64;
+            let text = frame(at.min(total));
             if drawn > 0 {
                 write!(out, "\x1b[{drawn}A")?; // back to the top of the last frame
             }
@@ -1433,7 +1443,10 @@ impl Session {
                 writeln!(out, "(stopped)")?;
                 break;
             }
-            std::thread::sleep(pause);
+            if elapsed >= length {
+                break;
+            }
+            std::thread::sleep(pause.min(length - elapsed));
         }
         Ok(())
     }
