@@ -111,7 +111,7 @@ impl ParamSpec {
         };
         // No value is made of control characters; one that carries an
         // escape sequence would reach the terminal in every run header.
-        if text.chars().any(char::is_control) {
+        if text.chars().any(crate::text::is_unsafe) {
             return Err(invalid(
                 "control characters (escape sequences, tabs, newlines) are not allowed in a value"
                     .into(),

@@ -34,7 +34,18 @@ pub fn sanitize(text: &str, keep_color: bool) -> Cow<'_, str> {
 }
 
 fn is_control(c: char) -> bool {
-    c != '\t' && (c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    c != '\t' && is_unsafe(c)
+}
+
+/// A character that can drive or deceive a terminal: a control character
+/// (C0, DEL, C1), a line or paragraph separator, or a bidirectional
+/// override that reorders what is shown ("Trojan Source").
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// The length of an SGR sequence (`ESC [ digits;digits m`) at the start.
@@ -67,6 +78,7 @@ mod tests {
             ("\u{1b}[1;31merror", false, "\\e[1;31merror"),
             ("a\rb\u{85}c", false, "a\\u{d}b\\u{85}c"),
             ("tab\tkept", false, "tab\tkept"),
+            ("abc\u{202e}fed", false, "abc\\u{202e}fed"),
         ];
         for (input, color, want) in cases {
             assert_eq!(sanitize(input, color), want, "{input:?}");
