@@ -281,5 +281,11 @@ fn root_cause(error: &reqwest::Error) -> String {
     while let Some(next) = cause.source() {
         cause = next;
     }
-    cause.to_string()
+    let why = cause.to_string();
+    // EMFILE: say what to do, not only what happened.
+    if why.contains("os error 24") {
+        format!("{why}: raise the limit (`ulimit -n 4096`) or lower `concurrency`")
+    } else {
+        why
+    }
 }
