@@ -1,0 +1,130 @@
+//! The REPL in a real terminal (tmux): lines sent in one burst are all
+//! run, and after the window is resized the next output fits it. Skipped
+//! with a message where tmux is missing (`.ci/run` installs it).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// One tmux server and session of our own, killed when dropped.
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    fn start(command: &str) -> Tmux {
+        let t = Tmux {
+            socket: format!("-Lasynclab-{}", std::process::id()),
+            session: "repl".into(),
+        };
+        t.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "repl",
+            "-x",
+            "120",
+            "-y",
+            "50",
+            command,
+        ]);
+        t
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.session.as_str()];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    /// The screen and its history, wrapped lines joined back (`-J`): a
+    /// line longer than the window is one the program printed too wide.
+    fn screen(&self) -> String {
+        self.run(&[
+            "capture-pane",
+            "-J",
+            "-p",
+            "-S",
+            "-500",
+            "-t",
+            &self.session,
+        ])
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let shown = self.screen();
+            if shown.contains(what) || Instant::now() > deadline {
+                return shown;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn a_burst_of_lines_all_runs_and_a_resized_window_is_honoured() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let state = std::env::temp_dir().join(format!("asynclab-tmux-{}", std::process::id()));
+    let tmux = Tmux::start(&format!(
+        "env NO_COLOR=1 ASYNCLAB_STATE_DIR={} {} --lessons {}/lessons",
+        state.display(),
+        env!("CARGO_BIN_EXE_asynclab"),
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    tmux.wait_for("asynclab>");
+    // Three lines in one write, as a paste or fast typing delivers them.
+    tmux.keys(&[
+        "open rate-limit",
+        "Enter",
+        "where",
+        "Enter",
+        "params",
+        "Enter",
+    ]);
+    let shown = tmux.wait_for("semaphore permits");
+    assert!(
+        shown.contains("Lesson 4 · Rate limiting"),
+        "open ran:\n{shown}"
+    );
+    assert!(shown.contains("cell 0 of 5"), "where ran:\n{shown}");
+    assert!(shown.contains("semaphore permits"), "params ran:\n{shown}");
+
+    tmux.run(&["resize-window", "-t", "repl", "-x", "60"]);
+    std::thread::sleep(Duration::from_millis(300));
+    tmux.keys(&["clear", "Enter", "run", "Enter"]);
+    let after = tmux.wait_for("reproduce:");
+    let run: Vec<&str> = after
+        .lines()
+        .skip_while(|l| !l.starts_with("run rate-limit"))
+        .take_while(|l| !l.starts_with("asynclab["))
+        .collect();
+    assert!(run.len() > 10, "the run was drawn:\n{after}");
+    // Every character of the timeline (text, box and block characters)
+    // takes one column.
+    let wide: Vec<&&str> = run.iter().filter(|l| l.chars().count() > 60).collect();
+    assert!(
+        wide.is_empty(),
+        "lines wider than the 60-column window: {wide:#?}"
+    );
+    let _ = std::fs::remove_dir_all(state);
+}
