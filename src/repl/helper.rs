@@ -104,8 +104,22 @@ impl Hinter for ReplHelper {
     /// While typing a command name, the rest of it; after a full command
     /// name, its argument synopsis from the table.
     fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<String> {
-        if pos < line.len() || line.is_empty() {
+        // A hint is drawn dim; without colour it would look like typed
+        // text, so it is not drawn at all (NO_COLOR, a plain terminal).
+        if !self.color || pos < line.len() || line.is_empty() {
             return None;
+        }
+        // `set concurrency ` → what it takes, and what it is now.
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let ["set", name] = words.as_slice()
+            && line.ends_with(' ')
+        {
+            return self
+                .completions
+                .param_hints
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, hint)| hint.clone());
         }
         if let Some(name) = line.strip_suffix(' ') {
             return spec(name.trim())
@@ -164,9 +178,10 @@ mod tests {
                     ("concurrency".into(), vec![]),
                     ("clock".into(), vec!["virtual".into(), "real".into()]),
                 ],
+                param_hints: vec![("concurrency".into(), "1..=10000 (now 3)".into())],
                 topics: vec!["permit-wait".into()],
             },
-            color: false,
+            color: true,
         }
     }
 
@@ -254,6 +269,25 @@ mod tests {
             }
         }
         assert_eq!(h.candidates("set\u{a0}c").0, "set\u{a0}".len());
+    }
+
+    #[test]
+    fn hints_say_what_a_parameter_takes_and_vanish_without_colour() {
+        let h = helper();
+        let history = rustyline::history::DefaultHistory::new();
+        let ctx = Context::new(&history);
+        let hint = |h: &ReplHelper, line: &str| h.hint(line, line.len(), &ctx);
+        assert_eq!(
+            hint(&h, "set concurrency "),
+            Some("1..=10000 (now 3)".into())
+        );
+        assert_eq!(hint(&h, "tim"), Some("eline".into()));
+        let plain = ReplHelper {
+            color: false,
+            ..helper()
+        };
+        assert_eq!(hint(&plain, "set concurrency "), None);
+        assert_eq!(hint(&plain, "tim"), None);
     }
 
     proptest::proptest! {

@@ -176,6 +176,8 @@ pub struct Completions {
     pub lessons: Vec<String>,
     /// Parameter names, each with its enumerated values (if any).
     pub params: Vec<(String, Vec<String>)>,
+    /// What `set <param> ` hints: the allowed values and the current one.
+    pub param_hints: Vec<(String, String)>,
     pub topics: Vec<String>,
 }
 
@@ -493,9 +495,28 @@ impl Session {
                     .collect()
             })
             .unwrap_or_default();
+        let param_hints = self
+            .open
+            .as_ref()
+            .map(|o| {
+                o.params
+                    .specs()
+                    .iter()
+                    .map(|s| {
+                        let now = o
+                            .params
+                            .get(s.name)
+                            .map(|v| v.to_string())
+                            .unwrap_or_default();
+                        (s.name.to_string(), format!("{} (now {now})", s.range()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Completions {
             lessons,
             params,
+            param_hints,
             topics,
         }
     }
