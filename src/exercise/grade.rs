@@ -149,11 +149,11 @@ pub fn report(
     for v in &grade.verdicts {
         let line = match &v.first_failure {
             None => format!(
-                "  ✓ expect {:<34} held in {}/{} runs",
+                "  ✓ expect {:<40} held in {}/{} runs",
                 v.expect, v.held, v.runs
             ),
             Some(why) => format!(
-                "  ✗ expect {:<34} held in {}/{} runs; {why}",
+                "  ✗ expect {:<40} held in {}/{} runs; {why}",
                 v.expect, v.held, v.runs
             ),
         };
