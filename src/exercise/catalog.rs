@@ -137,7 +137,15 @@ pub static EXERCISES: &[Exercise] = &[
             "`tokio::select! { () = primary => …, () = mirror => … }` runs the branch of the first future to finish and drops the other one.",
             "`let winner = tokio::select! { () = primary => \"primary\", () = mirror => \"mirror\" };` then `task.completed(format!(\"the {winner} answered first\"))`.",
         ],
-        expects: &["cancelled == count", "completed == count * 2"],
+        // `loser_kept_ms` (recorded by the starter's `query`): the time
+        // losers lived on after their lookup was decided, summed. A
+        // `select!` drops the loser at once (0); keeping it pinned past the
+        // race still ends "cancelled", but late.
+        expects: &[
+            "cancelled == count",
+            "completed == count * 2",
+            "loser_kept_ms == 0",
+        ],
         grid: &["count=6 latency=100ms", "count=40 latency=30ms"],
         seeds: &[1, 7],
         starter: include_str!("../../lessons/exercises/first-mirror.rs"),
