@@ -223,8 +223,10 @@ fn the_exercise_loop_in_the_repl_check_fails_hints_solution_then_passes() {
     let out = run(&[], "exercise bound-scan\ncheck\nrun\nexercises\n");
     let said = both(&out);
     assert!(said.contains("PASSED bound-scan"), "{said}");
+    // The header wraps at the output width, and the file's path is in it:
+    // where it breaks depends on where the workspace is.
     assert!(
-        said.contains("run bound-scan · your bound-scan"),
+        said.contains("run bound-scan") && said.contains("your bound-scan ("),
         "run header names the learner's code:\n{said}"
     );
     assert_eq!(
