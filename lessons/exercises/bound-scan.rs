@@ -4,10 +4,13 @@
 //! that is `count` sockets open together: the scanner runs out of file
 //! descriptors and the target sees a flood.
 //!
-//! Goal: keep at most `concurrency` checks in flight, and still check every
-//! port. `check` runs your code with several `count`/`concurrency` values
-//! and seeds and reads the timeline: it wants the peak in flight to be
-//! exactly `concurrency` and every port checked.
+//! Goal: keep at most `concurrency` checks in flight, start the next check
+//! the moment one ends, and still check every port. `check` runs your code
+//! with several `count`/`concurrency` values and seeds and reads the
+//! timeline: it wants the peak in flight to be exactly `concurrency`, the
+//! slots kept busy until the last check starts (`steady_in_flight`, the
+//! mean in flight until then: waiting for a whole batch to finish leaves
+//! slots idle), and every port checked.
 //!
 //! `run` shows your timeline; `hint` gives a hint; `check` grades it.
 

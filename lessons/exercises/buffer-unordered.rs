@@ -8,8 +8,10 @@
 //! Goal: keep exactly `concurrency` probes in flight until the hosts run
 //! out, using a stream (no spawning needed: the probes are futures). `check`
 //! runs your code with several `count`/`concurrency`/`latency` values and
-//! seeds: it wants the peak in flight to be `concurrency` and every host
-//! probed.
+//! seeds: it wants the peak in flight to be `concurrency`, the mean in
+//! flight until the last probe starts (`steady_in_flight`) to stay there
+//! too (chunks of `concurrency` leave slots idle while the slowest probe of
+//! a chunk finishes), and every host probed.
 //!
 //! `run` shows your timeline; `hint` gives a hint; `check` grades it.
 

@@ -9,7 +9,8 @@
 //! all three anyway. Goal: return the moment a step fails, and stop the
 //! others. `check` runs your code with several `latency`/`fail_after`
 //! values and seeds: it wants the run over by `fail_after` and the two
-//! other steps cancelled.
+//! other steps cancelled (not left running: the scan goes on after this
+//! host, and a step still running then would finish).
 //!
 //! `run` shows your timeline; `hint` gives a hint; `check` grades it.
 
@@ -44,6 +45,12 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
         Ok(()) => report.completed("all three steps succeeded"),
         Err(error) => report.failed(format!("no report: {error}")),
     }
+
+    // Not part of the exercise: the scanner goes on to its next host. This
+    // pause stands in for that, as long as the slowest step can take: a
+    // step still running behind your back would finish meanwhile, and the
+    // timeline would show it done, not cancelled.
+    time::sleep(latency * 3).await;
     Ok(())
 }
 

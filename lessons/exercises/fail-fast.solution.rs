@@ -35,6 +35,12 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
         Ok(((), (), ())) => report.completed("all three steps succeeded"),
         Err(error) => report.failed(format!("no report: {error}")),
     }
+
+    // Not part of the exercise: the scanner goes on to its next host. This
+    // pause stands in for that, as long as the slowest step can take: a
+    // step still running behind your back would finish meanwhile, and the
+    // timeline would show it done, not cancelled.
+    time::sleep(latency * 3).await;
     Ok(())
 }
 

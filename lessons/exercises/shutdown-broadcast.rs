@@ -9,7 +9,8 @@
 //! leaves a half-open connection and no result), then takes no new target
 //! and exits. `check` runs your code with several `count`, `concurrency`,
 //! `latency` and `stop_after` values and seeds: it wants the run over soon
-//! after the stop, targets left unchecked, and no check abandoned.
+//! after the stop, targets left unchecked (`checked`, the targets checked
+//! to the end, below `count`), and no check abandoned.
 //!
 //! `run` shows your timeline; `hint` gives a hint; `check` grades it.
 
@@ -27,6 +28,8 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
 
     let queue = Arc::new(Mutex::new((1..=count).collect::<VecDeque<_>>()));
     let (shutdown, _) = broadcast::channel::<()>(1);
+    // Targets checked to the end: `check` wants fewer than `count`.
+    ctx.rec.set_metric("checked", 0);
     let mut workers = JoinSet::new();
     for w in 1..=ctx.params.usize("concurrency")? {
         let (queue, rec, seed) = (queue.clone(), ctx.rec.clone(), ctx.seed);
@@ -43,6 +46,7 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
                 task.waiting(WaitOn::Io, "checking");
                 time::sleep(took).await;
                 task.completed(format!("checked in {}ms", took.as_millis()));
+                rec.add_metric("checked", 1);
             }
         });
     }

@@ -70,13 +70,21 @@ pub static EXERCISES: &[Exercise] = &[
     Exercise {
         name: "bound-scan",
         lesson: "port-check",
-        goal: "keep at most `concurrency` checks in flight, and still check every port",
+        goal: "keep at most `concurrency` checks in flight, start the next the moment one ends, and still check every port",
         hints: &[
             "A `tokio::sync::Semaphore` with `concurrency` permits is a counter of free slots; wrap it in an `Arc` so every task can hold it.",
             "In each task, take a permit before the connect: `let _permit = permits.acquire().await;` (clone the `Arc` into the task first). The permit goes back when `_permit` is dropped.",
             "`asynclab_kit::acquire_permit(&task, &permits, concurrency)` does the same and records `waiting:permit` on the timeline.",
         ],
-        expects: &["peak_in_flight == concurrency", "completed == count"],
+        // `steady_in_flight` (the mean in flight until the last check
+        // starts) is exactly `concurrency` for a bound that refills a slot
+        // the moment it frees; batches, which wait for the slowest of each,
+        // measured 0.65..0.85 × concurrency over seeds 1..30.
+        expects: &[
+            "peak_in_flight == concurrency",
+            "steady_in_flight >= concurrency * 0.95",
+            "completed == count",
+        ],
         grid: &["count=40 concurrency=3", "count=60 concurrency=10"],
         seeds: &[1, 7],
         starter: include_str!("../../lessons/exercises/bound-scan.rs"),
@@ -129,7 +137,15 @@ pub static EXERCISES: &[Exercise] = &[
             "`tokio::select! { () = primary => …, () = mirror => … }` runs the branch of the first future to finish and drops the other one.",
             "`let winner = tokio::select! { () = primary => \"primary\", () = mirror => \"mirror\" };` then `task.completed(format!(\"the {winner} answered first\"))`.",
         ],
-        expects: &["cancelled == count", "completed == count * 2"],
+        // `loser_kept_ms` (recorded by the starter's `query`): the time
+        // losers lived on after their lookup was decided, summed. A
+        // `select!` drops the loser at once (0); keeping it pinned past the
+        // race still ends "cancelled", but late.
+        expects: &[
+            "cancelled == count",
+            "completed == count * 2",
+            "loser_kept_ms == 0",
+        ],
         grid: &["count=6 latency=100ms", "count=40 latency=30ms"],
         seeds: &[1, 7],
         starter: include_str!("../../lessons/exercises/first-mirror.rs"),
@@ -164,7 +180,8 @@ pub static EXERCISES: &[Exercise] = &[
         ],
         expects: &[
             "total < stop_after * 2",
-            "completed < count",
+            // Targets only: `completed` counts the operator's task too.
+            "checked < count",
             "cancelled == 0",
         ],
         grid: &[
@@ -239,7 +256,14 @@ pub static EXERCISES: &[Exercise] = &[
             "`futures::stream::iter(1..=count)` makes the stream; `.map(|host| probe(&ctx, host, latency))` gives a stream of futures; `.buffer_unordered(concurrency)` runs that many at a time (`use futures::StreamExt`).",
             "`let open_ports: u64 = stream::iter(1..=count).map(|host| probe(&ctx, host, latency)).buffer_unordered(concurrency).collect::<Vec<u64>>().await.into_iter().sum();`",
         ],
-        expects: &["peak_in_flight == concurrency", "completed == count"],
+        // Exactly `concurrency` until the hosts run out: chunks of
+        // `concurrency` (join_all per chunk) measured 0.64..0.86 ×
+        // concurrency over seeds 1..30, a sliding window exactly 1.
+        expects: &[
+            "peak_in_flight == concurrency",
+            "steady_in_flight >= concurrency * 0.95",
+            "completed == count",
+        ],
         grid: &[
             "count=16 concurrency=4",
             "count=40 concurrency=7 latency=30ms",

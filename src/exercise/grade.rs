@@ -160,11 +160,11 @@ pub fn report(
                 format!("  · expect {:<34} not measured: no run finished", v.expect)
             }
             None => format!(
-                "  ✓ expect {:<34} held in {}/{} runs",
+                "  ✓ expect {:<40} held in {}/{} runs",
                 v.expect, v.held, v.runs
             ),
             Some(why) => format!(
-                "  ✗ expect {:<34} held in {}/{} runs; {why}",
+                "  ✗ expect {:<40} held in {}/{} runs; {why}",
                 v.expect, v.held, v.runs
             ),
         };

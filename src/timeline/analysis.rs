@@ -77,6 +77,14 @@ pub struct Summary {
     pub events: u64,
     pub peak_in_flight: u64,
     pub peak_at_ns: u64,
+    /// The mean number of tasks in flight while work was still starting:
+    /// from the first task's start to the last task's start (the first time
+    /// each went in flight). A bound that keeps its slots busy holds it at
+    /// the bound; batches, which leave slots idle while the slowest of a
+    /// batch finishes, fall below it. The wind-down after the last start is
+    /// left out: every correct bound empties then. When every task started
+    /// at one instant, it is the number in flight at that instant.
+    pub steady_in_flight: f64,
     pub completed: u64,
     pub failed: u64,
     pub timed_out: u64,
@@ -100,6 +108,7 @@ pub const SUMMARY_METRICS: &[&str] = &[
     "tasks",
     "events",
     "peak_in_flight",
+    "steady_in_flight",
     "completed",
     "failed",
     "timed_out",
@@ -121,6 +130,7 @@ impl Summary {
             "tasks" => Metric::Count(self.tasks),
             "events" => Metric::Count(self.events),
             "peak_in_flight" => Metric::Count(self.peak_in_flight),
+            "steady_in_flight" => Metric::Ratio(self.steady_in_flight),
             "completed" => Metric::Count(self.completed),
             "failed" => Metric::Count(self.failed),
             "timed_out" => Metric::Count(self.timed_out),
@@ -223,6 +233,10 @@ pub fn analyze(run: &Run) -> Analysis {
     };
     let mut in_flight: Vec<(u64, u64)> = vec![(0, 0)];
     let mut flying: u64 = 0;
+    // Has each task been in flight yet (a byte a task: a million-task run
+    // keeps its memory), and the first and last instant one first was.
+    let mut flown: Vec<bool> = vec![false; n];
+    let mut starts: Option<(u64, u64)> = None;
 
     let mut close = |task: TaskId,
                      state: SpanState,
@@ -292,6 +306,10 @@ pub fn analyze(run: &Run) -> Analysis {
                 *slot = after.map(|s| (s, at));
                 if after.is_some_and(SpanState::in_flight) {
                     flying += 1;
+                    if !flown[e.task.index()] {
+                        flown[e.task.index()] = true;
+                        starts = Some(starts.map_or((at, at), |(first, _)| (first, at)));
+                    }
                 }
             }
             if matches!(e.kind, EventKind::Waiting(_)) {
@@ -339,12 +357,40 @@ pub fn analyze(run: &Run) -> Analysis {
         }
     }
 
+    summary.steady_in_flight = starts.map_or(0.0, |(first, last)| mean_of(&in_flight, first, last));
+
     Analysis {
         spans,
         facts,
         in_flight,
         summary,
     }
+}
+
+/// The time-average of a step function (`(time, value from then on)`,
+/// sorted by time) over `[from, to)`; its value at `from` when `to <= from`.
+fn mean_of(steps: &[(u64, u64)], from: u64, to: u64) -> f64 {
+    let at = |t: u64| {
+        steps
+            .iter()
+            .take_while(|s| s.0 <= t)
+            .last()
+            .map_or(0, |s| s.1)
+    };
+    if to <= from {
+        return at(from) as f64;
+    }
+    // Integrated in whole nanoseconds (u128: no overflow, and a level held
+    // over the whole window comes out as exactly that level).
+    let mut area: u128 = 0;
+    for (i, &(start, value)) in steps.iter().enumerate() {
+        let end = steps.get(i + 1).map_or(u64::MAX, |s| s.0);
+        let (lo, hi) = (start.max(from), end.min(to));
+        if hi > lo {
+            area += u128::from(value) * u128::from(hi - lo);
+        }
+    }
+    area as f64 / (to - from) as f64
 }
 
 #[cfg(test)]
@@ -424,6 +470,67 @@ mod tests {
             (1, 1, 1)
         );
         assert_eq!(a.in_flight, [(0, 2), (50_000_000, 1), (60_000_000, 0)]);
+    }
+
+    #[test]
+    fn steady_in_flight_is_the_mean_from_the_first_start_to_the_last() {
+        let steady =
+            |events: &[(u64, u32, EventKind)]| analyze(&run(events)).summary.steady_in_flight;
+        // A sliding window of two: a slot is refilled the instant it frees,
+        // so two stay in flight until the last start (at 100), whatever
+        // the wind-down after it.
+        let sliding = steady(&[
+            (0, 0, Spawned),
+            (0, 1, Spawned),
+            (0, 2, Spawned),
+            (0, 3, Spawned),
+            (0, 0, Acquired),
+            (0, 1, Acquired),
+            (0, 2, Waiting(WaitOn::Permit)),
+            (0, 3, Waiting(WaitOn::Permit)),
+            (40, 0, Completed),
+            (40, 2, Acquired),
+            (100, 1, Completed),
+            (100, 3, Acquired),
+            (110, 2, Completed),
+            (300, 3, Completed),
+        ]);
+        assert_eq!(sliding, 2.0);
+        // Batches of two: the second batch waits for the slower of the
+        // first (100), so one slot idles from 40 to 100.
+        let batches = steady(&[
+            (0, 0, Started),
+            (0, 1, Started),
+            (40, 0, Completed),
+            (100, 1, Completed),
+            (100, 2, Started),
+            (100, 3, Started),
+            (300, 2, Completed),
+            (300, 3, Completed),
+        ]);
+        assert_eq!(batches, (2.0 * 40.0 + 60.0) / 100.0);
+        // Everything at once: the number in flight at that instant.
+        let at_once = steady(&[
+            (0, 0, Started),
+            (0, 1, Started),
+            (0, 2, Started),
+            (50, 0, Completed),
+            (60, 1, Completed),
+            (70, 2, Completed),
+        ]);
+        assert_eq!(at_once, 3.0);
+        // One task after the other: one in flight; and no task, none.
+        let one_by_one = steady(&[
+            (0, 0, Started),
+            (30, 0, Completed),
+            (30, 1, Started),
+            (90, 1, Completed),
+        ]);
+        assert_eq!(one_by_one, 1.0);
+        assert_eq!(steady(&[(0, 0, Spawned), (10, 0, Cancelled)]), 0.0);
+        let s = analyze(&run(&[(0, 0, Started), (10, 0, Completed)])).summary;
+        assert_eq!(s.metric("steady_in_flight"), Some(Metric::Ratio(1.0)));
+        assert!(s.metric_names().contains(&"steady_in_flight".to_string()));
     }
 
     #[test]
