@@ -40,21 +40,9 @@ fn bin() -> Command {
 }
 
 fn run(args: &[&str], input: &str) -> Output {
-    use std::io::Write;
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start asynclab");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("asynclab runs")
+    let mut cmd = bin();
+    cmd.args(args);
+    common::feed(cmd, input)
 }
 
 fn both(o: &Output) -> String {
@@ -84,43 +72,34 @@ fn every_starter_fails_check_and_every_solution_passes() {
         "the curriculum has at least 12 exercises"
     );
     for e in EXERCISES {
-        let starter = scratch(e.name, "starter", e.starter);
-        let out = run(
-            &["check", e.name, starter.to_str().expect("utf-8 path")],
-            "",
-        );
-        let said = both(&out);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{}: the starter must fail check:\n{said}",
-            e.name
-        );
+        let said = checked(e.name, "starter", e.starter, 1);
         assert!(
             said.contains(&format!("FAILED {}", e.name)),
             "{}: the starter compiles and is graded, not rejected:\n{said}",
             e.name
         );
         assert!(!said.contains("does not compile"), "{}:\n{said}", e.name);
-
-        let solution = scratch(e.name, "solution", e.solution);
-        let out = run(
-            &["check", e.name, solution.to_str().expect("utf-8 path")],
-            "",
-        );
-        let said = both(&out);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}: the solution must pass:\n{said}",
-            e.name
-        );
+        let said = checked(e.name, "solution", e.solution, 0);
         assert!(
             said.contains(&format!("PASSED {}", e.name)),
             "{}:\n{said}",
             e.name
         );
     }
+}
+
+/// `asynclab check NAME` of `code` (saved as a scratch file), which must
+/// exit with `status`; returns what it said.
+fn checked(name: &str, label: &str, code: &str, status: i32) -> String {
+    let file = scratch(name, label, code);
+    let out = run(&["check", name, file.to_str().expect("utf-8 path")], "");
+    let said = both(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(status),
+        "{name} ({label}) must exit {status}:\n{said}"
+    );
+    said
 }
 
 #[test]
@@ -490,14 +469,7 @@ fn hard_coded_answers_and_near_misses_fail() {
             find(name).solution,
             "{name}: the variant differs from the solution"
         );
-        let file = scratch(name, label, &code);
-        let out = run(&["check", name, file.to_str().expect("utf-8 path")], "");
-        let said = both(&out);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{name} ({label}) must fail:\n{said}"
-        );
+        let said = checked(name, label, &code, 1);
         assert!(said.contains(&format!("FAILED {name}")), "{said}");
         assert!(
             said.contains(&format!("✗ expect {caught} ")),
