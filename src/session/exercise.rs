@@ -542,7 +542,8 @@ impl Session {
         self.build_and_grade(exercise, &target, out)
     }
 
-    /// The params a run of the learner's program gets: the lesson's.
+    /// What the run header calls the learner's code ("your version (…)");
+    /// `None` for the built-in demo.
     pub(super) fn program_label(&self, program: &Program) -> Option<String> {
         match program {
             Program::BuiltIn(_) => None,
@@ -553,6 +554,9 @@ impl Session {
         }
     }
 
+    /// Runs `program` once with `params`: the built-in demo in-process, the
+    /// learner's build as a child. Returns the run and what the learner's
+    /// program printed itself.
     pub(super) fn run_program(
         &self,
         program: &Program,

@@ -75,16 +75,7 @@ fn is_executable(path: &Path) -> bool {
 /// Ties a child to asynclab: its own process group, and SIGKILL when the
 /// thread that started it (asynclab) goes away.
 pub fn die_with_us(command: &mut tokio::process::Command) -> &mut tokio::process::Command {
-    command.process_group(0);
-    let parent = getpid();
-    // SAFETY: the closure runs in the child between fork and exec, where
-    // only async-signal-safe calls are allowed. It makes two raw system
-    // calls through rustix (prctl, getppid) and, on failure, builds an
-    // io::Error from an errno number: no allocation, no lock, no I/O.
-    #[allow(unsafe_code)]
-    unsafe {
-        command.pre_exec(move || tie(parent));
-    }
+    std_die_with_us(command.as_std_mut());
     command
 }
 
@@ -93,7 +84,10 @@ pub fn std_die_with_us(command: &mut std::process::Command) -> &mut std::process
     use std::os::unix::process::CommandExt;
     command.process_group(0);
     let parent = getpid();
-    // SAFETY: as in `die_with_us`: two raw system calls, no allocation.
+    // SAFETY: the closure runs in the child between fork and exec, where
+    // only async-signal-safe calls are allowed. It makes two raw system
+    // calls through rustix (prctl, getppid) and, on failure, builds an
+    // io::Error from an errno number: no allocation, no lock, no I/O.
     #[allow(unsafe_code)]
     unsafe {
         command.pre_exec(move || tie(parent));
