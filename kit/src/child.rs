@@ -77,6 +77,7 @@ pub fn main(demo: &dyn Demo) -> ExitCode {
                 message: error.to_string(),
             },
             metrics: Default::default(),
+            findings: Default::default(),
             dropped: 0,
             hidden: Vec::new(),
         }]),
@@ -185,6 +186,7 @@ fn send_tail(run: Run, cursor: Cursor, hidden: Vec<TaskId>) {
     messages.push(Message::End {
         outcome: run.outcome,
         metrics: run.metrics,
+        findings: run.findings,
         dropped: run.dropped,
         hidden,
     });

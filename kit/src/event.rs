@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the serialized shape of [`Run`] changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: `findings`.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Index of a task in [`Run::tasks`]; cheap to copy and to store per event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -156,6 +157,11 @@ pub struct Run {
     /// Events the recorder had to drop because it was full. Never hidden:
     /// the summary shows the count.
     pub dropped: u64,
+    /// What the run found, in words, shown first in the summary: `open` →
+    /// `22, 80, 8080`. Recorded as found, so a cancelled run keeps what it
+    /// had found so far. (Absent from version-1 files.)
+    #[serde(default)]
+    pub findings: BTreeMap<String, String>,
     pub outcome: Outcome,
 }
 

@@ -55,6 +55,7 @@ struct State {
     /// How many tasks have ended, for progress reports.
     finished: u64,
     metrics: BTreeMap<String, u64>,
+    findings: BTreeMap<String, String>,
     dropped: u64,
     /// Set when the run is over; late events (tasks dropped while the runtime
     /// shuts down) are ignored rather than stamped with a wrong time.
@@ -190,6 +191,22 @@ impl Recorder {
         self.state().metrics.insert(name.to_string(), value);
     }
 
+    /// Adds `item` to the finding `name` (a comma-separated list), as soon
+    /// as it is found: `rec.add_finding("open", "8080")`.
+    pub fn add_finding(&self, name: &str, item: &str) {
+        let mut state = self.state();
+        let list = state.findings.entry(name.to_string()).or_default();
+        if !list.is_empty() {
+            list.push_str(", ");
+        }
+        list.push_str(item);
+    }
+
+    /// Replaces the finding `name` (the final, sorted list).
+    pub fn set_finding(&self, name: &str, text: impl Into<String>) {
+        self.state().findings.insert(name.to_string(), text.into());
+    }
+
     /// Adds to a demo-specific count, creating it at zero.
     pub fn add_metric(&self, name: &str, delta: u64) {
         *self.state().metrics.entry(name.to_string()).or_insert(0) += delta;
@@ -249,6 +266,10 @@ impl Recorder {
             tasks: mem::take(&mut state.tasks),
             events: mem::take(&mut state.events),
             metrics: mem::take(&mut state.metrics),
+            findings: mem::take(&mut state.findings)
+                .into_iter()
+                .map(|(k, v)| (k, sanitize(&v, false).into_owned()))
+                .collect(),
             dropped: state.dropped,
             outcome,
         }

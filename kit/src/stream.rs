@@ -51,6 +51,8 @@ pub enum Message {
     End {
         outcome: Outcome,
         metrics: BTreeMap<String, u64>,
+        #[serde(default)]
+        findings: BTreeMap<String, String>,
         dropped: u64,
         hidden: Vec<TaskId>,
     },
@@ -159,9 +161,19 @@ impl Decoder {
             Message::End {
                 outcome,
                 metrics,
+                findings,
                 dropped,
                 mut hidden,
             } => {
+                let findings = findings
+                    .into_iter()
+                    .map(|(k, v)| {
+                        (
+                            cut(sanitize(&k, false).into_owned(), MAX_NAME),
+                            cut(sanitize(&v, false).into_owned(), MAX_NOTE * 64),
+                        )
+                    })
+                    .collect();
                 hidden.retain(|id| id.index() < self.tasks.len());
                 let metrics = metrics
                     .into_iter()
@@ -176,6 +188,7 @@ impl Decoder {
                 self.end = Some(Message::End {
                     outcome,
                     metrics,
+                    findings,
                     dropped,
                     hidden,
                 });
@@ -199,13 +212,14 @@ impl Decoder {
     /// killed or crashed) ends with `cut_short`: every unfinished task is
     /// marked cancelled at `at_ns`, with `why`.
     pub fn finish(self, cut_short: (Outcome, u64, &'static str)) -> Run {
-        let (outcome, metrics, dropped, hidden) = match self.end {
+        let (outcome, metrics, findings, dropped, hidden) = match self.end {
             Some(Message::End {
                 outcome,
                 metrics,
+                findings,
                 dropped,
                 hidden,
-            }) => (outcome, metrics, dropped, hidden),
+            }) => (outcome, metrics, findings, dropped, hidden),
             _ => {
                 let (outcome, at_ns, why) = cut_short;
                 let mut run = Run {
@@ -213,6 +227,7 @@ impl Decoder {
                     tasks: self.tasks,
                     events: self.events,
                     metrics: BTreeMap::new(),
+                    findings: BTreeMap::new(),
                     dropped: self.dropped,
                     outcome,
                 };
@@ -235,6 +250,7 @@ impl Decoder {
             tasks: self.tasks,
             events: self.events,
             metrics,
+            findings,
             dropped: dropped + self.dropped,
             outcome,
         };
@@ -297,6 +313,7 @@ mod tests {
             Message::End {
                 outcome: Outcome::Finished,
                 metrics: BTreeMap::from([("open_ports".to_string(), 2)]),
+                findings: BTreeMap::from([("open".to_string(), "22, 80".to_string())]),
                 dropped: 0,
                 hidden: vec![TaskId(1)],
             },
@@ -309,6 +326,7 @@ mod tests {
         assert_eq!(run.tasks.len(), 1, "the hidden tokio lane is gone");
         assert_eq!(run.events.len(), 3);
         assert_eq!(run.metrics["open_ports"], 2);
+        assert_eq!(run.findings["open"], "22, 80");
     }
 
     #[test]

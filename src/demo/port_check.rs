@@ -275,6 +275,7 @@ impl Demo for PortCheck {
             };
             // The slot is taken now, whenever the task first runs.
             task.acquired("permit acquired: connecting");
+            let rec = ctx.rec.clone();
             checks.spawn(async move {
                 let _guard = task.guard("aborted before it finished");
                 let _permit = permit; // released when this task ends
@@ -294,7 +295,11 @@ impl Demo for PortCheck {
                     Err(_elapsed) => PortState::Filtered,
                 };
                 match state {
-                    PortState::Open => task.completed("open: handshake completed"),
+                    PortState::Open => {
+                        task.completed("open: handshake completed");
+                        // Said at once: a cancelled scan still lists it.
+                        rec.add_finding("open", &target.port().to_string());
+                    }
                     PortState::Closed => task.completed("closed: connection refused (RST)"),
                     PortState::Filtered => task.timed_out(format!(
                         "filtered: no answer in {}ms",
@@ -337,6 +342,16 @@ impl Demo for PortCheck {
             String::new()
         };
         report.completed(format!("{} open: {}{more}", ports.len(), listed.join(", ")));
+        // The whole list, in order, for the summary.
+        let all: Vec<String> = ports.iter().map(u16::to_string).collect();
+        ctx.rec.set_finding(
+            "open",
+            if all.is_empty() {
+                "none".to_string()
+            } else {
+                all.join(", ")
+            },
+        );
         ctx.rec.set_metric("open_ports", ports.len() as u64);
         ctx.rec.set_metric("closed_ports", closed);
         ctx.rec.set_metric("filtered_ports", filtered);

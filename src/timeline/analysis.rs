@@ -404,6 +404,7 @@ mod tests {
         let tasks = events.iter().map(|e| e.1).max().map_or(0, |m| m + 1);
         Run {
             format_version: FORMAT_VERSION,
+            findings: Default::default(),
             tasks: (0..tasks)
                 .map(|i| TaskInfo {
                     name: format!("t{i}"),

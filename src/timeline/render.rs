@@ -465,6 +465,11 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
         }
         let _ = writeln!(out, "{}", line.trim_end());
     };
+    // Results first: what the run found (the open ports of a scan) is what
+    // the learner came for, listed in full.
+    for (name, found) in &run.findings {
+        row(&mut out, name, opts.bold(found));
+    }
     let speedup = s.speedup();
     let versus = if s.sequential_ns == 0 {
         String::new()
