@@ -535,6 +535,21 @@ mod tests {
     }
 
     #[test]
+    fn findings_made_before_a_cancel_are_kept() {
+        let run = paused().block_on(async {
+            let rec = Recorder::new();
+            let task = rec.task("port-22");
+            rec.add_finding("open", "22");
+            rec.add_finding("open", "8080");
+            let _still_running = rec.task("port-9999");
+            task.completed("open");
+            rec.cancel_unfinished("Ctrl-C");
+            rec.finish(Outcome::Cancelled { at_ns: 0 })
+        });
+        assert_eq!(run.findings["open"], "22, 8080");
+    }
+
+    #[test]
     fn counts_what_it_drops() {
         let run = paused().block_on(async {
             let rec = Recorder::with_capacity(3);
