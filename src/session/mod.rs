@@ -1390,10 +1390,15 @@ impl Session {
                 Metric::Ratio(r) if r.fract() == 0.0 => format!("{r:.0}"),
                 Metric::Ratio(r) => format!("{r:.2}"),
             };
+            // The rule a guess is judged by, said with the verdict.
+            let rule = match measured {
+                Metric::Count(_) => "counts must match exactly",
+                _ => "within 10% counts",
+            };
             let verdict = if held {
-                "your guess held"
+                format!("your guess held ({rule})")
             } else {
-                "not this time"
+                format!("not this time ({rule})")
             };
             writeln!(
                 out,

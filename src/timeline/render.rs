@@ -314,11 +314,16 @@ fn lanes_into(out: &mut String, run: &Run, analysis: &Analysis, opts: &RenderOpt
         let last = ((lane + 1) * group).min(n) - 1;
         let mut line = String::new();
         if grouped {
-            let label = format!(
-                "{}..{}",
-                truncate(&run.tasks[first].name, label_w / 2),
-                run.tasks[last].name
-            );
+            // A group of one (the last lane can be) is just its name.
+            let label = if first == last {
+                run.tasks[first].name.clone()
+            } else {
+                format!(
+                    "{}..{}",
+                    truncate(&run.tasks[first].name, label_w / 2),
+                    run.tasks[last].name
+                )
+            };
             line.push_str(&pad(&truncate(&label, label_w), label_w));
             line.push(' ');
             line.push_str(&bar(cells, opts));
