@@ -7,8 +7,8 @@
 
 use thiserror::Error;
 
-use crate::demo::params::closest;
 use crate::lesson::Expectation;
+use crate::text::{closest, did_you_mean};
 
 /// What a command's argument completes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -300,7 +300,7 @@ pub enum Command {
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum CommandError {
-    #[error("unknown command '{word}'{}; type `help` for the list", suggest(.suggestion))]
+    #[error("unknown command '{word}'{}; type `help` for the list", did_you_mean(*.suggestion))]
     Unknown {
         word: String,
         suggestion: Option<&'static str>,
@@ -309,11 +309,6 @@ pub enum CommandError {
     Usage { usage: String, problem: String },
     #[error("{0}")]
     Expect(String),
-}
-
-fn suggest(s: &Option<&'static str>) -> String {
-    s.map(|s| format!(" (did you mean '{s}'?)"))
-        .unwrap_or_default()
 }
 
 pub fn spec(name: &str) -> Option<&'static CommandSpec> {

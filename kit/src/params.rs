@@ -222,7 +222,7 @@ impl fmt::Display for Value {
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ParamError {
-    #[error("unknown parameter '{name}'{}; `params` lists them", suggest(.suggestion))]
+    #[error("unknown parameter '{name}'{}; `params` lists them", crate::text::did_you_mean(*.suggestion))]
     Unknown {
         name: String,
         suggestion: Option<&'static str>,
@@ -235,11 +235,6 @@ pub enum ParamError {
     },
     #[error("internal: the demo read parameter '{0}' it does not declare")]
     Undeclared(&'static str),
-}
-
-fn suggest(s: &Option<&'static str>) -> String {
-    s.map(|s| format!(" (did you mean '{s}'?)"))
-        .unwrap_or_default()
 }
 
 /// Parameters every demo has.
@@ -261,15 +256,7 @@ pub static COMMON: &[ParamSpec] = &[
     },
 ];
 
-/// The closest name within two edits, for "did you mean".
-pub fn closest<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    names
-        .into_iter()
-        .map(|n| (strsim::damerau_levenshtein(word, n), n))
-        .filter(|(d, n)| *d <= 2.max(n.len() / 4) && *d < n.len())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
-}
+pub use crate::text::closest;
 
 /// The current values of one demo's parameters (its own and [`COMMON`]).
 #[derive(Clone, Debug)]

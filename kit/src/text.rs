@@ -1,10 +1,31 @@
-//! Text that came from outside asynclab (a program's output, a compiler's
-//! diagnostics about the learner's file) made safe for the terminal:
-//! control characters and escape sequences are shown escaped (`\e]52…`),
-//! never sent. Only colour (SGR, `ESC[…m`) may be kept, for cargo's own
-//! colouring of diagnostics.
+//! Text helpers every layer shares, so each exists once:
+//!
+//! - [`sanitize`]: text from outside asynclab (a program's output, a
+//!   compiler's diagnostics, a lesson, a banner) made safe for the
+//!   terminal: control characters and escape sequences are shown escaped
+//!   (`\e]52…`), never sent. Only colour (SGR, `ESC[…m`) may be kept, for
+//!   cargo's own colouring of diagnostics.
+//! - [`closest`] and [`did_you_mean`]: the suggestion after a misspelt name.
 
 use std::borrow::Cow;
+
+/// The closest name within a couple of edits (more for long names), for
+/// "did you mean": `concurency` → `concurrency`.
+pub fn closest<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    names
+        .into_iter()
+        .map(|n| (strsim::damerau_levenshtein(word, n), n))
+        .filter(|(d, n)| *d <= 2.max(n.len() / 4) && *d < n.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// ` (did you mean 'x'?)`, or nothing: the tail of an "unknown …" error.
+pub fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion
+        .map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default()
+}
 
 /// `text` with every control character escaped; with `keep_color`, SGR
 /// colour sequences pass through unchanged.

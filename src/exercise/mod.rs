@@ -29,7 +29,7 @@ pub use workspace::{Entry, Workspace};
 
 #[derive(Debug, Error)]
 pub enum ExerciseError {
-    #[error("no exercise '{name}'{}; `exercises` lists them", suggest(.suggestion))]
+    #[error("no exercise '{name}'{}; `exercises` lists them", crate::text::did_you_mean(*.suggestion))]
     Unknown {
         name: String,
         suggestion: Option<&'static str>,
@@ -85,9 +85,4 @@ pub enum ExerciseError {
     Io(#[from] std::io::Error),
     #[error("internal: {0}")]
     Internal(&'static str),
-}
-
-fn suggest(s: &Option<&'static str>) -> String {
-    s.map(|s| format!(" (did you mean '{s}'?)"))
-        .unwrap_or_default()
 }

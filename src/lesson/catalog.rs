@@ -31,7 +31,7 @@ pub struct Catalog {
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum CatalogError {
-    #[error("no lesson '{key}'{}; `lessons` lists them", suggest(.suggestion))]
+    #[error("no lesson '{key}'{}; `lessons` lists them", asynclab_kit::text::did_you_mean(.suggestion.as_deref()))]
     Unknown {
         key: String,
         suggestion: Option<String>,
@@ -42,12 +42,6 @@ pub enum CatalogError {
     Broken(#[from] LessonError),
     #[error("cannot read lessons from {path}: {reason}")]
     Folder { path: String, reason: String },
-}
-
-fn suggest(s: &Option<String>) -> String {
-    s.as_ref()
-        .map(|s| format!(" (did you mean '{s}'?)"))
-        .unwrap_or_default()
 }
 
 impl Catalog {
@@ -115,12 +109,11 @@ impl Catalog {
             }
         }
         let ids: Vec<&str> = self.lessons().map(|l| l.meta.id.as_str()).collect();
-        let suggestion = ids
-            .iter()
-            .map(|id| (strsim::damerau_levenshtein(key, id), *id))
-            .filter(|(d, id)| *d <= 3 || id.contains(key))
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, id)| id.to_string());
+        // A near spelling, else an id that contains what was typed
+        // (`rate` → `rate-limit`).
+        let suggestion = asynclab_kit::text::closest(key, ids.iter().copied())
+            .or_else(|| ids.iter().copied().find(|id| id.contains(key)))
+            .map(str::to_string);
         Err(CatalogError::Unknown {
             key: key.to_string(),
             suggestion,

@@ -22,9 +22,8 @@ fn show(metric: Metric) -> String {
 
 fn unknown_metric(name: &str, summary: &Summary) -> String {
     let names = summary.metric_names();
-    let hint = crate::demo::params::closest(name, names.iter().map(String::as_str))
-        .map(|n| format!(" (did you mean '{n}'?)"))
-        .unwrap_or_default();
+    let hint =
+        crate::text::did_you_mean(crate::text::closest(name, names.iter().map(String::as_str)));
     format!(
         "unknown metric '{name}'{hint}; this run has: {}",
         names.join(", ")

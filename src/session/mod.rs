@@ -20,12 +20,12 @@ use colored::Colorize;
 use thiserror::Error;
 
 use crate::command::{self, COMMANDS, Command, CommandError};
-use crate::demo::params::closest;
 use crate::demo::run::{ProgressFn, RunError, run as run_demo};
 use crate::demo::{self, Kind, ParamError, Params, Value};
 use crate::interrupt::Interrupts;
 use crate::lab::scope::Scope;
 use crate::lesson::{Catalog, CatalogError, Lesson, LessonError, Meta};
+use crate::text::closest;
 use crate::timeline::{
     Analysis, Metric, Outcome, RenderOptions, Run, analyze, format_duration, render,
 };
@@ -119,7 +119,7 @@ pub enum SessionError {
     ExpectFailed(String),
     #[error("no explain topic '{topic}' in this lesson; it has: {available}")]
     Topic { topic: String, available: String },
-    #[error("no command '{word}'{}; type `help` for the list", hint(.suggestion))]
+    #[error("no command '{word}'{}; type `help` for the list", crate::text::did_you_mean(*.suggestion))]
     NoHelp {
         word: String,
         suggestion: Option<&'static str>,
@@ -128,11 +128,6 @@ pub enum SessionError {
     Exercise(#[from] crate::exercise::ExerciseError),
     #[error(transparent)]
     Io(#[from] io::Error),
-}
-
-fn hint(s: &Option<&'static str>) -> String {
-    s.map(|s| format!(" (did you mean '{s}'?)"))
-        .unwrap_or_default()
 }
 
 /// Joins `parts` with " · " into lines no wider than `width` (a single
@@ -548,7 +543,7 @@ impl Session {
                     writeln!(
                         out,
                         "no command '{word}'{}; type `help` for the list",
-                        hint(&suggestion)
+                        crate::text::did_you_mean(suggestion)
                     )
                 }
             },

@@ -58,9 +58,7 @@ pub fn resolve(lesson: Lesson) -> Result<Resolved, LessonError> {
     let demo = demo::find(&lesson.meta.demo).ok_or_else(|| {
         let names: Vec<&str> = demo::registry().iter().map(|d| d.info().name).collect();
         let wanted = lesson.meta.demo.replace('_', "-");
-        let hint = demo::params::closest(&wanted, names.iter().copied())
-            .map(|n| format!(" (did you mean '{n}'?)"))
-            .unwrap_or_default();
+        let hint = crate::text::did_you_mean(crate::text::closest(&wanted, names.iter().copied()));
         lesson.error(
             lesson.meta.demo_line,
             format!(
