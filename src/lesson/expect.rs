@@ -189,27 +189,11 @@ impl Expectation {
     }
 }
 
-/// Durations in expectations: `400ms`, `1.5s`, `250us`.
+/// Durations in expectations, read as everywhere else (`400ms`, `1.5s`,
+/// `250us`, `2m`): the one parser `set` uses too.
 fn crate_duration(text: &str) -> Result<u64, String> {
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration"))?;
-    let ns = match unit {
-        "us" => value * 1e3,
-        "ms" => value * 1e6,
-        "s" => value * 1e9,
-        "" => return Err(format!("'{text}' needs a unit: try {text}ms")),
-        _ => {
-            return Err(format!(
-                "unknown unit '{unit}' in '{text}': use us, ms or s"
-            ));
-        }
-    };
-    Ok(ns as u64)
+    asynclab_kit::format::parse_duration(text)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
@@ -229,6 +213,8 @@ mod tests {
             ("speedup >= 2.5", "speedup >= 2.5"),
             ("timed_out != 0", "timed_out != 0"),
             ("total <= 1.5s", "total <= 1500ms"),
+            ("total < 2m", "total < 120000ms"),
+            ("total < 250us", "total < 0.25ms"),
             ("cancelled > count * 1", "cancelled > count * 1"),
             ("completed == count - 2", "completed == count - 2"),
             ("exited == count + 1", "exited == count + 1"),
