@@ -6,6 +6,7 @@
 //!   (`\e]52…`), never sent. Only colour (SGR, `ESC[…m`) may be kept, for
 //!   cargo's own colouring of diagnostics.
 //! - [`closest`] and [`did_you_mean`]: the suggestion after a misspelt name.
+//! - [`escape_html`]: text placed in an exported SVG or HTML page.
 
 use std::borrow::Cow;
 
@@ -18,6 +19,15 @@ pub fn closest<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> Opti
         .filter(|(d, n)| *d <= 2.max(n.len() / 4) && *d < n.len())
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
+}
+
+/// `text` safe inside HTML or SVG, in an element or a quoted attribute.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// ` (did you mean 'x'?)`, or nothing: the tail of an "unknown …" error.
@@ -82,6 +92,14 @@ fn sgr_len(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_escaping_covers_elements_and_both_quotes() {
+        assert_eq!(
+            escape_html(r#"<a href="x" title='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+    }
 
     #[test]
     fn escapes_what_could_drive_the_terminal() {

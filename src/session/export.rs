@@ -2,6 +2,7 @@
 //! extension names. The HTML page is one self-contained file: the SVG
 //! chart, the annotated event table and the explanation of the run.
 
+use asynclab_kit::text::escape_html as escape;
 use std::fmt::Write as _;
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
@@ -16,12 +17,6 @@ const HTML_ROWS: usize = 2_000;
 
 /// The formats, by file-name ending (longest first).
 pub const FORMATS: &[&str] = &[".trace.json", ".json", ".svg", ".html"];
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
 
 /// Writes `text` to `path`. Never through a symbolic link (a link named
 /// like the export could point anywhere); an existing file only with

@@ -2,6 +2,7 @@
 //! Chrome Trace Event Format (opens in ui.perfetto.dev and chrome://tracing),
 //! and an SVG Gantt chart. Pure functions: the caller writes the files.
 
+use asynclab_kit::text::escape_html as escape;
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
@@ -68,13 +69,6 @@ pub fn to_chrome_trace(run: &Run, analysis: &Analysis, title: &str) -> Value {
         );
     }
     json!({"traceEvents": events, "displayTimeUnit": "ms"})
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// End-mark colours: done, failed, timed out, cancelled (panicked: failed).
