@@ -133,14 +133,8 @@ pub fn report(
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let paint = |text: String, ok: bool| -> String {
-        use colored::Colorize;
-        match (color, ok) {
-            (false, _) => text,
-            (true, true) => text.green().to_string(),
-            (true, false) => text.red().to_string(),
-        }
-    };
+    let style = crate::timeline::Style { color };
+    let paint = |text: String, ok: bool| style.verdict(&text, ok);
     let runs = exercise.runs().len();
     writeln!(
         out,

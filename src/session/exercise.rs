@@ -237,8 +237,8 @@ impl Session {
             for change in hunk.iter_changes() {
                 let text = sanitize(change.value().trim_end_matches('\n'), false);
                 let line = match change.tag() {
-                    ChangeTag::Delete => self.paint_red(&format!("-{text}")),
-                    ChangeTag::Insert => self.paint_green(&format!("+{text}")),
+                    ChangeTag::Delete => self.style().verdict(&format!("-{text}"), false),
+                    ChangeTag::Insert => self.style().verdict(&format!("+{text}"), true),
                     ChangeTag::Equal => format!(" {text}"),
                 };
                 writeln!(out, "{line}")?;

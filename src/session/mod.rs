@@ -406,36 +406,18 @@ impl Session {
         }
     }
 
+    fn style(&self) -> crate::timeline::Style {
+        crate::timeline::Style {
+            color: self.opts.color,
+        }
+    }
+
     fn dim(&self, text: &str) -> String {
-        if self.opts.color {
-            text.dimmed().to_string()
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn paint_red(&self, text: &str) -> String {
-        if self.opts.color {
-            text.red().to_string()
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn paint_green(&self, text: &str) -> String {
-        if self.opts.color {
-            text.green().to_string()
-        } else {
-            text.to_string()
-        }
+        self.style().dim(text)
     }
 
     fn bold(&self, text: &str) -> String {
-        if self.opts.color {
-            text.bold().to_string()
-        } else {
-            text.to_string()
-        }
+        self.style().bold(text)
     }
 
     fn open_ref(&self) -> Result<&OpenLesson, SessionError> {

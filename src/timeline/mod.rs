@@ -11,6 +11,7 @@
 mod analysis;
 mod export;
 mod render;
+mod style;
 
 // Events, the recorder and durations live in `asynclab-kit`, the crate the
 // learner's own programs build on too; the timeline reads them from there.
@@ -24,3 +25,4 @@ pub use event::{Event, EventKind, FORMAT_VERSION, Outcome, Run, TaskId, TaskInfo
 pub use export::{to_chrome_trace, to_json, to_svg};
 pub use format::{format_duration, parse_duration};
 pub use render::{RenderOptions, render, render_at, render_lanes, render_summary};
+pub use style::Style;

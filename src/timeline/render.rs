@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use colored::{Color, Colorize};
+use colored::Color;
 
 use super::analysis::{Analysis, Span, SpanState};
 use super::event::{Event, EventKind, Outcome, Run, WaitOn};
@@ -39,28 +39,20 @@ impl Default for RenderOptions {
 }
 
 impl RenderOptions {
+    fn style(&self) -> super::Style {
+        super::Style { color: self.color }
+    }
+
     fn paint(&self, text: &str, color: Color) -> String {
-        if self.color {
-            text.color(color).to_string()
-        } else {
-            text.to_string()
-        }
+        self.style().paint(text, color)
     }
 
     fn dim(&self, text: &str) -> String {
-        if self.color {
-            text.dimmed().to_string()
-        } else {
-            text.to_string()
-        }
+        self.style().dim(text)
     }
 
     fn bold(&self, text: &str) -> String {
-        if self.color {
-            text.bold().to_string()
-        } else {
-            text.to_string()
-        }
+        self.style().bold(text)
     }
 }
 
