@@ -693,6 +693,22 @@ impl Session {
         Ok(())
     }
 
+    /// The lesson after the open one in the catalog, if there is one that
+    /// loads: (number, id, title).
+    fn next_lesson(&self) -> Option<(usize, String, String)> {
+        let number = self.open.as_ref()?.number;
+        if number == 0 {
+            return None;
+        }
+        let entry = self.catalog.entries.get(number)?;
+        let lesson = entry.lesson.as_ref().ok()?;
+        Some((
+            number + 1,
+            lesson.meta.id.clone(),
+            lesson.meta.title.clone(),
+        ))
+    }
+
     /// True when the open lesson has no cells left.
     pub fn at_end(&self) -> bool {
         self.open
@@ -704,12 +720,17 @@ impl Session {
         let open = self.open_mut()?;
         let total = open.resolved.cells.len();
         if open.cursor >= total {
-            let id = open.resolved.lesson.meta.id.clone();
-            writeln!(
-                out,
-                "That was the last cell of '{id}'. `lessons` shows what comes next."
-            )?;
-            return Ok(());
+            // Past the end, like a notebook's next notebook: open it.
+            return match self.next_lesson() {
+                Some((number, _, _)) => self.open(&number.to_string(), out),
+                None => {
+                    writeln!(
+                        out,
+                        "That was the last lesson. `exercises` lists code to write."
+                    )?;
+                    Ok(())
+                }
+            };
         }
         let index = open.cursor;
         open.cursor += 1;
@@ -721,12 +742,16 @@ impl Session {
                 self.save_progress();
             }
             if !self.opts.json {
+                let then = match self.next_lesson() {
+                    Some((number, next_id, title)) => {
+                        format!("Next: lesson {number} · {title} ({next_id}): `next` opens it.")
+                    }
+                    None => "That was the last lesson.".to_string(),
+                };
                 writeln!(
                     out,
                     "{}",
-                    self.dim(&format!(
-                        "✓ lesson '{id}' finished. `lessons` shows what comes next."
-                    ))
+                    self.dim(&format!("✓ lesson '{id}' finished. {then}"))
                 )?;
                 // Reading is half of it: name the code to write next.
                 for e in crate::exercise::catalog::of_lesson(&id) {
