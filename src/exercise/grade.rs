@@ -131,49 +131,56 @@ pub fn report(
     exercise: &Exercise,
     grade: &Grade,
     color: bool,
+    width: usize,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let style = crate::timeline::Style { color };
-    let paint = |text: String, ok: bool| style.verdict(&text, ok);
+    // Every line wrapped to the output width, later lines indented.
+    let fill = |text: &str, indent: &str| {
+        textwrap::fill(
+            text,
+            textwrap::Options::new(width.max(30)).subsequent_indent(indent),
+        )
+    };
     let runs = exercise.runs().len();
-    writeln!(
-        out,
+    let seeds: Vec<String> = exercise.seeds.iter().map(u64::to_string).collect();
+    let header = format!(
         "check {} · {runs} runs: {} × seeds {}",
         exercise.name,
         exercise.grid.join(" | "),
-        exercise
-            .seeds
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    )?;
+        seeds.join(", ")
+    );
+    writeln!(out, "{}", fill(&header, "    "))?;
     for v in &grade.verdicts {
-        let line = match &v.first_failure {
-            _ if v.runs == 0 => {
-                format!("  · expect {:<34} not measured: no run finished", v.expect)
-            }
-            None => format!(
-                "  ✓ expect {:<40} held in {}/{} runs",
-                v.expect, v.held, v.runs
+        let ok = v.first_failure.is_none() && v.runs > 0;
+        let (line, why) = match &v.first_failure {
+            _ if v.runs == 0 => (
+                format!("  · expect {}: not measured, no run finished", v.expect),
+                None,
             ),
-            Some(why) => format!(
-                "  ✗ expect {:<40} held in {}/{} runs; {why}",
-                v.expect, v.held, v.runs
+            None => (
+                format!(
+                    "  ✓ expect {:<40} held in {}/{} runs",
+                    v.expect, v.held, v.runs
+                ),
+                None,
+            ),
+            Some(why) => (
+                format!(
+                    "  ✗ expect {:<40} held in {}/{} runs",
+                    v.expect, v.held, v.runs
+                ),
+                Some(why),
             ),
         };
-        writeln!(
-            out,
-            "{}",
-            paint(line, v.first_failure.is_none() && v.runs > 0)
-        )?;
+        writeln!(out, "{}", style.verdict(&fill(&line, "      "), ok))?;
+        if let Some(why) = why {
+            writeln!(out, "{}", fill(&format!("      {why}"), "      "))?;
+        }
     }
     for why in &grade.unfinished {
-        writeln!(
-            out,
-            "{}",
-            paint(format!("  ✗ did not finish: {why}"), false)
-        )?;
+        let line = fill(&format!("  ✗ did not finish: {why}"), "      ");
+        writeln!(out, "{}", style.verdict(&line, false))?;
     }
     let verdict = if grade.passed() {
         format!(
@@ -197,6 +204,10 @@ pub fn report(
             grade.verdicts.len()
         )
     };
-    writeln!(out, "{}", paint(verdict, grade.passed()))?;
+    writeln!(
+        out,
+        "{}",
+        style.verdict(&fill(&verdict, ""), grade.passed())
+    )?;
     Ok(())
 }

@@ -37,12 +37,15 @@ impl Op {
     ];
 
     /// What the value on the right is, in words: "measured 3, expected 4"
-    /// for `==`, "measured 3, limit 4" for an ordering.
+    /// for `==`, "measured 2.43, must be at least 2.85" for `>=`.
     pub fn wanted(self) -> &'static str {
         match self {
             Op::Eq => "expected",
             Op::Ne => "must differ from",
-            _ => "limit",
+            Op::Lt => "must be under",
+            Op::Le => "must be at most",
+            Op::Gt => "must be over",
+            Op::Ge => "must be at least",
         }
     }
 

@@ -502,7 +502,7 @@ impl Session {
             }
             other => other?,
         };
-        grade::report(exercise, &grade, self.opts.color, out)?;
+        grade::report(exercise, &grade, self.opts.color, self.opts.width, out)?;
         Ok(grade)
     }
 
