@@ -209,10 +209,16 @@ fn the_exercise_loop_in_the_repl_check_fails_hints_solution_then_passes() {
         said.contains("run bound-scan") && said.contains("your bound-scan ("),
         "run header names the learner's code:\n{said}"
     );
+    // Starting the exercise set check's first parameters (concurrency 3,
+    // not the lesson's 10), so `run` shows what is graded.
+    assert!(
+        said.contains("parameters set as in check's first run: count=40 concurrency=3"),
+        "{said}"
+    );
     assert_eq!(
         summary_values(&text(&out.stdout), "peak in flight"),
-        ["10"],
-        "the lesson's concurrency is 10"
+        ["3"],
+        "run uses the graded parameters"
     );
     assert!(
         said.lines().any(|l| l.starts_with("✓ bound-scan")),

@@ -348,6 +348,28 @@ impl Session {
             )?;
         }
         self.exercise = Some(exercise);
+        // `run` shows what `check` grades: the parameters of its first run
+        // (the lesson's own may hide the behaviour, e.g. no timeouts).
+        let first: Vec<(String, String)> = exercise
+            .runs()
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(name, _)| name != "seed")
+            .collect();
+        if !first.is_empty() {
+            let open = self.open_mut()?;
+            for (name, value) in &first {
+                open.params.set(name, value)?;
+            }
+            let shown: Vec<String> = first.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let note = format!(
+                "parameters set as in check's first run: {} (`reset` restores the lesson's)",
+                shown.join(" ")
+            );
+            writeln!(out, "{}", self.dim(&self.wrapped(&note, "  ")))?;
+        }
         let ws = self.workspace()?;
         ws.prepare()?;
         let file = ws.exercise_file(exercise.name);
