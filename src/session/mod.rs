@@ -443,7 +443,9 @@ impl Session {
     pub fn completions(&self) -> Completions {
         let mut lessons: Vec<String> = self.catalog.lessons().map(|l| l.meta.id.clone()).collect();
         lessons.extend((1..=self.catalog.entries.len()).map(|n| n.to_string()));
-        let params = self
+        // One pass over the open demo's parameters: what each completes to
+        // (its choices) and what `set <param> ` hints (range, value now).
+        let (params, param_hints): (Vec<_>, Vec<_>) = self
             .open
             .as_ref()
             .map(|o| {
@@ -455,9 +457,17 @@ impl Session {
                             Kind::Choice(names) => names.iter().map(|n| n.to_string()).collect(),
                             _ => Vec::new(),
                         };
-                        (s.name.to_string(), values)
+                        let now = o
+                            .params
+                            .get(s.name)
+                            .map(|v| v.to_string())
+                            .unwrap_or_default();
+                        (
+                            (s.name.to_string(), values),
+                            (s.name.to_string(), format!("{} (now {now})", s.range())),
+                        )
                     })
-                    .collect()
+                    .unzip()
             })
             .unwrap_or_default();
         let topics = self
@@ -469,24 +479,6 @@ impl Session {
                     .explains
                     .iter()
                     .map(|e| e.topic.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let param_hints = self
-            .open
-            .as_ref()
-            .map(|o| {
-                o.params
-                    .specs()
-                    .iter()
-                    .map(|s| {
-                        let now = o
-                            .params
-                            .get(s.name)
-                            .map(|v| v.to_string())
-                            .unwrap_or_default();
-                        (s.name.to_string(), format!("{} (now {now})", s.range()))
-                    })
                     .collect()
             })
             .unwrap_or_default();
