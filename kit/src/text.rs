@@ -21,6 +21,25 @@ pub fn closest<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> Opti
         .map(|(_, n)| n)
 }
 
+/// The characters of `text` as a terminal shows them: colour sequences
+/// (`ESC … m`) skipped. Counts display width in the renderer, reads the
+/// words of cargo's coloured output.
+pub fn without_sgr(text: &str) -> impl Iterator<Item = char> + '_ {
+    let mut in_escape = false;
+    text.chars().filter(move |&c| match (in_escape, c) {
+        (false, '\u{1b}') => {
+            in_escape = true;
+            false
+        }
+        (true, 'm') => {
+            in_escape = false;
+            false
+        }
+        (true, _) => false,
+        (false, _) => true,
+    })
+}
+
 /// `text` safe inside HTML or SVG, in an element or a quoted attribute.
 pub fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -92,6 +111,16 @@ fn sgr_len(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_sequences_are_skipped_and_the_rest_kept() {
+        let coloured = "\u{1b}[1m\u{1b}[32m   Compiling\u{1b}[0m tokio";
+        assert_eq!(
+            without_sgr(coloured).collect::<String>(),
+            "   Compiling tokio"
+        );
+        assert_eq!(without_sgr("plain é").count(), 7);
+    }
 
     #[test]
     fn html_escaping_covers_elements_and_both_quotes() {

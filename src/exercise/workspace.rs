@@ -306,7 +306,7 @@ fn refused_offline(text: &str) -> bool {
 
 /// Cargo's progress lines, which say nothing about the learner's code.
 fn is_chatter(line: &str) -> bool {
-    let plain: String = strip_sgr(line);
+    let plain: String = asynclab_kit::text::without_sgr(line).collect();
     // "warning: `asynclab-workspace` (bin …) generated 1 warning (run `cargo
     // fix` …)": a count of what was just shown, about a package the
     // learner never named.
@@ -329,19 +329,6 @@ fn is_chatter(line: &str) -> bool {
             | "Downloaded"
             | "Downloading"
     )
-}
-
-fn strip_sgr(line: &str) -> String {
-    let mut out = String::new();
-    let mut rest = line;
-    while let Some(at) = rest.find('\u{1b}') {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at..];
-        let end = tail.find('m').map_or(tail.len(), |m| m + 1);
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The generated `main` for the learner's `file`.

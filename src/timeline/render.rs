@@ -169,17 +169,7 @@ fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
 
 /// Characters a terminal shows: colour codes (`ESC [ … m`) take no room.
 fn visible_len(text: &str) -> usize {
-    let mut len = 0;
-    let mut in_escape = false;
-    for c in text.chars() {
-        match (in_escape, c) {
-            (false, '\x1b') => in_escape = true,
-            (true, 'm') => in_escape = false,
-            (true, _) => {}
-            (false, _) => len += 1,
-        }
-    }
-    len
+    asynclab_kit::text::without_sgr(text).count()
 }
 
 /// Lane glyphs, indexed by category.
