@@ -70,11 +70,14 @@ pub enum RunError {
 }
 
 /// What to do when the runtime could not be made for want of descriptors.
-fn out_of_files(error: &std::io::Error) -> &'static str {
-    if error.raw_os_error() == Some(24) {
-        ". The process is out of file descriptors: raise the limit (`ulimit -n 4096`) or lower `concurrency`"
+fn out_of_files(error: &std::io::Error) -> String {
+    if crate::lab::limits::is_out_of_files(error) {
+        format!(
+            ". The process is out of file descriptors: {}",
+            crate::lab::limits::OUT_OF_FILES
+        )
     } else {
-        ""
+        String::new()
     }
 }
 

@@ -26,7 +26,7 @@ use futures::{FutureExt, StreamExt};
 use tokio::time;
 
 use crate::lab::http::{HttpLab, scoped_client};
-use asynclab_kit::lab::limits::cap_to_descriptors;
+use asynclab_kit::lab::limits::{OUT_OF_FILES, cap_to_descriptors, is_out_of_files};
 use asynclab_kit::{Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, TaskRec, WaitOn};
 
 static INFO: DemoInfo = DemoInfo {
@@ -281,11 +281,9 @@ fn root_cause(error: &reqwest::Error) -> String {
     while let Some(next) = cause.source() {
         cause = next;
     }
-    let why = cause.to_string();
     // EMFILE: say what to do, not only what happened.
-    if why.contains("os error 24") {
-        format!("{why}: raise the limit (`ulimit -n 4096`) or lower `concurrency`")
-    } else {
-        why
+    match cause.downcast_ref::<std::io::Error>() {
+        Some(io) if is_out_of_files(io) => format!("{cause}: {OUT_OF_FILES}"),
+        _ => cause.to_string(),
     }
 }

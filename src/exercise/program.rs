@@ -10,11 +10,11 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use asynclab_kit::lab::children::std_die_with_us;
+use asynclab_kit::lab::children::{kill_group, std_die_with_us};
 use asynclab_kit::stream::Decoder;
 use tokio_util::sync::CancellationToken;
 
@@ -261,12 +261,4 @@ fn spawn_reader<R: Read + Send + 'static>(
 
 fn elapsed_ns(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX)
-}
-
-/// Kills `child` and everything in its process group.
-pub fn kill_group(child: &mut Child) {
-    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-    }
-    let _ = child.kill();
 }

@@ -271,7 +271,7 @@ impl Workspace {
                 break status;
             }
             if cancel.is_cancelled() {
-                super::program::kill_group(&mut child);
+                asynclab_kit::lab::children::kill_group(&mut child);
                 return Err(ExerciseError::Cancelled);
             }
             // A slow (first) build says it is alive every 10 s.

@@ -46,9 +46,20 @@ impl Drop for Group {
 /// Kills every registered process group; for a signal handler about to exit.
 pub fn kill_all_groups() {
     for id in groups().iter() {
-        if let Some(pid) = rustix::process::Pid::from_raw(*id) {
-            let _ = rustix::process::kill_process_group(pid, Signal::KILL);
-        }
+        kill_pgid(*id);
+    }
+}
+
+/// Kills `child` and everything in its process group (a child started
+/// with [`die_with_us`], which leads its own group).
+pub fn kill_group(child: &mut std::process::Child) {
+    kill_pgid(i32::try_from(child.id()).unwrap_or(0));
+    let _ = child.kill();
+}
+
+fn kill_pgid(id: i32) {
+    if let Some(pid) = rustix::process::Pid::from_raw(id) {
+        let _ = rustix::process::kill_process_group(pid, Signal::KILL);
     }
 }
 

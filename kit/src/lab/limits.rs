@@ -19,6 +19,14 @@ pub struct FdBudget {
     pub hard: u64,
 }
 
+/// What to do when the process is out of file descriptors (EMFILE).
+pub const OUT_OF_FILES: &str = "raise the limit (`ulimit -n 4096`) or lower `concurrency`";
+
+/// True for "Too many open files" (EMFILE).
+pub fn is_out_of_files(error: &std::io::Error) -> bool {
+    error.raw_os_error() == Some(24)
+}
+
 /// Descriptors kept free for everything that is not a scan socket: stdio,
 /// the runtime, the lab's own listeners, a history file.
 pub const FD_RESERVE: u64 = 128;
@@ -118,6 +126,12 @@ pub fn ephemeral_ports() -> RangeInclusive<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emfile_and_only_emfile_is_out_of_files() {
+        assert!(is_out_of_files(&std::io::Error::from_raw_os_error(24)));
+        assert!(!is_out_of_files(&std::io::Error::from_raw_os_error(2)));
+    }
 
     #[test]
     fn budget_is_consistent() {
