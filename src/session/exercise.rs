@@ -82,18 +82,20 @@ impl Session {
     pub(super) fn program(&self, out: &mut dyn Write) -> Result<Program, SessionError> {
         let open = self.open_ref()?;
         let demo = open.resolved.demo;
+        let target = match self.target() {
+            Ok(target) => target,
+            Err(e) if self.exercise.is_some() => return Err(e),
+            // No workspace, or a demo that cannot be edited: the built-in one.
+            Err(_) => return Ok(Program::BuiltIn(demo)),
+        };
         if self.exercise.is_none() {
-            // Cheap checks first: no workspace, no copy, or an unchanged
-            // copy all run the built-in demo without touching cargo.
-            let Ok(target) = self.target() else {
-                return Ok(Program::BuiltIn(demo));
-            };
+            // No copy, or an unchanged one: the built-in demo, without
+            // touching cargo.
             match std::fs::read_to_string(&target.file) {
                 Ok(text) if text != target.original => {}
                 _ => return Ok(Program::BuiltIn(demo)),
             }
         }
-        let target = self.target()?;
         let exe = self.build(&target, out)?;
         Ok(Program::Yours {
             exe,
@@ -540,7 +542,6 @@ impl Session {
         self.open_lesson_quietly(exercise.lesson)?;
         self.exercise = Some(exercise);
         let ws = self.workspace()?;
-        ws.prepare()?;
         let file = match file {
             Some(f) => std::path::absolute(f).map_err(|source| ExerciseError::Workspace {
                 path: f.to_path_buf(),
