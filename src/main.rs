@@ -262,7 +262,6 @@ fn main() -> ExitCode {
         json,
         export_dir,
         progress,
-        animate: stdout_tty,
         // The learner's own sessions keep progress (the REPL, and the
         // exercise commands run from a shell); replay and one-shot runs never.
         progress_file: if matches!(
@@ -307,6 +306,7 @@ fn main() -> ExitCode {
             cli.lesson.as_deref(),
             interactive,
             color,
+            stdout_tty,
         ),
         Some(Cmd::Replay {
             files,
@@ -444,6 +444,7 @@ fn repl_main(
     lesson: Option<&str>,
     interactive: bool,
     color: bool,
+    animate: bool,
 ) -> Result<(), SessionError> {
     if interactive {
         writeln!(
@@ -470,12 +471,12 @@ fn repl_main(
         let history = dirs::data_dir().map(|d| d.join("asynclab").join("history.txt"));
         let mut source = Terminal::new(color, history)
             .map_err(|e| SessionError::Io(io::Error::other(e.to_string())))?;
-        repl::run(session, &mut source, out, color)?;
+        repl::run(session, &mut source, out, color, animate)?;
     } else {
         let mut source = Plain {
             reader: io::stdin().lock(),
         };
-        repl::run(session, &mut source, out, color)?;
+        repl::run(session, &mut source, out, color, animate)?;
     }
     Ok(())
 }

@@ -7,19 +7,21 @@
 //! leaves. Errors are one line on stderr and the loop goes on.
 
 mod helper;
+mod play;
 pub mod source;
 
 use std::io::{self, Write};
 
 use colored::Colorize;
 
+use crate::command::{self, Command};
 use crate::session::{Flow, Session, SessionError};
 pub use source::{Input, LineSource, Plain, Terminal};
 
 /// The terminal's width in columns, kept within what the renderer lays
 /// out well; `None` when stdout is not a terminal.
 pub fn terminal_width() -> Option<usize> {
-    terminal_size::terminal_size().map(|(w, _)| usize::from(w.0).clamp(40, 160))
+    terminal_size::terminal_size().map(|(w, _)| usize::from(w.0).clamp(40, 400))
 }
 
 /// Prints a session error as one line on stderr.
@@ -40,12 +42,34 @@ pub fn is_broken_pipe(e: &SessionError) -> bool {
     matches!(e, SessionError::Io(io) if io.kind() == io::ErrorKind::BrokenPipe)
 }
 
+/// Executes one line. On a terminal (`animate`), the two commands that
+/// drive the terminal itself are done here: `clear`, and `play`'s
+/// animation of the frames the session makes. The rest is the session's.
+fn execute(
+    session: &mut Session,
+    line: &str,
+    out: &mut dyn Write,
+    animate: bool,
+) -> Result<Flow, SessionError> {
+    match command::parse(line)? {
+        Some(Command::Clear) if animate => write!(out, "\x1b[2J\x1b[H")?,
+        Some(Command::Play(speed)) if animate => {
+            play::animate(&session.frames()?, speed, session.interrupts(), out)?
+        }
+        Some(command) => return session.execute(&command, out),
+        None => {}
+    }
+    Ok(Flow::Continue)
+}
+
 /// Runs the loop until `quit`, Ctrl-D, end of input, or a closed stdout.
+/// `animate`: `out` is a terminal, which may be cleared and redrawn.
 pub fn run(
     session: &mut Session,
     source: &mut dyn LineSource,
     out: &mut dyn Write,
     color: bool,
+    animate: bool,
 ) -> io::Result<()> {
     let mut interrupted_once = false;
     loop {
@@ -69,7 +93,7 @@ pub fn run(
                         session.set_width(width);
                     }
                     session.interrupted = false;
-                    match session.execute_line(line, out) {
+                    match execute(session, line, out, animate) {
                         Ok(Flow::Quit) => return Ok(()),
                         Ok(Flow::Continue) => {}
                         Err(e) if is_broken_pipe(&e) => return Ok(()),

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 
-use super::Report;
+use super::{Baseline, FinishedRun, Session, SessionError, Transcript};
 use crate::demo::Params;
 use crate::lesson::Lesson;
 use crate::timeline::{Analysis, EventKind, Run, SpanState, WaitOn, format_duration};
@@ -188,7 +189,7 @@ pub fn explain_run(
 }
 
 /// One sentence on how `now` differs from the run before it.
-pub fn compare(prev: &Report, now: &Report) -> String {
+pub fn compare(prev: &Baseline, now: &FinishedRun) -> String {
     let changed: Vec<String> = now
         .params
         .changed_from(&prev.params)
@@ -207,7 +208,7 @@ pub fn compare(prev: &Report, now: &Report) -> String {
     } else {
         changed.join(", ")
     };
-    let (p, n) = (&prev.analysis.summary, &now.analysis.summary);
+    let (p, n) = (&prev.summary, &now.analysis.summary);
     format!(
         "Compared with the run before ({what}): total {} → {}, peak in flight {} → {}.",
         format_duration(p.total_ns),
@@ -215,4 +216,54 @@ pub fn compare(prev: &Report, now: &Report) -> String {
         p.peak_in_flight,
         n.peak_in_flight
     )
+}
+
+impl Session {
+    pub(super) fn explain(
+        &self,
+        topic: Option<&str>,
+        out: &mut Transcript,
+    ) -> Result<(), SessionError> {
+        let open = self.open_ref()?;
+        let lesson = &open.resolved.lesson;
+        if let Some(topic) = topic {
+            let note = lesson.explain(topic).ok_or_else(|| SessionError::Topic {
+                topic: topic.to_string(),
+                available: if lesson.explains.is_empty() {
+                    "no notes".to_string()
+                } else {
+                    lesson
+                        .explains
+                        .iter()
+                        .map(|e| e.topic.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            })?;
+            writeln!(out, "{}", self.bold(&format!("[{}]", note.topic)))?;
+            writeln!(out, "{}", note.text)?;
+            return Ok(());
+        }
+        let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
+        writeln!(
+            out,
+            "{}",
+            self.bold(&format!("What happened in this run of {}:", report.demo))
+        )?;
+        if let Some(prev) = self.prev.as_ref().filter(|p| p.demo == report.demo) {
+            writeln!(out, "  • {}", compare(prev, report))?;
+        }
+        write!(
+            out,
+            "{}",
+            explain_run(
+                &report.run,
+                &report.analysis,
+                lesson,
+                &report.params,
+                report.yours
+            )
+        )?;
+        Ok(())
+    }
 }

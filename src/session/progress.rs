@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Progress {
+pub struct LessonProgress {
     /// Lessons whose every cell has been run.
     pub finished: BTreeSet<String>,
     /// The lesson open when the learner last left.
@@ -37,11 +37,11 @@ pub fn default_path() -> Option<PathBuf> {
 /// ours to read whole.
 const MAX_BYTES: u64 = 1024 * 1024;
 
-impl Progress {
+impl LessonProgress {
     /// Reads progress; a missing or unreadable file is a fresh start. A
     /// file over [`MAX_BYTES`] is set aside (renamed), with a note saying
     /// where, instead of being read.
-    pub fn load(path: &Path) -> (Progress, Option<String>) {
+    pub fn load(path: &Path) -> (LessonProgress, Option<String>) {
         match fs::metadata(path) {
             Ok(meta) if meta.len() > MAX_BYTES => {
                 let aside = path.with_extension("json.too-big");
@@ -58,15 +58,15 @@ impl Progress {
                         meta.len()
                     ),
                 };
-                (Progress::default(), Some(note))
+                (LessonProgress::default(), Some(note))
             }
-            _ => (Progress::read(path), None),
+            _ => (LessonProgress::read(path), None),
         }
     }
 
-    fn read(path: &Path) -> Progress {
+    fn read(path: &Path) -> LessonProgress {
         let Ok(file) = fs::File::open(path) else {
-            return Progress::default();
+            return LessonProgress::default();
         };
         let mut text = String::new();
         let _ = std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_BYTES), &mut text);
@@ -97,7 +97,7 @@ impl Progress {
             .open(path.with_extension("json.lock"))?;
         lock.lock()?;
         let mut merged = if merge {
-            let mut theirs = Progress::read(path);
+            let mut theirs = LessonProgress::read(path);
             theirs.finished.extend(self.finished.iter().cloned());
             theirs.exercises.extend(self.exercises.iter().cloned());
             theirs.current = self.current.clone().or(theirs.current);
@@ -132,14 +132,14 @@ mod tests {
     fn round_trip_and_fresh_start() {
         let dir = std::env::temp_dir().join(format!("asynclab-progress-{}", std::process::id()));
         let path = dir.join("progress.json");
-        assert_eq!(Progress::load(&path).0, Progress::default());
-        let mut p = Progress::default();
+        assert_eq!(LessonProgress::load(&path).0, LessonProgress::default());
+        let mut p = LessonProgress::default();
         p.finished.insert("rate-limit".into());
         p.current = Some("select".into());
         p.save(&path).expect("save");
-        assert_eq!(Progress::load(&path).0, p);
+        assert_eq!(LessonProgress::load(&path).0, p);
         fs::write(&path, "not json").expect("write");
-        assert_eq!(Progress::load(&path).0, Progress::default());
+        assert_eq!(LessonProgress::load(&path).0, LessonProgress::default());
         let _ = fs::remove_dir_all(dir);
     }
 
@@ -147,18 +147,18 @@ mod tests {
     fn two_sessions_merge_and_reset_replaces() {
         let dir = std::env::temp_dir().join(format!("asynclab-merge-{}", std::process::id()));
         let path = dir.join("progress.json");
-        let mut a = Progress::default();
-        let mut b = Progress::default();
+        let mut a = LessonProgress::default();
+        let mut b = LessonProgress::default();
         a.finished.insert("spawn".into());
         b.finished.insert("select".into());
         b.exercises.insert("bound-scan".into());
         a.save(&path).expect("a");
         b.save(&path).expect("b");
-        let both = Progress::load(&path).0;
+        let both = LessonProgress::load(&path).0;
         assert_eq!(both.finished.len(), 2, "{both:?}");
         assert!(both.exercises.contains("bound-scan"));
-        Progress::default().replace(&path).expect("reset");
-        assert_eq!(Progress::load(&path).0, Progress::default());
+        LessonProgress::default().replace(&path).expect("reset");
+        assert_eq!(LessonProgress::load(&path).0, LessonProgress::default());
         let _ = fs::remove_dir_all(dir);
     }
 
@@ -168,8 +168,8 @@ mod tests {
         fs::create_dir_all(&dir).expect("dir");
         let path = dir.join("progress.json");
         fs::write(&path, vec![b' '; (MAX_BYTES + 1) as usize]).expect("write");
-        let (progress, note) = Progress::load(&path);
-        assert_eq!(progress, Progress::default());
+        let (progress, note) = LessonProgress::load(&path);
+        assert_eq!(progress, LessonProgress::default());
         assert!(note.is_some_and(|n| n.contains("set aside")));
         assert!(path.with_extension("json.too-big").exists() && !path.exists());
         let _ = fs::remove_dir_all(dir);

@@ -1,0 +1,306 @@
+//! Moving through lessons like a notebook: `open`, `next`, `prev` and
+//! `where`, the cells they show, and the commands a cell runs.
+
+use std::io::{self, Write};
+
+use colored::Colorize;
+
+use super::resolve::{ResolvedCell, resolve};
+use super::{OpenLesson, Session, SessionError, Transcript};
+use crate::command::Command;
+use crate::demo;
+use crate::lesson::{CatalogError, Lesson, Meta};
+use crate::text::closest;
+use crate::timeline::format_duration;
+
+impl Session {
+    /// The prompt's lesson label: `rate-limit 3/7`.
+    pub fn label(&self) -> Option<String> {
+        self.open.as_ref().map(|o| {
+            let cells = o.resolved.cells.len();
+            if cells == 0 {
+                o.resolved.lesson.meta.id.clone()
+            } else {
+                format!("{} {}/{}", o.resolved.lesson.meta.id, o.cursor, cells)
+            }
+        })
+    }
+
+    pub(super) fn open(&mut self, key: &str, out: &mut Transcript) -> Result<(), SessionError> {
+        let lesson = self.catalog.find(key)?.clone();
+        let number = self
+            .catalog
+            .entries
+            .iter()
+            .position(|e| e.lesson.as_ref().is_ok_and(|l| l.source == lesson.source));
+        self.open_numbered(lesson, number.map_or(0, |n| n + 1), out)?;
+        self.progress.current = self
+            .open
+            .as_ref()
+            .map(|o| o.resolved.lesson.meta.id.clone());
+        self.save_progress();
+        Ok(())
+    }
+
+    /// Opens a lesson that need not be in the catalog (`replay FILE`).
+    pub fn open_lesson(
+        &mut self,
+        lesson: Lesson,
+        number: usize,
+        out: &mut dyn Write,
+    ) -> Result<(), SessionError> {
+        let mut transcript = Transcript::new(out, self.opts.json, self.style());
+        self.open_numbered(lesson, number, &mut transcript)
+    }
+
+    fn open_numbered(
+        &mut self,
+        lesson: Lesson,
+        number: usize,
+        out: &mut Transcript,
+    ) -> Result<(), SessionError> {
+        let resolved = resolve(lesson)?;
+        let params = self.base_params(&resolved)?;
+        let meta = &resolved.lesson.meta;
+        let cells = resolved.cells.len();
+        let numbered = if number > 0 {
+            format!("Lesson {number} · ")
+        } else {
+            String::new()
+        };
+        let heading = self.bold(&format!("{numbered}{} ({})", meta.title, meta.id));
+        let hint = self.dim(&format!(
+            "demo {} · {cells} cells · `next` steps through it, `run` runs the demo, `params` shows its knobs",
+            resolved.demo.info().name
+        ));
+        out.record(
+            |o| writeln!(o, "{heading}\n{hint}"),
+            || serde_json::json!({"type": "lesson", "id": meta.id, "file": resolved.lesson.source}),
+        )?;
+        if self
+            .exercise
+            .is_some_and(|e| e.lesson != resolved.lesson.meta.id)
+        {
+            self.exercise = None;
+        }
+        self.open = Some(OpenLesson {
+            resolved,
+            number,
+            cursor: 0,
+            params,
+        });
+        self.last = None;
+        self.prev = None;
+        Ok(())
+    }
+
+    /// Opens a lesson of the catalog by id without printing its header
+    /// (an exercise opening its lesson).
+    pub(super) fn open_lesson_quietly(&mut self, id: &str) -> Result<(), SessionError> {
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.resolved.lesson.meta.id == id)
+        {
+            return Ok(());
+        }
+        let exercise = self.exercise;
+        let mut sink = io::sink();
+        let opened = self.open(id, &mut Transcript::new(&mut sink, false, self.style()));
+        self.exercise = exercise;
+        opened
+    }
+
+    /// Opens a bare demo with its own defaults: the CLI's `run <demo>` and
+    /// the original `asynclab rate-limit ...` forms.
+    pub fn open_demo(&mut self, name: &str) -> Result<(), SessionError> {
+        let demo = demo::find(name).ok_or_else(|| CatalogError::Unknown {
+            key: name.to_string(),
+            suggestion: closest(name, demo::registry().iter().map(|d| d.info().name))
+                .map(str::to_string),
+        })?;
+        let info = demo.info();
+        let lesson = Lesson {
+            source: format!("demo {}", info.name),
+            meta: Meta {
+                id: info.name.to_string(),
+                title: info.title.to_string(),
+                demo: info.name.to_string(),
+                demo_line: 0,
+                params: Vec::new(),
+            },
+            cells: Vec::new(),
+            explains: Vec::new(),
+        };
+        let resolved = resolve(lesson)?;
+        let params = resolved.defaults.clone();
+        self.open = Some(OpenLesson {
+            resolved,
+            number: 0,
+            cursor: 0,
+            params,
+        });
+        Ok(())
+    }
+
+    /// The lesson after the open one in the catalog, if there is one that
+    /// loads: (number, id, title).
+    pub(super) fn next_lesson(&self) -> Option<(usize, String, String)> {
+        let number = self.open.as_ref()?.number;
+        if number == 0 {
+            return None;
+        }
+        let entry = self.catalog.entries.get(number)?;
+        let lesson = entry.lesson.as_ref().ok()?;
+        Some((
+            number + 1,
+            lesson.meta.id.clone(),
+            lesson.meta.title.clone(),
+        ))
+    }
+
+    /// True when the open lesson has no cells left.
+    pub fn at_end(&self) -> bool {
+        self.open
+            .as_ref()
+            .is_none_or(|o| o.cursor >= o.resolved.cells.len())
+    }
+
+    pub(super) fn next(&mut self, out: &mut Transcript) -> Result<(), SessionError> {
+        let open = self.open_mut()?;
+        let total = open.resolved.cells.len();
+        if open.cursor >= total {
+            // Past the end, like a notebook's next notebook: open it.
+            return match self.next_lesson() {
+                Some((number, _, _)) => self.open(&number.to_string(), out),
+                None => {
+                    writeln!(
+                        out,
+                        "That was the last lesson. `exercises` lists code to write."
+                    )?;
+                    Ok(())
+                }
+            };
+        }
+        let index = open.cursor;
+        open.cursor += 1;
+        let last = open.cursor == total;
+        let id = open.resolved.lesson.meta.id.clone();
+        self.show_cell(index, true, out)?;
+        if last && !self.interrupted {
+            if self.progress.finished.insert(id.clone()) {
+                self.save_progress();
+            }
+            let then = match self.next_lesson() {
+                Some((number, next_id, title)) => {
+                    format!("Next: lesson {number} · {title} ({next_id}): `next` opens it.")
+                }
+                None => "That was the last lesson.".to_string(),
+            };
+            out.aside(&format!("✓ lesson '{id}' finished. {then}"))?;
+            // Reading is half of it: name the code to write next.
+            for e in crate::exercise::catalog::of_lesson(&id) {
+                out.aside(&format!("  your turn: `exercise {}`: {}", e.name, e.goal))?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn prev(&mut self, out: &mut Transcript) -> Result<(), SessionError> {
+        let open = self.open_mut()?;
+        if open.cursor <= 1 {
+            writeln!(out, "Already at the first cell: `next` shows it.")?;
+            open.cursor = 0;
+            return Ok(());
+        }
+        open.cursor -= 1;
+        let index = open.cursor - 1;
+        self.show_cell(index, false, out)
+    }
+
+    /// Shows cell `index`; a command cell's commands are run if `execute`.
+    pub(super) fn show_cell(
+        &mut self,
+        index: usize,
+        execute: bool,
+        out: &mut Transcript,
+    ) -> Result<(), SessionError> {
+        let open = self.open_ref()?;
+        let total = open.resolved.cells.len();
+        let file = open.resolved.lesson.source.clone();
+        out.aside(&format!("── cell {}/{total} ──", index + 1))?;
+        let commands: Vec<(usize, String, Command)> = match &open.resolved.cells[index] {
+            ResolvedCell::Prose(text) => {
+                for line in text.lines() {
+                    let shown = if line.starts_with('#') {
+                        self.bold(line)
+                    } else {
+                        line.to_string()
+                    };
+                    writeln!(out, "{shown}")?;
+                }
+                return Ok(());
+            }
+            ResolvedCell::Commands(cmds) => cmds
+                .iter()
+                .map(|c| (c.line, c.text.clone(), c.command.clone()))
+                .collect(),
+        };
+        for (line, text, command) in commands {
+            out.heading(&format!("» {text}"))?;
+            if !execute {
+                continue;
+            }
+            match self.dispatch(&command, out) {
+                Ok(_) => {}
+                Err(SessionError::Io(e)) => return Err(SessionError::Io(e)),
+                Err(e) => {
+                    let at = format!("{file}:{line}");
+                    let located = format!("{at}: {e}");
+                    let shown = if self.opts.color {
+                        located.red().to_string()
+                    } else {
+                        located.clone()
+                    };
+                    out.record(
+                        |o| writeln!(o, "✗ {shown}"),
+                        || serde_json::json!({"type": "error", "at": at, "message": e.to_string()}),
+                    )?;
+                    self.failures.push(located);
+                }
+            }
+            if self.interrupted {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn where_(&self, out: &mut Transcript) -> Result<(), SessionError> {
+        let open = self.open_ref()?;
+        let meta = &open.resolved.lesson.meta;
+        writeln!(
+            out,
+            "lesson {} · {}: {} ({})",
+            open.number, meta.id, meta.title, open.resolved.lesson.source
+        )?;
+        writeln!(out, "cell {} of {}", open.cursor, open.resolved.cells.len())?;
+        let changed = open.params.changed_from(&open.resolved.defaults);
+        if changed.is_empty() {
+            writeln!(out, "parameters: the lesson's defaults")?;
+        } else {
+            let list: Vec<String> = changed.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            writeln!(out, "changed: {}", list.join(" "))?;
+        }
+        if let Some(r) = &self.last {
+            let s = &r.analysis.summary;
+            writeln!(
+                out,
+                "last run: {} total, peak in flight {}",
+                format_duration(s.total_ns),
+                s.peak_in_flight
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! Guessing and checking: `ask` and `predict` before a run, the verdicts
+//! after it, and `expect` lines judged against the last run.
+
+use std::io::{self, Write};
+
+use colored::Colorize;
+
+use super::{Session, SessionError, Transcript, check};
+use crate::timeline::{Metric, format_duration};
+
+impl Session {
+    pub(super) fn ask(&mut self, metric: &str, out: &mut Transcript) -> Result<(), SessionError> {
+        let Some(ask) = self.opts.ask.clone() else {
+            out.aside(&format!(
+                "(a guess for {metric} is asked only in the REPL: skipped)"
+            ))?;
+            return Ok(());
+        };
+        loop {
+            out.flush()?;
+            let Some(answer) = ask(&format!(
+                "Your guess for {metric} in the next run (Enter skips): "
+            )) else {
+                return Ok(());
+            };
+            let answer = answer.trim();
+            if answer.is_empty() {
+                return Ok(());
+            }
+            match self.predict(metric, answer, out) {
+                Ok(()) => return Ok(()),
+                // A typo is not the end: say why and ask again.
+                Err(SessionError::Invalid(why)) => writeln!(out, "{why}")?,
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    pub(super) fn predict(
+        &mut self,
+        metric: &str,
+        value: &str,
+        out: &mut Transcript,
+    ) -> Result<(), SessionError> {
+        self.open_ref()?;
+        let known = crate::timeline::SUMMARY_METRICS.contains(&metric)
+            || self
+                .last
+                .as_ref()
+                .is_some_and(|r| r.analysis.summary.metric(metric).is_some());
+        if !known {
+            return Err(SessionError::Invalid(format!(
+                "unknown metric '{metric}'; predict one of: {}",
+                crate::timeline::SUMMARY_METRICS.join(", ")
+            )));
+        }
+        let guess = match crate::timeline::parse_duration(value) {
+            Ok(d) => Metric::Duration(d.as_nanos() as u64),
+            Err(_) => Metric::Ratio(value.parse::<f64>().map_err(|_| {
+                SessionError::Invalid(format!(
+                    "'{value}' is not a number or a duration (like 3, 2.5 or 300ms)"
+                ))
+            })?),
+        };
+        self.predictions.retain(|(m, _)| m != metric);
+        self.predictions.push((metric.to_string(), guess));
+        writeln!(
+            out,
+            "noted: you predict {metric} = {value} for the next `run`"
+        )?;
+        Ok(())
+    }
+
+    /// After a run: each prediction next to what was measured.
+    pub(super) fn settle_predictions(
+        &mut self,
+        summary: &crate::timeline::Summary,
+        out: &mut Transcript,
+    ) -> io::Result<()> {
+        for (metric, guess) in std::mem::take(&mut self.predictions) {
+            let Some(measured) = summary.metric(&metric) else {
+                continue;
+            };
+            let (g, m) = (guess.as_f64(), measured.as_f64());
+            // Counts must match; times and ratios within 10%.
+            let held = match measured {
+                Metric::Count(_) => g == m,
+                _ => (g - m).abs() <= m.abs() * 0.1,
+            };
+            let shown = |x: Metric| match x {
+                Metric::Count(n) => n.to_string(),
+                Metric::Duration(ns) => format_duration(ns),
+                Metric::Ratio(r) if r.fract() == 0.0 => format!("{r:.0}"),
+                Metric::Ratio(r) => format!("{r:.2}"),
+            };
+            // The rule a guess is judged by, said with the verdict.
+            let rule = match measured {
+                Metric::Count(_) => "counts must match exactly",
+                _ => "within 10% counts",
+            };
+            let verdict = if held {
+                format!("your guess held ({rule})")
+            } else {
+                format!("not this time ({rule})")
+            };
+            writeln!(
+                out,
+                "prediction: {metric} = {}, measured {}: {verdict}",
+                shown(guess),
+                shown(measured)
+            )?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn expect(
+        &mut self,
+        e: &crate::lesson::Expectation,
+        out: &mut Transcript,
+    ) -> Result<(), SessionError> {
+        let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
+        let params = &report.params;
+        let checked = check::check(
+            e,
+            &report.analysis.summary,
+            self.prev.as_ref().map(|p| &p.summary),
+            params,
+        )
+        .map_err(SessionError::Check)?;
+        let text = format!(
+            "expect {e}: measured {}, {} {}",
+            checked.measured,
+            e.op.wanted(),
+            checked.limit
+        );
+        if checked.held {
+            self.passed += 1;
+            let mark = if self.opts.color {
+                "✓".green().to_string()
+            } else {
+                "✓".to_string()
+            };
+            out.record(
+                |o| writeln!(o, "{mark} {text}"),
+                || serde_json::json!({"type": "expect", "expect": e.to_string(), "held": true, "measured": checked.measured, "limit": checked.limit}),
+            )?;
+            Ok(())
+        } else {
+            Err(SessionError::ExpectFailed(text))
+        }
+    }
+}
