@@ -11,7 +11,9 @@
 //! - [`command`]: one typed line becomes a [`command::Command`]; one table
 //!   of commands drives help, completion and hints.
 //! - [`session`]: the open lesson, cursor, parameters and last runs; it
-//!   executes commands for the REPL and for `replay` alike.
+//!   executes commands for the REPL and for `replay` alike. `session/mod.rs`
+//!   dispatches each command to the module that does its job, and every
+//!   command writes to a [`session::Transcript`] (text or JSON lines).
 //! - [`demo`]: the [`demo::Demo`] trait, typed parameters, the registry and
 //!   the runner; one module per demo, written for learners to read.
 //! - [`clock`]: the virtual (paused, seeded) and real runtimes.
@@ -23,7 +25,11 @@
 //! - [`timeline`]: events, the recorder, analysis and rendering, the
 //!   product a learner reads after every run.
 //! - [`text`]: what came from outside (a program's output) made safe to print.
-//! - [`repl`] and [`interrupt`]: the terminal loop and Ctrl-C handling.
+//! - [`repl`] and [`interrupt`]: the terminal loop (with what drives the
+//!   terminal itself: `clear`, `play`'s animation) and Ctrl-C handling.
+//! - [`replay`]: lessons run without a person, `--check` as a test.
+//! - [`shortcuts`]: a command-line subcommand per demo, made from the
+//!   registry's parameter declarations.
 //!
 //! The call path of `run`: `Session::execute` → `Session::program` (the
 //! built-in demo, or the learner's build) → `demo::run::run` in-process or
@@ -41,6 +47,8 @@ pub mod interrupt;
 pub mod lab;
 pub mod lesson;
 pub mod repl;
+pub mod replay;
 pub mod session;
+pub mod shortcuts;
 pub use asynclab_kit::text;
 pub mod timeline;

@@ -7,14 +7,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use asynclab::command::Command;
 use asynclab::demo::run::{Progress, ProgressFn, install_panic_hook};
 use asynclab::interrupt::Interrupts;
 use asynclab::lab::scope::Scope;
-use asynclab::lesson::{self, Catalog};
+use asynclab::lesson::Catalog;
 use asynclab::repl::{self, Plain, Terminal, is_broken_pipe, report};
+use asynclab::replay::{self, Replay};
 use asynclab::session::{AskFn, Options, Session, SessionError};
+use asynclab::shortcuts;
 
 #[derive(Parser)]
 #[command(
@@ -48,12 +51,9 @@ enum Cmd {
         /// Exit non-zero if any `expect` fails or any cell errors.
         #[arg(long)]
         check: bool,
-        /// Override a parameter in every lesson: --set concurrency=10 (repeatable).
-        #[arg(long = "set", value_name = "NAME=VALUE")]
-        set: Vec<String>,
-        /// Seed for simulated latencies in every lesson.
-        #[arg(long)]
-        seed: Option<u64>,
+        /// Parameters for every lesson (after its own defaults).
+        #[command(flatten)]
+        common: Common,
         /// text: the transcript; json: one JSON object a line per lesson, run, expectation and error.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -90,48 +90,6 @@ enum Cmd {
     Solution { name: String },
     /// Re-check an exercise every time its file is saved (Ctrl-C stops).
     Watch { name: String },
-    /// Bounded concurrent port checks.
-    PortCheck {
-        #[arg(long)]
-        count: Option<u64>,
-        #[arg(long, alias = "concurrency")]
-        max_concurrent: Option<u64>,
-        #[command(flatten)]
-        common: Common,
-    },
-    /// Parallel HTTP fetches; with --urls, those URLs are fetched for real.
-    HttpFetch {
-        /// Comma-separated URLs (loopback only unless --allow-external).
-        #[arg(long, value_delimiter = ',')]
-        urls: Vec<String>,
-        #[arg(long, alias = "concurrency")]
-        max_concurrent: Option<u64>,
-        #[command(flatten)]
-        common: Common,
-    },
-    /// mpsc producers and a consumer.
-    Channels {
-        #[arg(long)]
-        producers: Option<u64>,
-        #[arg(long)]
-        messages: Option<u64>,
-        #[command(flatten)]
-        common: Common,
-    },
-    /// Requests throttled by a Semaphore.
-    RateLimit {
-        #[arg(long)]
-        requests: Option<u64>,
-        #[arg(long, alias = "concurrency")]
-        max_concurrent: Option<u64>,
-        #[command(flatten)]
-        common: Common,
-    },
-    /// Racing futures with select!.
-    Select {
-        #[command(flatten)]
-        common: Common,
-    },
     /// Run every demo once with its defaults.
     All {
         #[command(flatten)]
@@ -160,13 +118,7 @@ struct Common {
 
 impl Common {
     fn pairs(&self) -> Result<Vec<(String, String)>, String> {
-        let mut pairs = Vec::new();
-        for item in &self.set {
-            let (k, v) = item.split_once('=').ok_or_else(|| {
-                format!("--set '{item}' must be NAME=VALUE, e.g. --set concurrency=10")
-            })?;
-            pairs.push((k.trim().to_string(), v.trim().to_string()));
-        }
+        let mut pairs = shortcuts::parse_sets(&self.set)?;
         if let Some(seed) = self.seed {
             pairs.push(("seed".into(), seed.to_string()));
         }
@@ -222,7 +174,13 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let cli = Cli::parse();
+    let (cli, shortcut) = match resolve_command_line() {
+        Ok(resolved) => resolved,
+        Err(e) => {
+            eprintln!("asynclab: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let stdout_tty = io::stdout().is_terminal();
     let interactive = stdout_tty && io::stdin().is_terminal() && cli.command.is_none();
     let color = colored::control::SHOULD_COLORIZE.should_colorize();
@@ -300,6 +258,13 @@ fn main() -> ExitCode {
     let mut out = io::stdout().lock();
 
     let result = match cli.command {
+        // `asynclab port-check --count 100`: the demo's shortcut.
+        None if shortcut.is_some() => match shortcut {
+            Some(Shortcut { demo, sets }) => {
+                one_shot(&mut session, &mut out, &format!("demo:{demo}"), sets)
+            }
+            None => Ok(()),
+        },
         None => repl_main(
             &mut session,
             &mut out,
@@ -311,27 +276,19 @@ fn main() -> ExitCode {
         Some(Cmd::Replay {
             files,
             check,
-            set,
-            seed,
+            common,
             ..
         }) => {
-            let mut overrides = Vec::new();
-            for item in &set {
-                match item.split_once('=') {
-                    Some((k, v)) => overrides.push((k.trim().to_string(), v.trim().to_string())),
-                    None => {
-                        eprintln!(
-                            "asynclab: --set '{item}' must be NAME=VALUE, e.g. --set concurrency=10"
-                        );
-                        return ExitCode::from(2);
-                    }
+            match common.pairs() {
+                Ok(overrides) => session.set_overrides(overrides),
+                Err(e) => {
+                    eprintln!("asynclab: {e}");
+                    return ExitCode::from(2);
                 }
             }
-            if let Some(seed) = seed {
-                overrides.push(("seed".into(), seed.to_string()));
-            }
-            session.set_overrides(overrides);
-            return replay(&mut session, &mut out, &files, check, color, json);
+            let how = Replay { check, json };
+            let ended = replay::replay(&mut session, &mut out, &files, how, &|e| report(e, color));
+            return ExitCode::from(ended.code());
         }
         Some(Cmd::Lessons) => session.execute_line("lessons", &mut out).map(|_| ()),
         Some(Cmd::Exercises) => session.execute_line("exercises", &mut out).map(|_| ()),
@@ -349,83 +306,32 @@ fn main() -> ExitCode {
             target,
             demo,
             common,
-        }) => {
-            let target = if demo {
-                format!("demo:{target}")
-            } else {
-                target
-            };
-            one_shot(&mut session, &mut out, &target, &[], &common)
-        }
-        Some(Cmd::PortCheck {
-            count,
-            max_concurrent,
-            common,
-        }) => one_shot(
-            &mut session,
-            &mut out,
-            "demo:port-check",
-            &[("count", count), ("concurrency", max_concurrent)],
-            &common,
-        ),
-        Some(Cmd::HttpFetch {
-            urls,
-            max_concurrent,
-            common,
-        }) => {
-            let mut common = common;
-            if !urls.is_empty() {
-                common.set.push(format!("urls={}", urls.join(",")));
-                common.clock.get_or_insert_with(|| "real".to_string());
-            }
-            one_shot(
-                &mut session,
-                &mut out,
-                "demo:http-fetch",
-                &[("concurrency", max_concurrent)],
-                &common,
-            )
-        }
-        Some(Cmd::Channels {
-            producers,
-            messages,
-            common,
-        }) => one_shot(
-            &mut session,
-            &mut out,
-            "demo:channels",
-            &[("producers", producers), ("messages", messages)],
-            &common,
-        ),
-        Some(Cmd::RateLimit {
-            requests,
-            max_concurrent,
-            common,
-        }) => one_shot(
-            &mut session,
-            &mut out,
-            "demo:rate-limit",
-            &[("count", requests), ("concurrency", max_concurrent)],
-            &common,
-        ),
-        Some(Cmd::Select { common }) => {
-            one_shot(&mut session, &mut out, "demo:select", &[], &common)
-        }
+        }) => common
+            .pairs()
+            .map_err(SessionError::Invalid)
+            .and_then(|sets| {
+                let target = if demo {
+                    format!("demo:{target}")
+                } else {
+                    target
+                };
+                one_shot(&mut session, &mut out, &target, sets)
+            }),
         Some(Cmd::All { common }) => {
-            let names: Vec<&str> = asynclab::demo::registry()
-                .iter()
-                .map(|d| d.info().name)
-                .collect();
-            names.iter().try_for_each(|name| {
-                one_shot(
-                    &mut session,
-                    &mut out,
-                    &format!("demo:{name}"),
-                    &[],
-                    &common,
-                )?;
-                writeln!(out).map_err(SessionError::Io)
-            })
+            common
+                .pairs()
+                .map_err(SessionError::Invalid)
+                .and_then(|sets| {
+                    asynclab::demo::registry().iter().try_for_each(|d| {
+                        one_shot(
+                            &mut session,
+                            &mut out,
+                            &format!("demo:{}", d.info().name),
+                            sets.clone(),
+                        )?;
+                        writeln!(out).map_err(SessionError::Io)
+                    })
+                })
         }
     };
     match result {
@@ -486,8 +392,7 @@ fn one_shot(
     session: &mut Session,
     out: &mut dyn Write,
     target: &str,
-    flags: &[(&str, Option<u64>)],
-    common: &Common,
+    sets: Vec<(String, String)>,
 ) -> Result<(), SessionError> {
     let mut sink = io::sink();
     match target.strip_prefix("demo:") {
@@ -497,95 +402,49 @@ fn one_shot(
         }
         None => session.open_demo(target)?,
     }
-    let mut sets: Vec<(String, String)> = flags
-        .iter()
-        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
-        .collect();
-    sets.extend(
-        common
-            .pairs()
-            .map_err(|e| SessionError::Io(io::Error::new(io::ErrorKind::InvalidInput, e)))?,
-    );
-    for (k, v) in sets {
-        session.execute(
-            &asynclab::command::Command::Set { param: k, value: v },
-            &mut sink,
-        )?;
+    for (param, value) in sets {
+        session.execute(&Command::Set { param, value }, &mut sink)?;
     }
     session.execute_line("run", out).map(|_| ())
 }
 
-/// Replays each lesson to its end; with `check`, failures make exit 1.
-fn replay(
-    session: &mut Session,
-    out: &mut dyn Write,
-    lessons: &[String],
-    check: bool,
-    color: bool,
-    json: bool,
-) -> ExitCode {
-    let mut broken = Vec::new();
-    for (i, item) in lessons.iter().enumerate() {
-        let loaded = if Path::new(item).is_file() {
-            lesson::load(Path::new(item)).map_err(SessionError::from)
-        } else {
-            session
-                .catalog()
-                .find(item)
-                .cloned()
-                .map_err(SessionError::from)
-        };
-        let result = loaded.and_then(|l| {
-            if i > 0 && !json {
-                writeln!(out)?;
-            }
-            session.open_lesson(l, 0, out)?;
-            while !session.at_end() && !session.interrupted {
-                session.execute_line("next", out)?;
-            }
-            Ok(())
-        });
-        match result {
-            Ok(()) => {}
-            Err(e) if is_broken_pipe(&e) => return ExitCode::SUCCESS,
-            Err(e) => {
-                report(&e, color);
-                broken.push(e.to_string());
-            }
+/// A demo's shortcut on the command line: the demo, and its settings.
+struct Shortcut {
+    demo: &'static str,
+    sets: Vec<(String, String)>,
+}
+
+/// The command line, resolved in one step: the flags, and for a demo's
+/// shortcut (`asynclab port-check --count 100`) the demo and the settings
+/// its flags make. Usage errors and `--help` end the process here.
+fn resolve_command_line() -> Result<(Cli, Option<Shortcut>), String> {
+    let names: Vec<&str> = asynclab::demo::registry()
+        .iter()
+        .map(|d| d.info().name)
+        .collect();
+    let command = Cli::command()
+        .subcommands(shortcuts::subcommands())
+        .after_help(format!(
+            "Every demo is also a command with a flag per parameter, e.g. \
+             `asynclab port-check --count 100 --concurrency 10` \
+             (`asynclab <demo> --help` lists them): {}",
+            names.join(", ")
+        ));
+    let mut matches = command.get_matches();
+    let shortcut = match matches.subcommand_name().and_then(shortcuts::demo_named) {
+        Some(demo) => {
+            let (_, sub) = matches
+                .remove_subcommand()
+                .ok_or("internal: the shortcut vanished")?;
+            Some(Shortcut {
+                demo: demo.info().name,
+                sets: shortcuts::settings(demo, &sub)?,
+            })
         }
-        if session.interrupted {
-            eprintln!("replay stopped: Ctrl-C");
-            return ExitCode::from(130);
-        }
-    }
-    let failed = session.failures.len() + broken.len();
-    if json {
-        let line = serde_json::json!({"type": "summary", "lessons": lessons.len(), "held": session.passed, "failed": failed});
-        let _ = writeln!(out, "{line}");
-    } else if check {
-        let _ = writeln!(
-            out,
-            "\nreplay --check: {} lessons, {} expectations held, {} failed",
-            lessons.len(),
-            session.passed,
-            failed
-        );
-    }
-    if check {
-        for f in session.failures.iter().chain(&broken) {
-            eprintln!("FAILED {f}");
-        }
-        if failed > 0 {
-            return ExitCode::FAILURE;
-        }
-    }
-    // A lesson that could not even be opened is an error with or without
-    // --check; failed expectations only count with it.
-    if broken.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+        None => None,
+    };
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+    Ok((cli, shortcut))
 }
 
 /// `asynclab starter|solution NAME`.
