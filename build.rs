@@ -31,7 +31,9 @@ fn main() {
         let full = dir.join(name);
         code.push_str(&format!(
             "    ({:?}, include_str!({:?})),\n",
-            format!("lessons/{name}"),
+            // Named as built in: an error must not point at a path that
+            // is not on the user's disk.
+            format!("built-in:{name}"),
             full.display().to_string()
         ));
     }

@@ -129,13 +129,18 @@ impl Common {
     }
 }
 
-fn catalog(dir: Option<&Path>) -> Result<Catalog, String> {
+/// The lessons: `--lessons DIR` alone, else the built-in ones with a
+/// `./lessons` folder laid over them by id (and a note saying what it
+/// changed).
+fn catalog(dir: Option<&Path>) -> Result<(Catalog, Option<String>), String> {
     match dir {
-        Some(dir) => Catalog::from_dir(dir).map_err(|e| e.to_string()),
+        Some(dir) => Catalog::from_dir(dir)
+            .map(|c| (c, None))
+            .map_err(|e| e.to_string()),
         None if Path::new("lessons").is_dir() => {
-            Catalog::from_dir(Path::new("lessons")).map_err(|e| e.to_string())
+            Catalog::overlay(Path::new("lessons")).map_err(|e| e.to_string())
         }
-        None => Ok(Catalog::embedded()),
+        None => Ok((Catalog::embedded(), None)),
     }
 }
 
@@ -192,7 +197,12 @@ fn main() -> ExitCode {
         }
     });
     let catalog = match catalog(cli.lessons.as_deref()) {
-        Ok(c) => c,
+        Ok((catalog, note)) => {
+            if let Some(note) = note {
+                eprintln!("asynclab: {note}");
+            }
+            catalog
+        }
         Err(e) => {
             eprintln!("asynclab: {e}");
             return ExitCode::from(2);

@@ -82,6 +82,48 @@ impl Catalog {
         })
     }
 
+    /// The built-in lessons with a folder's laid over them by id: a file
+    /// whose lesson has a built-in id replaces that lesson where it stands,
+    /// any other is added after them (a broken file too, listed with its
+    /// error). Also returns what changed, for the user to be told, or
+    /// `None` when the folder holds exactly the built-in lessons.
+    pub fn overlay(dir: &Path) -> Result<(Catalog, Option<String>), CatalogError> {
+        let mut catalog = Catalog::embedded();
+        let (mut replaced, mut added) = (Vec::new(), Vec::new());
+        for entry in Catalog::from_dir(dir)?.entries {
+            let id = entry.lesson.as_ref().ok().map(|l| l.meta.id.clone());
+            let same_id = catalog.entries.iter().position(|e| {
+                e.lesson.as_ref().ok().map(|l| &l.meta.id) == id.as_ref() && id.is_some()
+            });
+            match (same_id, &entry.lesson) {
+                (Some(i), Ok(lesson)) => {
+                    if catalog.entries[i]
+                        .lesson
+                        .as_ref()
+                        .is_ok_and(|l| !same_text(l, lesson))
+                    {
+                        replaced.push(lesson.meta.id.clone());
+                        catalog.entries[i] = entry;
+                    }
+                }
+                _ => {
+                    added.push(entry.file.clone());
+                    catalog.entries.push(entry);
+                }
+            }
+        }
+        let mut said = Vec::new();
+        if !replaced.is_empty() {
+            said.push(format!("replacing built-in {}", replaced.join(", ")));
+        }
+        if !added.is_empty() {
+            said.push(format!("adding {}", added.join(", ")));
+        }
+        let note = (!said.is_empty())
+            .then(|| format!("lessons from {}: {}", dir.display(), said.join("; ")));
+        Ok((catalog, note))
+    }
+
     /// Lessons that parsed.
     pub fn lessons(&self) -> impl Iterator<Item = &Lesson> {
         self.entries.iter().filter_map(|e| e.lesson.as_ref().ok())
@@ -119,6 +161,11 @@ impl Catalog {
             suggestion,
         })
     }
+}
+
+/// Two lessons that say the same, wherever they were read from.
+fn same_text(a: &Lesson, b: &Lesson) -> bool {
+    a.meta == b.meta && a.cells == b.cells && a.explains == b.explains
 }
 
 /// Reads and parses one lesson file, refusing huge or non-UTF-8 files with
@@ -162,4 +209,44 @@ pub fn load(path: &Path) -> Result<Lesson, LessonError> {
         )
     })?;
     parse(&source, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_replaces_built_in_lessons_by_id_and_adds_the_rest() {
+        let dir = std::env::temp_dir().join(format!("asynclab-overlay-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("temp dir");
+        let built_in = Catalog::embedded();
+        let select = built_in.find("select").expect("built in");
+        let file = select.source.trim_start_matches("built-in:");
+        let text = embedded::EMBEDDED
+            .iter()
+            .find(|(name, _)| name.ends_with(file))
+            .map(|(_, text)| *text)
+            .expect("embedded text");
+        // The same text: nothing to say.
+        fs::write(dir.join(file), text).expect("write");
+        let (same, note) = Catalog::overlay(&dir).expect("overlay");
+        assert_eq!(note, None);
+        assert_eq!(same.entries.len(), built_in.entries.len());
+        // A changed lesson replaces the built-in one where it stands; a new
+        // id is added after them.
+        let changed = text.replacen(&select.meta.title, "My select", 1);
+        fs::write(dir.join(file), changed).expect("write");
+        let mine = "---\nid: mine\ntitle: Mine\ndemo: select\n---\n# Mine\n";
+        fs::write(dir.join("99-mine.md"), mine).expect("write");
+        let (over, note) = Catalog::overlay(&dir).expect("overlay");
+        let _ = fs::remove_dir_all(&dir);
+        assert_eq!(over.entries.len(), built_in.entries.len() + 1);
+        assert_eq!(over.find("select").expect("kept").meta.title, "My select");
+        assert_eq!(over.find("mine").expect("added").meta.title, "Mine");
+        let note = note.expect("a note");
+        assert!(note.contains("replacing built-in select"), "{note}");
+        assert!(note.contains("99-mine.md"), "{note}");
+        // Embedded lessons are named as built in, not as a path on disk.
+        assert!(select.source.starts_with("built-in:"), "{}", select.source);
+    }
 }
