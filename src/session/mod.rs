@@ -119,16 +119,25 @@ pub struct FinishedRun {
 
 impl FinishedRun {
     /// What a later run is compared with: this run without its events.
-    fn baseline(self) -> Baseline {
+    fn baseline(&self) -> Baseline {
         Baseline {
             demo: self.demo,
-            params: self.params,
-            summary: self.analysis.summary,
+            params: self.params.clone(),
+            summary: self.analysis.summary.clone(),
         }
     }
 }
 
+/// How things stood when a command cell first ran: `prev` then `next`
+/// runs it again from there, not from wherever the learner went since.
+struct CellStart {
+    params: Params,
+    /// The last run then: `prev.` in this cell's expectations.
+    last: Option<Baseline>,
+}
+
 /// The run before the last, as `prev.` in `expect` and `explain` see it.
+#[derive(Clone)]
 pub struct Baseline {
     pub demo: &'static str,
     pub params: Params,
@@ -142,6 +151,8 @@ struct OpenLesson {
     /// Index of the next cell `next` shows.
     cursor: usize,
     params: Params,
+    /// For each cell run so far, how things stood when it first ran.
+    started: std::collections::BTreeMap<usize, CellStart>,
 }
 
 /// What tab completion can offer right now.
@@ -162,6 +173,9 @@ pub struct Session {
     open: Option<OpenLesson>,
     last: Option<FinishedRun>,
     prev: Option<Baseline>,
+    /// What the next run is compared with instead of the last run: set when
+    /// a cell runs again after `prev` (its `prev.` is what it was then).
+    rewound: Option<Option<Baseline>>,
     /// Expectations that held / failures (with `file:line` in cells).
     pub passed: usize,
     pub failures: Vec<String>,
@@ -199,6 +213,7 @@ impl Session {
             open: None,
             last: None,
             prev: None,
+            rewound: None,
             passed: 0,
             failures: Vec::new(),
             interrupted: false,
@@ -285,7 +300,7 @@ impl Session {
         match command {
             Command::Help(topic) => self.help(topic.as_deref(), out)?,
             Command::Lessons => self.lessons(out)?,
-            Command::Open(key) => self.open(key, out)?,
+            Command::Open(key) => self.open_and_read(key, out)?,
             Command::Next => self.next(out)?,
             Command::Prev => self.prev(out)?,
             Command::Where => self.where_(out)?,

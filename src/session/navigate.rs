@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use super::resolve::{ResolvedCell, resolve};
-use super::{OpenLesson, Session, SessionError, Transcript};
+use super::{CellStart, OpenLesson, Session, SessionError, Transcript};
 use crate::command::Command;
 use crate::demo;
 use crate::lesson::{CatalogError, Lesson, Meta};
@@ -39,6 +39,21 @@ impl Session {
             .as_ref()
             .map(|o| o.resolved.lesson.meta.id.clone());
         self.save_progress();
+        Ok(())
+    }
+
+    /// `open`: the lesson, and its first cell when that is prose to read
+    /// (a command cell waits for `next`, so nothing runs unasked).
+    pub(super) fn open_and_read(
+        &mut self,
+        key: &str,
+        out: &mut Transcript,
+    ) -> Result<(), SessionError> {
+        self.open(key, out)?;
+        let open = self.open_ref()?;
+        if matches!(open.resolved.cells.first(), Some(ResolvedCell::Prose(_))) {
+            self.next(out)?;
+        }
         Ok(())
     }
 
@@ -87,6 +102,7 @@ impl Session {
             resolved,
             number,
             cursor: 0,
+            started: Default::default(),
             params,
         });
         self.last = None;
@@ -138,6 +154,7 @@ impl Session {
             resolved,
             number: 0,
             cursor: 0,
+            started: Default::default(),
             params,
         });
         Ok(())
@@ -186,7 +203,9 @@ impl Session {
         open.cursor += 1;
         let last = open.cursor == total;
         let id = open.resolved.lesson.meta.id.clone();
-        self.show_cell(index, true, out)?;
+        let note = self.rewind_to(index)?;
+        self.show_cell(index, true, note, out)?;
+        self.rewound = None;
         if last && !self.interrupted {
             if self.progress.finished.insert(id.clone()) {
                 self.save_progress();
@@ -206,6 +225,40 @@ impl Session {
         Ok(())
     }
 
+    /// Before cell `index` runs: the first time, remember how things
+    /// stand; again (after `prev`), put back the parameters and the run to
+    /// compare with that it had then, and say so if they had changed.
+    /// Returns what to tell the learner, if anything changed back.
+    fn rewind_to(&mut self, index: usize) -> Result<Option<String>, SessionError> {
+        let last = self.last.as_ref().map(|r| r.baseline());
+        let open = self.open_mut()?;
+        if !matches!(
+            open.resolved.cells.get(index),
+            Some(ResolvedCell::Commands(_))
+        ) {
+            return Ok(None);
+        }
+        let Some(start) = open.started.get(&index) else {
+            let params = open.params.clone();
+            open.started.insert(index, CellStart { params, last });
+            return Ok(None);
+        };
+        let changed: Vec<String> = start
+            .params
+            .changed_from(&open.params)
+            .into_iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        open.params = start.params.clone();
+        self.rewound = Some(start.last.clone());
+        Ok((!changed.is_empty()).then(|| {
+            format!(
+                "(parameters as they were before this cell first ran: {})",
+                changed.join(" ")
+            )
+        }))
+    }
+
     pub(super) fn prev(&mut self, out: &mut Transcript) -> Result<(), SessionError> {
         let open = self.open_mut()?;
         if open.cursor <= 1 {
@@ -215,7 +268,7 @@ impl Session {
         }
         open.cursor -= 1;
         let index = open.cursor - 1;
-        self.show_cell(index, false, out)
+        self.show_cell(index, false, None, out)
     }
 
     /// Shows cell `index`; a command cell's commands are run if `execute`.
@@ -223,12 +276,16 @@ impl Session {
         &mut self,
         index: usize,
         execute: bool,
+        note: Option<String>,
         out: &mut Transcript,
     ) -> Result<(), SessionError> {
         let open = self.open_ref()?;
         let total = open.resolved.cells.len();
         let file = open.resolved.lesson.source.clone();
         out.aside(&format!("── cell {}/{total} ──", index + 1))?;
+        if let Some(note) = note {
+            out.aside(&note)?;
+        }
         let commands: Vec<(usize, String, Command)> = match &open.resolved.cells[index] {
             ResolvedCell::Prose(text) => {
                 for line in text.lines() {

@@ -117,8 +117,16 @@ impl Session {
         // The run before the last is kept only as its summary, and the last
         // run becomes that before this one starts: a run of a million tasks
         // never has another beside it in memory.
-        if let Some(last) = self.last.take() {
-            self.prev = Some(last.baseline());
+        match self.rewound.take() {
+            Some(then) => {
+                self.last = None;
+                self.prev = then;
+            }
+            None => {
+                if let Some(last) = self.last.take() {
+                    self.prev = Some(last.baseline());
+                }
+            }
         }
         let armed = self.interrupts.arm();
         let (run, printed) = self.run_program(&program, &params, &armed.token)?;
