@@ -45,6 +45,7 @@ pub mod demo;
 pub mod exercise;
 pub mod interrupt;
 pub mod lab;
+pub mod layout;
 pub mod lesson;
 pub mod repl;
 pub mod replay;

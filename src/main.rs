@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use asynclab::command::Command;
-use asynclab::demo::run::{Progress, ProgressFn, install_panic_hook};
+use asynclab::demo::run::{ProgressFn, RunProgress, install_panic_hook};
 use asynclab::interrupt::Interrupts;
 use asynclab::lab::scope::Scope;
 use asynclab::lesson::Catalog;
@@ -146,7 +146,7 @@ fn catalog(dir: Option<&Path>) -> Result<(Catalog, Option<String>), String> {
 
 /// Draws progress on stderr, in place, when stderr is a terminal: the
 /// transcript on stdout (and any pipe) never sees it.
-fn progress_line(progress: Option<Progress>) {
+fn progress_line(progress: Option<RunProgress>) {
     let mut err = io::stderr().lock();
     let _ = match progress {
         Some(p) => {

@@ -6,7 +6,7 @@
 
 use clap::{Arg, ArgAction, ArgMatches, Command, builder::PossibleValuesParser};
 
-use crate::demo::{self, Demo, Kind, ParamSpec, Params};
+use crate::demo::{self, Demo, Kind, ParamSpec};
 
 /// Flag names kept from the first command line (`--max-concurrent`,
 /// `--requests`): scripts written for it still work.
@@ -31,11 +31,7 @@ pub fn demo_named(name: &str) -> Option<&'static dyn Demo> {
 
 fn subcommand(demo: &'static dyn Demo) -> Command {
     let info = demo.info();
-    let flags = Params::defaults(info.params)
-        .specs()
-        .iter()
-        .map(|spec| flag(spec))
-        .collect::<Vec<_>>();
+    let flags = specs(demo).map(flag).collect::<Vec<_>>();
     Command::new(info.name).about(info.about).args(flags).arg(
         Arg::new("set")
             .long("set")
@@ -43,6 +39,11 @@ fn subcommand(demo: &'static dyn Demo) -> Command {
             .action(ArgAction::Append)
             .help("Set any parameter: --set concurrency=10 (repeatable)"),
     )
+}
+
+/// The demo's own parameters, then those every demo has.
+fn specs(demo: &dyn Demo) -> impl Iterator<Item = &'static ParamSpec> {
+    demo.info().params.iter().chain(crate::demo::params::COMMON)
 }
 
 fn flag(spec: &'static ParamSpec) -> Arg {
@@ -73,9 +74,8 @@ fn flag(spec: &'static ParamSpec) -> Arg {
 /// The settings a shortcut's flags make, in the order they apply:
 /// flags, then `--set` items. An item that is not `NAME=VALUE` is an error.
 pub fn settings(demo: &dyn Demo, matches: &ArgMatches) -> Result<Vec<(String, String)>, String> {
-    let defaults = Params::defaults(demo.info().params);
     let mut sets: Vec<(String, String)> = Vec::new();
-    for spec in defaults.specs() {
+    for spec in specs(demo) {
         let value = match spec.kind {
             Kind::Int { .. } => matches.get_one::<u64>(spec.name).map(u64::to_string),
             _ => matches.get_one::<String>(spec.name).cloned(),

@@ -136,12 +136,7 @@ pub fn report(
 ) -> std::io::Result<()> {
     let style = crate::timeline::Style { color };
     // Every line wrapped to the output width, later lines indented.
-    let fill = |text: &str, indent: &str| {
-        textwrap::fill(
-            text,
-            textwrap::Options::new(width.max(30)).subsequent_indent(indent),
-        )
-    };
+    let fill = |text: &str, indent: &str| crate::layout::fill(text, width, indent);
     let runs = exercise.runs().len();
     let seeds: Vec<String> = exercise.seeds.iter().map(u64::to_string).collect();
     let header = format!(

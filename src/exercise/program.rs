@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::ExerciseError;
 use crate::clock::Clock;
 use crate::demo::Params;
-use crate::demo::run::{Progress, ProgressFn};
+use crate::demo::run::{ProgressFn, RunProgress};
 use crate::lab::scope::Scope;
 use crate::timeline::{Outcome, Run};
 
@@ -57,10 +57,7 @@ pub fn run(
     cancel: &CancellationToken,
     progress: Option<ProgressFn>,
 ) -> Result<ProgramRun, ExerciseError> {
-    let clock: Clock = params
-        .choice("clock")?
-        .parse()
-        .map_err(ExerciseError::Invalid)?;
+    let clock = params.clock()?;
     let mut command = Command::new(exe);
     for spec in params.specs() {
         if let Some(value) = params.get(spec.name) {
@@ -172,7 +169,7 @@ pub fn run(
             && last_report.elapsed() >= Duration::from_millis(250)
         {
             let (total, done) = decoder.progress();
-            report(Some(Progress {
+            report(Some(RunProgress {
                 done,
                 total,
                 elapsed: started.elapsed(),

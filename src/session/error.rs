@@ -36,11 +36,6 @@ pub enum SessionError {
     ExpectFailed(String),
     #[error("no explain topic '{topic}' in this lesson; it has: {available}")]
     Topic { topic: String, available: String },
-    #[error("no command '{word}'{}; type `help` for the list", crate::text::did_you_mean(*.suggestion))]
-    NoHelp {
-        word: String,
-        suggestion: Option<&'static str>,
-    },
     #[error(transparent)]
     Exercise(#[from] crate::exercise::ExerciseError),
     #[error(transparent)]

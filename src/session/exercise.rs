@@ -1,7 +1,7 @@
-//! The learner's own code in the session: `edit`, `diff`, `restore`, and
-//! the exercise loop (`exercises`, `exercise`, `hint`, `check`,
+//! The learner's own code in the session: what `run` runs, and the
+//! exercise loop (`exercises`, `exercise`, `hint`, `check`,
 //! `solution`). Building and running live in `crate::exercise`; this file
-//! decides *what* runs and says so.
+//! decides *what* runs and says so. Editing the file is `edit.rs`'s.
 //!
 //! What `run` runs follows from the files, not from a flag: an active
 //! exercise runs the learner's exercise file; otherwise a copy of the
@@ -11,13 +11,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use similar::{ChangeTag, TextDiff};
-
 use super::{Session, SessionError};
 use crate::demo::{Demo, Params};
 use crate::exercise::grade::{self, Grade};
 use crate::exercise::{Entry, Exercise, ExerciseError, Workspace, catalog};
-use crate::text::sanitize;
 
 /// What `run` (and `compare`) execute.
 pub(super) enum Program {
@@ -30,27 +27,20 @@ pub(super) enum Program {
 }
 
 /// The learner's file for the current target, and how to build it.
-struct Target {
-    file: PathBuf,
-    bin: String,
-    original: &'static str,
-    exercise: Option<&'static Exercise>,
+pub(super) struct Target {
+    pub(super) file: PathBuf,
+    pub(super) bin: String,
+    pub(super) original: &'static str,
+    pub(super) exercise: Option<&'static Exercise>,
 }
 
 impl Session {
-    /// `text` wrapped at word boundaries to the output width, measured in
-    /// display columns; lines after the first start with `indent`.
-    fn wrapped(&self, text: &str, indent: &str) -> String {
-        let options = textwrap::Options::new(self.opts.width.max(20)).subsequent_indent(indent);
-        textwrap::fill(text, options)
-    }
-
-    fn workspace(&self) -> Result<Workspace, SessionError> {
+    pub(super) fn workspace(&self) -> Result<Workspace, SessionError> {
         Ok(Workspace::locate()?)
     }
 
     /// The file `edit`, `diff` and `restore` work on now.
-    fn target(&self) -> Result<Target, SessionError> {
+    pub(super) fn target(&self) -> Result<Target, SessionError> {
         let ws = self.workspace()?;
         if let Some(exercise) = self.exercise {
             return Ok(Target {
@@ -144,143 +134,6 @@ impl Session {
             }
             other => Ok(other?),
         }
-    }
-
-    /// `edit [exercise]`: the learner's copy, in their editor.
-    pub(super) fn edit(
-        &mut self,
-        name: Option<&str>,
-        out: &mut dyn Write,
-    ) -> Result<(), SessionError> {
-        if let Some(name) = name {
-            self.start_exercise(name, out)?;
-        }
-        let target = self.target()?;
-        let ws = self.workspace()?;
-        ws.prepare()?;
-        if ws.seed(&target.file, target.original)? {
-            writeln!(
-                out,
-                "wrote {} (a copy of the original)",
-                target.file.display()
-            )?;
-        }
-        match &self.opts.editor {
-            Some(editor) => {
-                writeln!(out, "opening {} in {editor} …", target.file.display())?;
-                out.flush()?;
-                // `sh -c` so EDITOR may carry flags (`code -w`); the path
-                // goes in as "$1", never as shell text.
-                let status = std::process::Command::new("sh")
-                    .arg("-c")
-                    .arg(format!("{editor} \"$1\""))
-                    .arg("sh")
-                    .arg(&target.file)
-                    .status();
-                match status {
-                    Ok(s) if s.success() => writeln!(
-                        out,
-                        "saved? `run` builds and runs your version; `diff` shows what you changed"
-                    )?,
-                    Ok(s) => writeln!(
-                        out,
-                        "the editor exited with {s}; your file is still {}",
-                        target.file.display()
-                    )?,
-                    Err(e) => writeln!(
-                        out,
-                        "could not start '{editor}': {e}; open {} yourself",
-                        target.file.display()
-                    )?,
-                }
-            }
-            None => {
-                writeln!(out, "your copy: {}", target.file.display())?;
-                writeln!(
-                    out,
-                    "{}",
-                    self.wrapped(
-                        "open it in your editor (set $VISUAL or $EDITOR, e.g. `export EDITOR=nano`, and `edit` opens it for you); `run` builds and runs your version",
-                        ""
-                    )
-                )?;
-            }
-        }
-        Ok(())
-    }
-
-    /// `diff`: what the learner changed, as a unified diff.
-    pub(super) fn diff(&self, out: &mut dyn Write) -> Result<(), SessionError> {
-        let target = self.target()?;
-        let mine = match std::fs::read_to_string(&target.file) {
-            Ok(text) => text,
-            Err(_) => {
-                writeln!(out, "no copy yet: `edit` makes one")?;
-                return Ok(());
-            }
-        };
-        if mine == target.original {
-            writeln!(
-                out,
-                "{} is the original: nothing changed",
-                target.file.display()
-            )?;
-            return Ok(());
-        }
-        let diff = TextDiff::from_lines(target.original, mine.as_str());
-        let original = if target.exercise.is_some() {
-            "the starter"
-        } else {
-            "the original demo"
-        };
-        writeln!(out, "--- {original}\n+++ {}", target.file.display())?;
-        for hunk in diff.unified_diff().context_radius(2).iter_hunks() {
-            writeln!(out, "{}", self.dim(&hunk.header().to_string()))?;
-            for change in hunk.iter_changes() {
-                let text = sanitize(change.value().trim_end_matches('\n'), false);
-                let line = match change.tag() {
-                    ChangeTag::Delete => self.style().verdict(&format!("-{text}"), false),
-                    ChangeTag::Insert => self.style().verdict(&format!("+{text}"), true),
-                    ChangeTag::Equal => format!(" {text}"),
-                };
-                writeln!(out, "{line}")?;
-            }
-        }
-        Ok(())
-    }
-
-    /// `restore`: the original back in the learner's file; their version
-    /// is kept beside it (`.bak`), so no work is ever lost to one word.
-    pub(super) fn restore(&self, out: &mut dyn Write) -> Result<(), SessionError> {
-        let target = self.target()?;
-        let io = |source| ExerciseError::Workspace {
-            path: target.file.clone(),
-            source,
-        };
-        match std::fs::read_to_string(&target.file) {
-            Ok(mine) if mine == target.original => {
-                writeln!(
-                    out,
-                    "{} is the original already: nothing to restore",
-                    target.file.display()
-                )?;
-                return Ok(());
-            }
-            Ok(mine) => {
-                let backup = target.file.with_extension("rs.bak");
-                std::fs::write(&backup, mine).map_err(io)?;
-                writeln!(out, "your version is kept as {}", backup.display())?;
-            }
-            Err(_) => {}
-        }
-        std::fs::write(&target.file, target.original).map_err(io)?;
-        let what = if target.exercise.is_some() {
-            "the starter"
-        } else {
-            "the original demo (`run` runs the built-in one)"
-        };
-        writeln!(out, "{} is {what} again", target.file.display())?;
-        Ok(())
     }
 
     /// `exercises`: this lesson's first, then the rest.

@@ -241,7 +241,14 @@ impl Session {
                 },
             })?;
             writeln!(out, "{}", self.bold(&format!("[{}]", note.topic)))?;
-            writeln!(out, "{}", note.text)?;
+            write!(
+                out,
+                "{}",
+                crate::layout::reflow(&note.text, self.opts.width)
+            )?;
+            if !note.text.ends_with('\n') {
+                writeln!(out)?;
+            }
             return Ok(());
         }
         let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
@@ -251,19 +258,20 @@ impl Session {
             self.bold(&format!("What happened in this run of {}:", report.demo))
         )?;
         if let Some(prev) = self.prev.as_ref().filter(|p| p.demo == report.demo) {
-            writeln!(out, "  • {}", compare(prev, report))?;
+            let line = format!("  • {}", compare(prev, report));
+            writeln!(out, "{}", self.wrapped(&line, "    "))?;
         }
-        write!(
-            out,
-            "{}",
-            explain_run(
-                &report.run,
-                &report.analysis,
-                lesson,
-                &report.params,
-                report.yours
-            )
-        )?;
+        let text = explain_run(
+            &report.run,
+            &report.analysis,
+            lesson,
+            &report.params,
+            report.yours,
+        );
+        // Each sentence wraps under its bullet.
+        for line in text.lines() {
+            writeln!(out, "{}", self.wrapped(line, "    "))?;
+        }
         Ok(())
     }
 }

@@ -15,20 +15,37 @@ impl Session {
                     "{}",
                     self.bold("commands (`help <command>` for more):")
                 )?;
+                // Summaries wrap in their own column; a synopsis wider
+                // than the column gets a line of its own.
+                let column = 30.min(self.opts.width / 3);
+                let indent = " ".repeat(column + 3);
+                let summary_width = self.opts.width.saturating_sub(column + 3);
                 for c in COMMANDS {
                     let usage = format!("{} {}", c.name, c.args);
                     let usage = usage.trim_end();
-                    if usage.chars().count() > 30 {
-                        // A long synopsis gets its own line.
-                        writeln!(out, "  {usage}\n  {:<30} {}", "", c.summary)?;
+                    let summary = crate::layout::fill(c.summary, summary_width, "");
+                    let mut lines = summary.lines();
+                    let first = lines.next().unwrap_or_default();
+                    if crate::layout::width(usage) > column {
+                        writeln!(out, "  {usage}\n{indent}{first}")?;
                     } else {
-                        writeln!(out, "  {usage:<30} {}", c.summary)?;
+                        writeln!(out, "  {} {first}", crate::layout::pad(usage, column))?;
+                    }
+                    for line in lines {
+                        writeln!(out, "{indent}{line}")?;
                     }
                 }
-                writeln!(out, "{}", self.dim("Tab completes commands, lesson ids and parameters. Ctrl-C cancels a running demo."))
+                let tip = "Tab completes commands, lesson ids and parameters. Ctrl-C cancels a running demo.";
+                out.aside(&self.wrapped(tip, ""))
             }
             Some(word) => match command::spec(word) {
-                Some(c) => writeln!(out, "{} {}\n  {}", self.bold(c.name), c.args, c.help),
+                Some(c) => writeln!(
+                    out,
+                    "{} {}\n  {}",
+                    self.bold(c.name),
+                    c.args,
+                    self.wrapped(c.help, "  ")
+                ),
                 None => {
                     let suggestion = closest(word, COMMANDS.iter().map(|c| c.name));
                     writeln!(
@@ -42,22 +59,13 @@ impl Session {
     }
 
     pub(super) fn lessons(&self, out: &mut Transcript) -> io::Result<()> {
-        let id_w = self
-            .catalog
-            .lessons()
-            .map(|l| l.meta.id.chars().count())
-            .max()
-            .unwrap_or(2)
-            .max(2);
-        let title_w = self
-            .catalog
-            .lessons()
-            .map(|l| l.meta.title.chars().count())
-            .max()
-            .unwrap_or(5)
-            .max(5);
-        let header = format!("  {:>2}  {:<id_w$}  {:<title_w$}  demo", "#", "id", "title");
-        writeln!(out, "{}", self.bold(&header))?;
+        // The title is the last column, so it is the one that wraps.
+        let mut rows = vec![vec![
+            "  #".to_string(),
+            "id".to_string(),
+            "demo".to_string(),
+            "title".to_string(),
+        ]];
         let current = self.open.as_ref().map(|o| o.number);
         for (i, entry) in self.catalog.entries.iter().enumerate() {
             let finished = entry
@@ -69,16 +77,25 @@ impl Session {
                 (false, true) => "✓",
                 _ => " ",
             };
-            match &entry.lesson {
-                Ok(l) => writeln!(
-                    out,
-                    "{mark} {:>2}  {:<id_w$}  {:<title_w$}  {}",
-                    i + 1,
-                    l.meta.id,
-                    l.meta.title,
-                    l.meta.demo
-                )?,
-                Err(e) => writeln!(out, "{mark} {:>2}  {:<id_w$}  broken: {e}", i + 1, "?")?,
+            let number = format!("{mark} {:>2}", i + 1);
+            rows.push(match &entry.lesson {
+                Ok(l) => vec![
+                    number,
+                    l.meta.id.clone(),
+                    l.meta.demo.clone(),
+                    l.meta.title.clone(),
+                ],
+                Err(e) => vec![number, "?".into(), String::new(), format!("broken: {e}")],
+            });
+        }
+        for (i, line) in crate::layout::table(&rows, self.opts.width)
+            .into_iter()
+            .enumerate()
+        {
+            if i == 0 {
+                out.heading(&line)?;
+            } else {
+                writeln!(out, "{line}")?;
             }
         }
         writeln!(

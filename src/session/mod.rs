@@ -11,7 +11,8 @@
 //! | `explain` | `explain` |
 //! | `help`, `lessons` | `help` |
 //! | `play`, `at` | `playback` |
-//! | `edit`, `check`, `hint`, exercises | `exercise` |
+//! | `edit`, `diff`, `restore` | `edit` |
+//! | `exercise`, `check`, `hint`, `solution`, what `run` runs | `exercise` |
 //!
 //! The REPL and `replay` drive the same `Session` with the same parser, so
 //! a replayed lesson behaves exactly like typed input. Every command writes
@@ -22,6 +23,7 @@
 
 pub mod check;
 mod compare;
+mod edit;
 mod error;
 mod exercise;
 mod explain;
@@ -374,6 +376,12 @@ impl Session {
         crate::timeline::Style {
             color: self.opts.color,
         }
+    }
+
+    /// `text` wrapped at word boundaries to the output width; lines after
+    /// the first start with `indent`.
+    fn wrapped(&self, text: &str, indent: &str) -> String {
+        crate::layout::fill(text, self.opts.width, indent)
     }
 
     fn dim(&self, text: &str) -> String {

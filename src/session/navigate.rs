@@ -84,9 +84,12 @@ impl Session {
             String::new()
         };
         let heading = self.bold(&format!("{numbered}{} ({})", meta.title, meta.id));
-        let hint = self.dim(&format!(
-            "demo {} · {cells} cells · `next` steps through it, `run` runs the demo, `params` shows its knobs",
-            resolved.demo.info().name
+        let hint = self.dim(&self.wrapped(
+            &format!(
+                "demo {} · {cells} cells · `next` steps through it, `run` runs the demo, `params` shows its knobs",
+                resolved.demo.info().name
+            ),
+            "",
         ));
         out.record(
             |o| writeln!(o, "{heading}\n{hint}"),
@@ -288,7 +291,7 @@ impl Session {
         }
         let commands: Vec<(usize, String, Command)> = match &open.resolved.cells[index] {
             ResolvedCell::Prose(text) => {
-                for line in text.lines() {
+                for line in crate::layout::reflow(text, self.opts.width).lines() {
                     let shown = if line.starts_with('#') {
                         self.bold(line)
                     } else {
@@ -336,11 +339,11 @@ impl Session {
     pub(super) fn where_(&self, out: &mut Transcript) -> Result<(), SessionError> {
         let open = self.open_ref()?;
         let meta = &open.resolved.lesson.meta;
-        writeln!(
-            out,
+        let line = format!(
             "lesson {} · {}: {} ({})",
             open.number, meta.id, meta.title, open.resolved.lesson.source
-        )?;
+        );
+        writeln!(out, "{}", self.wrapped(&line, "  "))?;
         writeln!(out, "cell {} of {}", open.cursor, open.resolved.cells.len())?;
         let changed = open.params.changed_from(&open.resolved.defaults);
         if changed.is_empty() {

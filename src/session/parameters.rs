@@ -46,14 +46,14 @@ impl Session {
 
     pub(super) fn params(&self, out: &mut Transcript) -> Result<(), SessionError> {
         let open = self.open_ref()?;
-        writeln!(
-            out,
-            "{}",
-            self.bold(&format!(
-                "{:<12} {:<10} {:<10} {:<18} help",
-                "parameter", "value", "default", "range"
-            ))
-        )?;
+        // A real table: the help column (with the allowed range) wraps
+        // inside itself, so a narrow window gets no staircase.
+        let mut rows = vec![vec![
+            "parameter".to_string(),
+            "value".to_string(),
+            "default".to_string(),
+            "what it does [allowed]".to_string(),
+        ]];
         for spec in open.params.specs() {
             let value = open
                 .params
@@ -66,18 +66,28 @@ impl Session {
                 .get(spec.name)
                 .map(Value::to_string)
                 .unwrap_or_default();
-            let mark = if value != default { "*" } else { " " };
-            writeln!(
-                out,
-                "{:<12} {:<10} {:<10} {:<18} {}",
-                spec.name,
+            let mark = if value != default { "*" } else { "" };
+            rows.push(vec![
+                spec.name.to_string(),
                 format!("{value}{mark}"),
                 default,
-                spec.range(),
-                spec.help
-            )?;
+                format!("{} [{}]", spec.help, spec.range()),
+            ]);
         }
-        writeln!(out, "{}", self.dim("* changed from the lesson's default · `set <param> <value>` to change, `reset` to restore"))?;
+        for (i, line) in crate::layout::table(&rows, self.opts.width)
+            .into_iter()
+            .enumerate()
+        {
+            if i == 0 {
+                out.heading(&line)?;
+            } else {
+                writeln!(out, "{line}")?;
+            }
+        }
+        out.aside(&self.wrapped(
+            "* changed from the lesson's default · `set <param> <value>` to change, `reset` to restore",
+            "",
+        ))?;
         Ok(())
     }
 

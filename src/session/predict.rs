@@ -11,9 +11,8 @@ use crate::timeline::{Metric, format_duration};
 impl Session {
     pub(super) fn ask(&mut self, metric: &str, out: &mut Transcript) -> Result<(), SessionError> {
         let Some(ask) = self.opts.ask.clone() else {
-            out.aside(&format!(
-                "(a guess for {metric} is asked only in the REPL: skipped)"
-            ))?;
+            let note = format!("(a guess for {metric} is asked only in the REPL: skipped)");
+            out.aside(&self.wrapped(&note, " "))?;
             return Ok(());
         };
         loop {
@@ -141,7 +140,7 @@ impl Session {
                 "✓".to_string()
             };
             out.record(
-                |o| writeln!(o, "{mark} {text}"),
+                |o| writeln!(o, "{}", self.wrapped(&format!("{mark} {text}"), "    ")),
                 || serde_json::json!({"type": "expect", "expect": e.to_string(), "held": true, "measured": checked.measured, "limit": checked.limit}),
             )?;
             Ok(())

@@ -68,7 +68,8 @@ pub fn resolve(lesson: Lesson) -> Result<Resolved, LessonError> {
             ),
         )
     })?;
-    let mut defaults = Params::defaults(demo.info().params);
+    let mut defaults = Params::defaults(demo.info().params)
+        .map_err(|e| lesson.error(lesson.meta.demo_line, e.to_string()))?;
     for p in &lesson.meta.params {
         defaults
             .set(&p.name, &p.value)
@@ -113,4 +114,44 @@ pub fn resolve(lesson: Lesson) -> Result<Resolved, LessonError> {
         defaults,
         cells,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::demo::{self, Params};
+    use crate::lesson::Catalog;
+
+    /// The registry as a whole: names unique, every default parses, and
+    /// every demo taught by a built-in lesson that resolves against it.
+    #[test]
+    fn every_demo_is_declared_soundly_and_taught() {
+        let catalog = Catalog::embedded();
+        let mut names = std::collections::BTreeSet::new();
+        for demo in demo::registry() {
+            let info = demo.info();
+            assert!(
+                names.insert(info.name),
+                "two demos are called {}",
+                info.name
+            );
+            let params = Params::defaults(info.params);
+            assert!(params.is_ok(), "{}: {:?}", info.name, params.err());
+            let mut own = std::collections::BTreeSet::new();
+            for spec in info.params {
+                assert!(own.insert(spec.name), "{}: {} twice", info.name, spec.name);
+            }
+            assert!(
+                catalog.lessons().any(|l| l.meta.demo == info.name),
+                "no built-in lesson teaches {}",
+                info.name
+            );
+        }
+        for lesson in catalog.lessons() {
+            assert!(
+                super::resolve(lesson.clone()).is_ok(),
+                "{} does not resolve",
+                lesson.source
+            );
+        }
+    }
 }

@@ -1,0 +1,175 @@
+//! Laying text out for a terminal of a given width: wrapping at word
+//! boundaries, Markdown prose reflowed, and tables whose last column wraps
+//! inside itself. Widths are display columns (textwrap measures with
+//! unicode-width: a wide character counts two, a colour code none).
+
+use textwrap::core::display_width;
+
+/// Display columns `text` takes.
+pub fn width(text: &str) -> usize {
+    display_width(text)
+}
+
+/// `text` wrapped to `width` at word boundaries; lines after the first of
+/// each paragraph start with `indent`.
+pub fn fill(text: &str, width: usize, indent: &str) -> String {
+    let options = textwrap::Options::new(width.max(20)).subsequent_indent(indent);
+    textwrap::fill(text, options)
+}
+
+/// `text` padded with spaces to `columns` display columns.
+pub fn pad(text: &str, columns: usize) -> String {
+    let gap = columns.saturating_sub(width(text));
+    format!("{text}{}", " ".repeat(gap))
+}
+
+/// The widest prose reads well at: lines longer than this are hard to
+/// follow, so a wide terminal gets prose this wide, and a narrow one less.
+pub const PROSE_MEASURE: usize = 80;
+
+/// Markdown prose reflowed to `width` (at most [`PROSE_MEASURE`]): the lines of a paragraph or a list
+/// item joined and wrapped again (a list item's lines hang under its
+/// text); headings, fenced code, tables and indented code kept as written.
+pub fn reflow(markdown: &str, width: usize) -> String {
+    let width = width.min(PROSE_MEASURE);
+    let mut out: Vec<String> = Vec::new();
+    let mut paragraph: Vec<&str> = Vec::new();
+    let mut in_fence = false;
+    let flush = |paragraph: &mut Vec<&str>, out: &mut Vec<String>| {
+        if paragraph.is_empty() {
+            return;
+        }
+        let first = paragraph[0];
+        let marker = list_marker(first);
+        let hang = " ".repeat(marker.map_or(0, |m| m.len()));
+        let joined = paragraph
+            .iter()
+            .map(|l| l.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let options = textwrap::Options::new(width.max(20)).subsequent_indent(&hang);
+        out.extend(
+            textwrap::wrap(&joined, options)
+                .into_iter()
+                .map(|l| l.into_owned()),
+        );
+        paragraph.clear();
+    };
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            flush(&mut paragraph, &mut out);
+            in_fence = !in_fence;
+            out.push(line.to_string());
+        } else if in_fence
+            || line.trim().is_empty()
+            || trimmed.starts_with('#')
+            || trimmed.starts_with('|')
+            || line.starts_with("    ")
+        {
+            flush(&mut paragraph, &mut out);
+            out.push(line.to_string());
+        } else {
+            // A new list item starts a new paragraph of its own.
+            if list_marker(line).is_some() {
+                flush(&mut paragraph, &mut out);
+            }
+            paragraph.push(line);
+        }
+    }
+    flush(&mut paragraph, &mut out);
+    let mut text = out.join("\n");
+    if markdown.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// `- `, `* ` or `1. ` at the start of a list item.
+fn list_marker(line: &str) -> Option<&str> {
+    if line.starts_with("- ") || line.starts_with("* ") {
+        return Some(&line[..2]);
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    (digits > 0 && line[digits..].starts_with(". ")).then(|| &line[..digits + 2])
+}
+
+/// A table: each row's columns padded to the widest cell, the last column
+/// wrapped inside what is left of `width` (never narrower than 20).
+pub fn table(rows: &[Vec<String>], width: usize) -> Vec<String> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    if columns == 0 {
+        return Vec::new();
+    }
+    let widths: Vec<usize> = (0..columns - 1)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|cell| self::width(cell))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let lead: usize = widths.iter().map(|w| w + 2).sum();
+    let last_width = width.saturating_sub(lead).max(20);
+    let mut lines = Vec::new();
+    for row in rows {
+        let mut head = String::new();
+        for (c, w) in widths.iter().enumerate() {
+            head.push_str(&pad(row.get(c).map_or("", String::as_str), *w));
+            head.push_str("  ");
+        }
+        let last = row.get(columns - 1).map_or("", String::as_str);
+        let wrapped = textwrap::wrap(last, last_width);
+        let mut parts = wrapped.iter();
+        let first = parts.next().map_or("", |l| l.as_ref());
+        lines.push(format!("{head}{first}").trim_end().to_string());
+        for part in parts {
+            lines.push(format!("{}{part}", " ".repeat(lead)));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_reflows_to_the_width_and_keeps_code_and_headings() {
+        let text = "# Title\n\nA long line of prose that goes on and on\nacross two lines.\n\n- an item that is long enough to wrap here\n  and continues\n\n```asynclab\nrun a very long command line that must stay as it is\n```\n";
+        let out = reflow(text, 24);
+        for line in out.lines().filter(|l| !l.starts_with("run ")) {
+            assert!(width(line) <= 24, "{line:?} in\n{out}");
+        }
+        assert!(out.contains("# Title"));
+        assert!(out.contains("run a very long command line that must stay as it is"));
+        // The item's second line hangs under its text.
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("  ") && !l.starts_with("   ")),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn wide_characters_count_two_columns() {
+        assert_eq!(width("端口"), 4);
+        assert_eq!(width("\u{1b}[1mok\u{1b}[0m"), 2);
+        assert_eq!(pad("端口", 6), "端口  ");
+    }
+
+    #[test]
+    fn a_tables_last_column_wraps_inside_itself() {
+        let rows = vec![
+            vec!["name".to_string(), "help".to_string()],
+            vec![
+                "concurrency".to_string(),
+                "connects allowed in flight at once (semaphore permits)".to_string(),
+            ],
+        ];
+        let lines = table(&rows, 40);
+        assert!(lines.iter().all(|l| width(l) <= 40), "{lines:#?}");
+        assert!(lines[2].starts_with(&" ".repeat(13)), "{lines:#?}");
+    }
+}
