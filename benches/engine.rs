@@ -157,7 +157,7 @@ fn measure(me: &std::path::Path, kind: &str, n: u64) -> (Duration, Duration, f64
 
 fn port_check_params(n: u64) -> Params {
     let port_check = demo::find("port-check").expect("port-check");
-    let mut params = Params::defaults(port_check.info().params);
+    let mut params = Params::defaults(port_check.info().params).expect("port-check defaults parse");
     params.set("count", &n.to_string()).expect("count");
     params
         .set("concurrency", &CONCURRENCY.to_string())

@@ -138,7 +138,7 @@ fn ms(d: Duration) -> f64 {
 /// One scan in this process; prints `wall_us peak_mb port port …`.
 fn single_scan() {
     let port_check = demo::find("port-check").expect("the port-check demo");
-    let mut params = Params::defaults(port_check.info().params);
+    let mut params = Params::defaults(port_check.info().params).expect("port-check defaults parse");
     for (name, value) in [
         ("clock", "real"),
         ("ports", "1-65535"),

@@ -134,7 +134,7 @@ fn parse_args(
     demo: &dyn Demo,
     args: impl Iterator<Item = String>,
 ) -> Result<(Params, Scope), String> {
-    let mut params = Params::defaults(demo.info().params);
+    let mut params = Params::defaults(demo.info().params).map_err(|e| e.to_string())?;
     let mut scope = Scope::default();
     let mut args = args.peekable();
     while let Some(arg) = args.next() {

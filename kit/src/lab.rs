@@ -1,5 +1,6 @@
 //! The parts of the lab a demo itself touches: listeners to find
-//! ([`tcp`]), this machine's descriptor and port limits ([`limits`]), the
+//! ([`tcp`]), a real port probe and the targets of a real scan
+//! ([`probe`]), this machine's descriptor and port limits ([`limits`]), the
 //! scope guard that keeps traffic on loopback ([`scope`]), and child
 //! processes that never outlive asynclab ([`children`]).
 //!
@@ -8,5 +9,6 @@
 
 pub mod children;
 pub mod limits;
+pub mod probe;
 pub mod scope;
 pub mod tcp;

@@ -241,7 +241,7 @@ pub enum ParamError {
 pub static COMMON: &[ParamSpec] = &[
     ParamSpec {
         name: "clock",
-        kind: Kind::Choice(&["virtual", "real"]),
+        kind: Kind::Choice(crate::clock::Clock::NAMES),
         default: "virtual",
         help: "virtual: simulated latencies on a paused clock (instant, repeatable); real: wall time and real sockets on 127.0.0.1",
     },
@@ -266,14 +266,26 @@ pub struct Params {
 }
 
 impl Params {
-    /// Every parameter at its declared default.
-    pub fn defaults(own: &'static [ParamSpec]) -> Params {
+    /// Every parameter at its declared default. A default that does not
+    /// parse is the demo's bug, and an error here: dropped silently, it
+    /// would surface later as a parameter the demo "does not declare".
+    pub fn defaults(own: &'static [ParamSpec]) -> Result<Params, ParamError> {
         let specs: Vec<&'static ParamSpec> = own.iter().chain(COMMON).collect();
         let values = specs
             .iter()
-            .filter_map(|s| s.parse(s.default).ok().map(|v| (s.name, v)))
-            .collect();
-        Params { specs, values }
+            .map(|s| Ok((s.name, s.parse(s.default)?)))
+            .collect::<Result<_, ParamError>>()?;
+        Ok(Params { specs, values })
+    }
+
+    /// The clock this run is on.
+    pub fn clock(&self) -> Result<crate::clock::Clock, ParamError> {
+        let name = self.choice("clock")?;
+        name.parse().map_err(|why| ParamError::Invalid {
+            name: "clock",
+            value: name.to_string(),
+            why,
+        })
     }
 
     pub fn specs(&self) -> &[&'static ParamSpec] {
@@ -428,7 +440,7 @@ mod tests {
             ),
         ];
         for (name, value, want) in cases {
-            let mut p = Params::defaults(SPECS);
+            let mut p = Params::defaults(SPECS).expect("the test specs parse");
             let got = p.set(name, value).map_err(|e| e.to_string());
             assert_eq!(got, want.map_err(str::to_string), "set {name} {value}");
         }
@@ -471,7 +483,7 @@ mod tests {
 
     #[test]
     fn changed_lists_only_differences() {
-        let base = Params::defaults(SPECS);
+        let base = Params::defaults(SPECS).expect("the test specs parse");
         let mut p = base.clone();
         assert!(p.changed_from(&base).is_empty());
         p.set("concurrency", "10").expect("valid");

@@ -83,7 +83,7 @@ fn out_of_files(error: &std::io::Error) -> String {
 
 /// Progress of a long run: tasks ended, tasks registered, wall time so far.
 #[derive(Clone, Copy, Debug)]
-pub struct Progress {
+pub struct RunProgress {
     pub done: u64,
     pub total: u64,
     pub elapsed: Duration,
@@ -91,7 +91,7 @@ pub struct Progress {
 
 /// Receives progress every 250 ms once a run has lasted a second, then
 /// `None` when it ends (to clear the display).
-pub type ProgressFn = Arc<dyn Fn(Option<Progress>) + Send + Sync>;
+pub type ProgressFn = Arc<dyn Fn(Option<RunProgress>) + Send + Sync>;
 
 /// Reports progress from a side thread, so the demo's runtime never pays
 /// for it; stops (and clears) when dropped.
@@ -116,7 +116,7 @@ impl Watcher {
                     }
                     if started.elapsed() >= Duration::from_secs(1) {
                         let (total, done) = rec.progress();
-                        report(Some(Progress {
+                        report(Some(RunProgress {
                             done,
                             total,
                             elapsed: started.elapsed(),
@@ -188,14 +188,7 @@ pub fn run_wired(
     progress: Option<ProgressFn>,
     wiring: Wiring,
 ) -> Result<Run, RunError> {
-    let clock: Clock = params
-        .choice("clock")?
-        .parse()
-        .map_err(|why| ParamError::Invalid {
-            name: "clock",
-            value: String::new(),
-            why,
-        })?;
+    let clock = params.clock()?;
     let seed = params.int("seed")?;
     let mut builder = clock.builder(demo.info().single_thread);
     let slot = Arc::new(OnceLock::new());
@@ -326,7 +319,7 @@ mod tests {
 
     #[test]
     fn the_watchdog_stops_a_demo_that_never_finishes() {
-        let params = Params::defaults(NO_PARAMS);
+        let params = Params::defaults(NO_PARAMS).expect("no parameters of its own");
         let run = run(
             &Hangs,
             &params,
@@ -350,7 +343,7 @@ mod tests {
     #[test]
     fn a_panic_outside_tasks_becomes_a_failed_run_not_a_crash() {
         install_panic_hook();
-        let params = Params::defaults(NO_PARAMS);
+        let params = Params::defaults(NO_PARAMS).expect("no parameters of its own");
         let run = run(
             &Panics,
             &params,
@@ -374,7 +367,7 @@ mod tests {
 
     #[test]
     fn a_cancelled_token_stops_the_run_at_once() {
-        let params = Params::defaults(NO_PARAMS);
+        let params = Params::defaults(NO_PARAMS).expect("no parameters of its own");
         let token = CancellationToken::new();
         token.cancel();
         let run = run(&Hangs, &params, Scope::default(), &token, None).expect("runs");

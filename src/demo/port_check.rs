@@ -11,30 +11,24 @@
 //! `Semaphore` caps the checks in flight at `concurrency` (and never above
 //! what the descriptor limit allows); every connect gets its own `timeout`.
 //!
-//! On loopback a connect can succeed without any listener: the kernel may
-//! connect a socket *to itself* (its local port happens to be the port it
-//! dials), or two of our own sockets may dial each other (a "simultaneous
-//! open"). Both look exactly like an open port. We drop self-connects on
-//! sight, and re-check every open port in the kernel's ephemeral range once
-//! more, alone, after the scan: with no other socket of ours in flight, a
-//! simultaneous open cannot happen.
+//! On the real clock the connect itself, the lab's listeners and the
+//! re-check that removes loopback artefacts live in the lab
+//! (`asynclab_kit::lab::probe`): this file is the scan.
 //!
 //! Virtual clock: the network is simulated from the seed. Real clock: the
 //! demo opens listeners on 127.0.0.1 and really connects to `target`.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time;
 
-use asynclab_kit::lab::limits::{cap_to_descriptors, ephemeral_ports};
-use asynclab_kit::lab::tcp::{ListenerFarm, closed_ports};
+use asynclab_kit::lab::limits::cap_to_descriptors;
+use asynclab_kit::lab::probe::{self, LabScan, PortState};
 use asynclab_kit::{
     Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, TaskRec, WaitOn, parse_ports,
 };
@@ -99,16 +93,6 @@ static INFO: DemoInfo = DemoInfo {
 
 pub struct PortCheck;
 
-/// What a connect told us about one port.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum PortState {
-    Open,
-    Closed,
-    Filtered,
-    /// A loopback artefact, not a listener: the socket reached itself.
-    SelfConnect,
-}
-
 /// Results as they come in.
 #[derive(Default)]
 struct Tally {
@@ -144,6 +128,13 @@ enum Target {
 }
 
 impl Target {
+    fn addr(&self) -> Option<SocketAddr> {
+        match self {
+            Target::Real(addr) => Some(*addr),
+            Target::Simulated { .. } => None,
+        }
+    }
+
     fn port(&self) -> u16 {
         match self {
             Target::Simulated { port, .. } => *port,
@@ -184,47 +175,11 @@ impl Probe {
             Target::Simulated { answer: None, .. } => return std::future::pending().await,
             Target::Real(addr) => *addr,
         };
-        let mut stream = match connect_retrying(addr, task).await {
-            Ok(stream) => stream,
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                return Ok(PortState::Closed);
-            }
-            Err(e) => return Err(e),
-        };
-        // The kernel connected this socket to itself: no listener exists.
-        if stream.local_addr()? == stream.peer_addr()? {
-            return Ok(PortState::SelfConnect);
-        }
-        if self.banner {
-            let mut buf = [0u8; 128];
-            let wait = self.timeout.min(Duration::from_millis(500));
-            match time::timeout(wait, stream.read(&mut buf)).await {
-                Ok(Ok(n)) if n > 0 => task.note(format!(
-                    "banner: {}",
-                    String::from_utf8_lossy(&buf[..n]).trim()
-                )),
-                _ => task.note(format!("no banner within {}ms", wait.as_millis())),
-            }
-        }
-        Ok(PortState::Open)
+        let banner = self
+            .banner
+            .then(|| self.timeout.min(Duration::from_millis(500)));
+        probe::connect(addr, banner, task).await
     }
-}
-
-/// `connect`, waiting briefly if the process is out of descriptors. The
-/// concurrency cap should prevent that; this is the seatbelt, not the plan.
-async fn connect_retrying(addr: SocketAddr, task: &TaskRec) -> std::io::Result<TcpStream> {
-    const EMFILE: i32 = 24;
-    const ENFILE: i32 = 23;
-    for _ in 0..50 {
-        match TcpStream::connect(addr).await {
-            Err(e) if matches!(e.raw_os_error(), Some(EMFILE | ENFILE)) => {
-                task.waiting(WaitOn::Timer, "out of file descriptors: retrying in 20ms");
-                time::sleep(Duration::from_millis(20)).await;
-            }
-            other => return other,
-        }
-    }
-    TcpStream::connect(addr).await
 }
 
 #[async_trait]
@@ -244,9 +199,10 @@ impl Demo for PortCheck {
         let (targets, _farm) = match ctx.clock {
             Clock::Virtual => (simulated(&ctx)?, None),
             Clock::Real => {
-                let (targets, farm) = real_targets(&ctx).await?;
+                let scan = real_scan(&ctx).await?;
                 concurrency = cap_to_descriptors(&ctx.rec, concurrency);
-                (targets, Some(farm))
+                let targets = scan.addrs.iter().map(|a| Target::Real(*a)).collect();
+                (targets, Some(scan.farm))
             }
         };
 
@@ -328,7 +284,9 @@ impl Demo for PortCheck {
         } = tally;
         if ctx.clock == Clock::Real {
             let before = open.len();
-            open = recheck_ephemeral(&ctx, probe, open).await;
+            let addrs = open.iter().filter_map(Target::addr).collect();
+            let kept = probe::recheck_ephemeral(&ctx.rec, probe.timeout, addrs).await;
+            open = kept.into_iter().map(Target::Real).collect();
             discarded += before - open.len();
         }
 
@@ -398,75 +356,15 @@ fn simulated(ctx: &Ctx) -> Result<Vec<Target>, DemoError> {
         .collect())
 }
 
-/// Real targets: the lab's listeners (unless `lab off`), so there is
-/// something to find. With `ports auto`, the scan covers them plus as many
-/// ports known to be closed; otherwise exactly the ports asked for.
-async fn real_targets(ctx: &Ctx) -> Result<(Vec<Target>, ListenerFarm), DemoError> {
+/// A real scan of `target`: the lab's listeners (unless `lab off`), so
+/// there is something to find, and the ports asked for.
+async fn real_scan(ctx: &Ctx) -> Result<LabScan, DemoError> {
     let count = ctx.params.usize("count")?;
-    let host = ctx.params.text("target")?.trim().to_string();
-    // Resolve once, check every address, and connect to the one checked:
-    // a second lookup could answer with an address outside the scope.
-    let ip: IpAddr = ctx
-        .scope
-        .resolve(&host)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| DemoError::Setup(format!("'{host}' has no address")))?;
     let listeners = if ctx.params.choice("lab")? == "on" {
         (count / 10).clamp(1, 20)
     } else {
         0
     };
-    let farm = ListenerFarm::start(listeners).await?;
-    let ports = match port_list(ctx)? {
-        Some(ports) => ports,
-        None => {
-            if count > 1024 {
-                return Err(DemoError::Setup("with ports auto, count is at most 1024 on the real clock: `set ports 1-65535` to scan everything".into()));
-            }
-            let mut ports = farm.ports().to_vec();
-            ports.extend(closed_ports(count.saturating_sub(ports.len())).await?);
-            ports.sort_unstable();
-            ports
-        }
-    };
-    Ok((
-        ports
-            .into_iter()
-            .map(|port| Target::Real(SocketAddr::new(ip, port)))
-            .collect(),
-        farm,
-    ))
-}
-
-/// Checks every open port in the ephemeral range once more, one at a time,
-/// keeping only those that are still open: a simultaneous open between two
-/// of our own sockets cannot happen when no other socket of ours exists.
-async fn recheck_ephemeral(ctx: &Ctx, probe: Probe, open: Vec<Target>) -> Vec<Target> {
-    let ephemeral = ephemeral_ports();
-    let quiet = Probe {
-        banner: false,
-        ..probe
-    };
-    let mut kept = Vec::with_capacity(open.len());
-    for target in open {
-        if !ephemeral.contains(&target.port()) {
-            kept.push(target);
-            continue;
-        }
-        let task = ctx.rec.task(format!("recheck-{}", target.port()));
-        task.waiting(
-            WaitOn::Io,
-            "open port in the ephemeral range: checking again, alone",
-        );
-        match time::timeout(probe.timeout, quiet.connect(&target, &task)).await {
-            Ok(Ok(PortState::Open)) => {
-                task.completed("still open: a real listener");
-                kept.push(target);
-            }
-            _ => task.completed("not open on its own: a loopback artefact, discarded"),
-        }
-    }
-    kept
+    let host = ctx.params.text("target")?;
+    LabScan::prepare(&ctx.scope, host, listeners, port_list(ctx)?, count).await
 }

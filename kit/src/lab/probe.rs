@@ -1,0 +1,161 @@
+//! The real network side of a port check, kept out of the demo so the
+//! demo reads as the lesson (a task per port under a `Semaphore`): one
+//! connect and what it means, the descriptor seatbelt, the lab's targets
+//! for a scan, and the re-check that removes loopback artefacts.
+//!
+//! On loopback a connect can succeed without any listener: the kernel may
+//! connect a socket *to itself* (its local port happens to be the port it
+//! dials), or two of our own sockets may dial each other (a "simultaneous
+//! open"). Both look exactly like an open port. A self-connect is seen on
+//! the spot; every open port in the ephemeral range is checked once more,
+//! alone, after the scan: with no other socket of ours in flight, a
+//! simultaneous open cannot happen.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+use tokio::time;
+
+use super::limits::ephemeral_ports;
+use super::scope::Scope;
+use super::tcp::{ListenerFarm, closed_ports};
+use crate::demo::DemoError;
+use crate::event::WaitOn;
+use crate::recorder::{Recorder, TaskRec};
+
+/// What a connect told us about one port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortState {
+    Open,
+    Closed,
+    /// No answer before the deadline (the caller's timeout decides).
+    Filtered,
+    /// A loopback artefact, not a listener: the socket reached itself.
+    SelfConnect,
+}
+
+/// One real connect to `addr`: open, closed (refused), or a self-connect.
+/// With `banner`, an open port is read for up to that long and what it
+/// says first becomes a note on `task`.
+pub async fn connect(
+    addr: SocketAddr,
+    banner: Option<Duration>,
+    task: &TaskRec,
+) -> io::Result<PortState> {
+    let mut stream = match connect_retrying(addr, task).await {
+        Ok(stream) => stream,
+        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => return Ok(PortState::Closed),
+        Err(e) => return Err(e),
+    };
+    // The kernel connected this socket to itself: no listener exists.
+    if stream.local_addr()? == stream.peer_addr()? {
+        return Ok(PortState::SelfConnect);
+    }
+    if let Some(wait) = banner {
+        let mut buf = [0u8; 128];
+        match time::timeout(wait, stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => task.note(format!(
+                "banner: {}",
+                String::from_utf8_lossy(&buf[..n]).trim()
+            )),
+            _ => task.note(format!("no banner within {}ms", wait.as_millis())),
+        }
+    }
+    Ok(PortState::Open)
+}
+
+/// `connect`, waiting briefly if the process is out of descriptors. The
+/// concurrency cap should prevent that; this is the seatbelt, not the plan.
+async fn connect_retrying(addr: SocketAddr, task: &TaskRec) -> io::Result<TcpStream> {
+    for _ in 0..50 {
+        match TcpStream::connect(addr).await {
+            Err(e) if super::limits::is_out_of_files(&e) => {
+                task.waiting(WaitOn::Timer, "out of file descriptors: retrying in 20ms");
+                time::sleep(Duration::from_millis(20)).await;
+            }
+            other => return other,
+        }
+    }
+    TcpStream::connect(addr).await
+}
+
+/// Where a real scan goes: the addresses to check, and the lab's listeners
+/// (kept open while the farm lives) so there is something to find.
+pub struct LabScan {
+    pub addrs: Vec<SocketAddr>,
+    pub farm: ListenerFarm,
+}
+
+impl LabScan {
+    /// `host` resolved once through the scope (the connect goes to exactly
+    /// the address checked), with `listeners` lab listeners. `ports`:
+    /// exactly those, or (`None`) the lab's plus as many known to be
+    /// closed, `count` in all (at most 1024).
+    pub async fn prepare(
+        scope: &Scope,
+        host: &str,
+        listeners: usize,
+        ports: Option<Vec<u16>>,
+        count: usize,
+    ) -> Result<LabScan, DemoError> {
+        let host = host.trim();
+        let ip: IpAddr = scope
+            .resolve(host)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| DemoError::Setup(format!("'{host}' has no address")))?;
+        let farm = ListenerFarm::start(listeners).await?;
+        let ports = match ports {
+            Some(ports) => ports,
+            None => {
+                if count > 1024 {
+                    return Err(DemoError::Setup("with ports auto, count is at most 1024 on the real clock: `set ports 1-65535` to scan everything".into()));
+                }
+                let mut ports = farm.ports().to_vec();
+                ports.extend(closed_ports(count.saturating_sub(ports.len())).await?);
+                ports.sort_unstable();
+                ports
+            }
+        };
+        let addrs = ports
+            .into_iter()
+            .map(|port| SocketAddr::new(ip, port))
+            .collect();
+        Ok(LabScan { addrs, farm })
+    }
+}
+
+/// Checks every open port in the ephemeral range once more, one at a
+/// time, each as its own `recheck-<port>` task, keeping only those still
+/// open.
+pub async fn recheck_ephemeral(
+    rec: &Recorder,
+    timeout: Duration,
+    open: Vec<SocketAddr>,
+) -> Vec<SocketAddr> {
+    let ephemeral = ephemeral_ports();
+    let mut kept = Vec::with_capacity(open.len());
+    for addr in open {
+        if !ephemeral.contains(&addr.port()) {
+            kept.push(addr);
+            continue;
+        }
+        let task = rec.task(format!("recheck-{}", addr.port()));
+        task.waiting(
+            WaitOn::Io,
+            "open port in the ephemeral range: checking again, alone",
+        );
+        match time::timeout(timeout, connect(addr, None, &task)).await {
+            Ok(Ok(PortState::Open)) => {
+                task.completed("still open: a real listener");
+                kept.push(addr);
+            }
+            _ => task.completed("not open on its own: a loopback artefact, discarded"),
+        }
+    }
+    kept
+}
