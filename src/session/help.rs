@@ -88,16 +88,7 @@ impl Session {
                 Err(e) => vec![number, "?".into(), String::new(), format!("broken: {e}")],
             });
         }
-        for (i, line) in crate::layout::table(&rows, self.opts.width)
-            .into_iter()
-            .enumerate()
-        {
-            if i == 0 {
-                out.heading(&line)?;
-            } else {
-                writeln!(out, "{line}")?;
-            }
-        }
+        out.table(&rows, self.opts.width)?;
         writeln!(
             out,
             "{}",

@@ -74,16 +74,7 @@ impl Session {
                 format!("{} [{}]", spec.help, spec.range()),
             ]);
         }
-        for (i, line) in crate::layout::table(&rows, self.opts.width)
-            .into_iter()
-            .enumerate()
-        {
-            if i == 0 {
-                out.heading(&line)?;
-            } else {
-                writeln!(out, "{line}")?;
-            }
-        }
+        out.table(&rows, self.opts.width)?;
         out.aside(&self.wrapped(
             "* changed from the lesson's default · `set <param> <value>` to change, `reset` to restore",
             "",

@@ -34,6 +34,19 @@ impl<'a> Transcript<'a> {
         writeln!(self, "{line}")
     }
 
+    /// A table laid out to `width` (`layout::table`), its first row, the
+    /// header, in bold.
+    pub fn table(&mut self, rows: &[Vec<String>], width: usize) -> io::Result<()> {
+        for (i, line) in crate::layout::table(rows, width).into_iter().enumerate() {
+            if i == 0 {
+                self.heading(&line)?;
+            } else {
+                writeln!(self, "{line}")?;
+            }
+        }
+        Ok(())
+    }
+
     /// One fact in both of its forms: `text` writes it for people, `json`
     /// builds it for machines. Only the form this transcript is in is made.
     pub fn record(
