@@ -7,6 +7,7 @@
 //! leaves. Errors are one line on stderr and the loop goes on.
 
 mod helper;
+mod pager;
 mod play;
 pub mod source;
 
@@ -42,6 +43,27 @@ pub fn is_broken_pipe(e: &SessionError) -> bool {
     matches!(e, SessionError::Io(io) if io.kind() == io::ErrorKind::BrokenPipe)
 }
 
+/// Commands that only print what is already known: these may be paged.
+fn is_listing(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Help(_)
+            | Command::Lessons
+            | Command::Params
+            | Command::ShowCode
+            | Command::Timeline { .. }
+            | Command::At(_)
+            | Command::Explain(_)
+            | Command::Diff
+            | Command::Exercises
+    )
+}
+
+/// The terminal's height in lines (24 when it cannot be read).
+fn terminal_height() -> usize {
+    terminal_size::terminal_size().map_or(24, |(_, h)| usize::from(h.0))
+}
+
 /// Executes one line. On a terminal (`animate`), the two commands that
 /// drive the terminal itself are done here: `clear`, and `play`'s
 /// animation of the frames the session makes. The rest is the session's.
@@ -55,6 +77,14 @@ fn execute(
         Some(Command::Clear) if animate => write!(out, "\x1b[2J\x1b[H")?,
         Some(Command::Play(speed)) if animate => {
             play::animate(&session.frames()?, speed, session.interrupts(), out)?
+        }
+        // A long listing goes through the pager; whatever runs something
+        // streams as it goes.
+        Some(command) if animate && is_listing(&command) => {
+            let mut text = Vec::new();
+            let flow = session.execute(&command, &mut text);
+            pager::show(&text, terminal_height(), out)?;
+            return flow;
         }
         Some(command) => return session.execute(&command, out),
         None => {}

@@ -133,8 +133,12 @@ impl Session {
         drop(armed);
         let analysis = analyze(&run);
         let rendered = render(&run, &analysis, &self.render_options(Some(self.opts.rows)));
+        // A terminal echoes Ctrl-C as `^C` where the cursor is: start the
+        // timeline on a line of its own so its columns stay in line.
+        let cancelled = matches!(run.outcome, Outcome::Cancelled { .. });
+        let gap = if cancelled { "\n" } else { "" };
         out.record(
-            |o| write!(o, "{rendered}"),
+            |o| write!(o, "{gap}{rendered}"),
             || self.run_json(&params, &run, &analysis),
         )?;
         if !printed.is_empty() {
