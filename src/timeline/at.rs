@@ -60,7 +60,8 @@ pub fn render_at(run: &Run, analysis: &Analysis, at_ns: u64, opts: &RenderOption
         }
     }
     let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    let _ = writeln!(out, "  {}", summary.join(" · "));
+    let counts_line = format!("  {}", summary.join(" · "));
+    let _ = writeln!(out, "{}", truncate(&counts_line, opts.width));
     if run.tasks.len() <= 40 {
         let name_w = name_width(run);
         for (i, task) in run.tasks.iter().enumerate() {
@@ -69,7 +70,8 @@ pub fn render_at(run: &Run, analysis: &Analysis, at_ns: u64, opts: &RenderOption
             } else {
                 format!(": {}", last_note[i])
             };
-            let line = format!("  {}  {}{}", pad(&task.name, name_w), states[i], note);
+            let name = pad(&truncate(&task.name, name_w), name_w);
+            let line = format!("  {name}  {}{note}", states[i]);
             let _ = writeln!(out, "{}", truncate(&line, opts.width));
         }
     }

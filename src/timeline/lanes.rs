@@ -10,7 +10,7 @@ use colored::Color;
 use super::analysis::{Analysis, Span, SpanState};
 use super::event::{EventKind, Run};
 use super::format::format_duration;
-use super::render::{RenderOptions, name_width, pad, truncate};
+use super::render::{RenderOptions, display_width, name_width, pad, truncate};
 
 /// Lane glyphs, indexed by category.
 const QUEUED: usize = 0;
@@ -90,20 +90,43 @@ pub(super) fn lanes_into(out: &mut String, run: &Run, analysis: &Analysis, opts:
         1
     };
     let lanes = n.div_ceil(group);
-    // Wide enough for the "in flight" row label too.
-    let label_w = if grouped {
+    let cutoff = opts.cutoff.unwrap_or(u64::MAX);
+    let title = if grouped {
+        format!("lanes ({group} tasks each)")
+    } else {
+        "lanes".to_string()
+    };
+    // The label column fits the names (two a lane when grouped), the
+    // "in flight" row and the title, but takes at most a third of the
+    // width: the bars are the point.
+    let names_w = if grouped {
         name_width(run) * 2 + 2
     } else {
         name_width(run)
-    }
-    .max(9);
-    // Room after the bars: the group counts ("22✓ 2⧖") or, on the
-    // in-flight row, "peak N".
+    };
+    let label_w = names_w
+        .max(display_width(&title))
+        .min((opts.width / 3).max(9))
+        .max(9);
+    // Room after the bars: the group counts ("22✓ 2⧖"), measured, or on
+    // the in-flight row "peak N".
+    let ends: Vec<String> = if grouped {
+        (0..lanes)
+            .map(|lane| {
+                let last = ((lane + 1) * group).min(n) - 1;
+                group_ends(analysis, lane * group..=last, cutoff, opts)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let peak_w = format!(" peak {}", analysis.summary.peak_in_flight).len();
-    let suffix_w = if grouped { 14 } else { 0 }.max(peak_w);
+    let suffix_w = ends
+        .iter()
+        .map(|e| display_width(e) + 1)
+        .fold(peak_w, usize::max);
     let cols = opts.width.saturating_sub(label_w + 1 + suffix_w).max(10);
 
-    let cutoff = opts.cutoff.unwrap_or(u64::MAX);
     let mut acc = vec![vec![[0u64; 3]; cols]; lanes];
     for span in analysis.spans.iter().filter(|s| s.from_ns < cutoff) {
         let clipped = Span {
@@ -119,15 +142,10 @@ pub(super) fn lanes_into(out: &mut String, run: &Run, analysis: &Analysis, opts:
         "{start}{}{end}",
         " ".repeat(cols.saturating_sub(start.len() + end.len()))
     );
-    let title = if grouped {
-        format!("lanes ({group} tasks each)")
-    } else {
-        "lanes".to_string()
-    };
     let _ = writeln!(
         out,
         "{} {}",
-        opts.bold(&pad(&title, label_w)),
+        opts.bold(&pad(&truncate(&title, label_w), label_w)),
         opts.dim(&axis)
     );
 
@@ -150,9 +168,9 @@ pub(super) fn lanes_into(out: &mut String, run: &Run, analysis: &Analysis, opts:
             line.push(' ');
             line.push_str(&bar(cells, opts));
             line.push(' ');
-            line.push_str(&group_ends(analysis, first..=last, cutoff, opts));
+            line.push_str(&ends[lane]);
         } else {
-            line.push_str(&pad(&run.tasks[first].name, label_w));
+            line.push_str(&pad(&truncate(&run.tasks[first].name, label_w), label_w));
             line.push(' ');
             let mut glyphs: Vec<String> = cells
                 .iter()
@@ -178,7 +196,7 @@ pub(super) fn lanes_into(out: &mut String, run: &Run, analysis: &Analysis, opts:
         "█ in flight  ░ blocked (permit, channel, lock, join)  · queued",
         "✓ done  ✗ failed  ⧖ timed out  ⊘ cancelled  ! panicked",
     ];
-    if opts.width >= legend[0].chars().count() + legend[1].chars().count() + 2 {
+    if opts.width >= display_width(legend[0]) + display_width(legend[1]) + 2 {
         let _ = writeln!(
             out,
             "{}",

@@ -82,30 +82,87 @@ pub(super) fn kind_color(kind: EventKind) -> Color {
     }
 }
 
+/// Columns `c` takes in a terminal: two for wide characters (CJK, most
+/// emoji), none for combining marks and control characters.
+fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// Columns a terminal gives `text`: display width, with colour codes
+/// (`ESC [ … m`) taking no room.
+pub(super) fn display_width(text: &str) -> usize {
+    asynclab_kit::text::without_sgr(text).map(char_width).sum()
+}
+
+/// `text` cut to at most `max` columns, a `…` marking the cut. For plain
+/// text: a colour code cut in half would bleed into the rest of the line.
 pub(super) fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    if display_width(text) <= max {
         return text.to_string();
     }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
+    let room = max.saturating_sub(1);
+    let mut used = 0;
+    let mut cut = String::new();
+    for c in text.chars() {
+        let w = char_width(c);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        cut.push(c);
+    }
+    if max > 0 {
+        cut.push('…');
+    }
     cut
 }
 
+/// `text` followed by spaces up to `width` columns.
 pub(super) fn pad(text: &str, width: usize) -> String {
-    let len = text.chars().count();
+    let len = display_width(text);
     format!("{text}{}", " ".repeat(width.saturating_sub(len)))
 }
 
 pub(super) fn name_width(run: &Run) -> usize {
     run.tasks
         .iter()
-        .map(|t| t.name.chars().count())
+        .map(|t| display_width(&t.name))
         .max()
         .unwrap_or(4)
         .clamp(4, 18)
 }
 
-/// Characters a terminal shows: colour codes (`ESC [ … m`) take no room.
-pub(super) fn visible_len(text: &str) -> usize {
-    asynclab_kit::text::without_sgr(text).count()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_are_display_columns() {
+        for (text, width) in [
+            ("port-1", 6),
+            ("扫描器", 6),
+            ("\u{1b}[32m✓ done\u{1b}[0m", 6),
+            ("e\u{301}", 1),
+            ("", 0),
+        ] {
+            assert_eq!(display_width(text), width, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn truncate_and_pad_count_columns() {
+        for (text, max, cut) in [
+            ("request", 10, "request"),
+            ("request sent", 8, "request…"),
+            ("扫描器扫描器", 5, "扫描…"),
+            ("扫描器扫描器", 6, "扫描…"),
+            ("扫描器扫描器", 7, "扫描器…"),
+            ("abc", 0, ""),
+        ] {
+            let got = truncate(text, max);
+            assert_eq!(got, cut, "{text:?} in {max}");
+            assert!(display_width(&got) <= max);
+        }
+        assert_eq!(display_width(&pad("扫描", 8)), 8);
+    }
 }

@@ -9,7 +9,7 @@ use colored::Color;
 use super::analysis::Analysis;
 use super::event::{Outcome, Run, WaitOn};
 use super::format::format_duration;
-use super::render::{RenderOptions, truncate, visible_len};
+use super::render::{RenderOptions, display_width, truncate};
 
 /// The summary block alone (also used by `compare` and the CLI).
 pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> String {
@@ -22,7 +22,17 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
         let mut line = format!("  {key:<15} ");
         let mut used = 0;
         for word in value.split(' ') {
-            let len = visible_len(word);
+            // A word longer than the whole column is cut, not overflowed
+            // (a word that long is plain text: only short counts are
+            // coloured).
+            let cut;
+            let word = if display_width(word) > room {
+                cut = truncate(word, room);
+                cut.as_str()
+            } else {
+                word
+            };
+            let len = display_width(word);
             if used > 0 && used + 1 + len > room {
                 let _ = writeln!(out, "{}", line.trim_end());
                 line = " ".repeat(18);
