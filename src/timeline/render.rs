@@ -18,9 +18,12 @@ pub struct RenderOptions {
     /// Total width in columns; lanes and notes fit inside it.
     pub width: usize,
     pub color: bool,
-    /// At most this many event rows, or every row when `None`.
+    /// At most this many event rows, or every row (none folded) when
+    /// `None`. [`render`] may show fewer, to keep the whole picture about
+    /// one screen.
     pub max_rows: Option<usize>,
-    /// Above this many tasks, lanes stand for groups of tasks.
+    /// Above this many tasks, lanes stand for groups of tasks (so at most
+    /// about half as many lanes).
     pub max_lanes: usize,
     /// Draw the lanes only up to this instant (for `play`); the time axis
     /// still spans the whole run.
@@ -33,7 +36,7 @@ impl Default for RenderOptions {
             width: 100,
             color: false,
             max_rows: Some(24),
-            max_lanes: 40,
+            max_lanes: 20,
             cutoff: None,
         }
     }
@@ -57,14 +60,38 @@ impl RenderOptions {
     }
 }
 
+/// About what a terminal shows at once: a short table gives up rows so that
+/// the whole picture (table, lanes, summary) fits one screen.
+const SCREEN_LINES: usize = 50;
+
+/// Rows a short table keeps however long the lanes and summary are: fewer
+/// would not tell the story of the run.
+const MIN_ROWS: usize = 12;
+
 /// The whole picture: table, lanes, summary.
 pub fn render(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> String {
+    let mut lanes = String::new();
+    lanes_into(&mut lanes, run, analysis, opts);
+    let summary = render_summary(run, analysis, opts);
+    // The rows left of one screen once the lanes, the summary, the two
+    // blank lines between them and the table's header and footer are in.
+    let rows = opts.max_rows.map(|max| {
+        let others = lanes.lines().count() + summary.lines().count() + 2 + 2;
+        max.min(SCREEN_LINES.saturating_sub(others).max(MIN_ROWS))
+    });
     let mut out = String::new();
-    render_table(&mut out, run, opts);
+    render_table(
+        &mut out,
+        run,
+        &RenderOptions {
+            max_rows: rows,
+            ..opts.clone()
+        },
+    );
     out.push('\n');
-    lanes_into(&mut out, run, analysis, opts);
+    out.push_str(&lanes);
     out.push('\n');
-    out.push_str(&render_summary(run, analysis, opts));
+    out.push_str(&summary);
     out
 }
 
