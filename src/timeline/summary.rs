@@ -18,7 +18,10 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
     let _ = writeln!(out, "{}", opts.bold("summary"));
     // Each row: a key, then its value word-wrapped under the value column.
     let row = |out: &mut String, key: &str, value: String| {
-        let room = opts.width.saturating_sub(18).max(20);
+        // A key longer than its column (a demo's own metric) pushes the
+        // value right; the value wraps in what is left.
+        let indent = 18.max(display_width(key) + 3);
+        let room = opts.width.saturating_sub(indent).max(20);
         let mut line = format!("  {key:<15} ");
         let mut used = 0;
         for word in value.split(' ') {

@@ -165,14 +165,28 @@ fn task_label(run: &Run, row: &Row, width: usize) -> String {
     }
 }
 
-/// What a folded row adds after its note: how many tasks, and until when
-/// if they did not all do it at once.
-fn fold_suffix(row: &Row) -> String {
+/// What a folded row adds after its note: how many tasks, and (when
+/// `until`) when the last of them did it, if not all at once.
+fn fold_suffix(row: &Row, until: bool) -> String {
     match row.tasks.len() {
         1 => String::new(),
-        n if row.last_at == row.first.at_ns => format!(" ({n} tasks)"),
+        n if !until || row.last_at == row.first.at_ns => format!(" ({n} tasks)"),
         n => format!(" ({n} tasks, until {})", format_duration(row.last_at)),
     }
+}
+
+/// The note column of a row, in `width` columns: the note, then the fold's
+/// count, which is never cut (the "until" goes first when room is short).
+fn note_cell(row: &Row, width: usize) -> String {
+    let note = &row.first.note;
+    let full = fold_suffix(row, true);
+    let suffix = if display_width(note) + display_width(&full) <= width {
+        full
+    } else {
+        fold_suffix(row, false)
+    };
+    let room = width.saturating_sub(display_width(&suffix));
+    truncate(&format!("{}{suffix}", truncate(note, room)), width)
 }
 
 pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
@@ -252,9 +266,7 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
         let note = if note_w < 8 {
             String::new()
         } else {
-            let suffix = fold_suffix(row);
-            let room = note_w.saturating_sub(display_width(&suffix));
-            truncate(&format!("{}{suffix}", truncate(&e.note, room)), note_w)
+            note_cell(row, note_w)
         };
         let line = format!(
             "{:>8}  {}  {}  {}",
