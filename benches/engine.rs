@@ -71,7 +71,7 @@ fn main() {
     let text = render(&done, &analysis, &opts);
     let text_time = t.elapsed();
     let t = Instant::now();
-    let svg = to_svg(&done, &analysis, "100k ports");
+    let svg = to_svg(&done, &analysis, Some("100k ports"));
     let svg_time = t.elapsed();
     println!();
     println!("| render (100k tasks) | time | size |");

@@ -129,6 +129,98 @@ fn json_svg_and_html_exports() {
     }
     assert!(html.contains("<svg") && html.contains("<table>") && html.contains("What happened"));
     assert!(html.contains("queue full (2/2): send waits"));
+
+    // What the run ran with, and the line that runs it again.
+    for shown in [
+        "<dt>producers</dt><dd><code>3</code></dd>",
+        "<dt>capacity</dt><dd><code>2</code></dd>",
+        "<dt>clock</dt><dd><code>virtual</code></dd>",
+        "<dt>seed</dt><dd><code>42</code></dd>",
+        "<pre><code>asynclab run channels</code></pre>",
+    ] {
+        assert!(html.contains(shown), "the page lacks {shown}");
+    }
+    // The title once where a reader sees it (the heading), not again in
+    // the chart; the chart on its own keeps it.
+    let title = "channels · Producers, a consumer and back-pressure";
+    assert_eq!(visible(&html).matches(title).count(), 1, "{html}");
+    assert_eq!(svg.matches(title).count(), 1);
+}
+
+/// The page's text as a reader sees it: no head, no SVG tooltips, no tags.
+fn visible(html: &str) -> String {
+    let body = html.split("<body>").nth(1).unwrap_or(html);
+    let mut text = String::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("<title>") {
+        text.push_str(&rest[..start]);
+        rest = rest[start..].split_once("</title>").map_or("", |(_, r)| r);
+    }
+    text.push_str(rest);
+    let mut in_tag = false;
+    text.chars()
+        .filter(|&c| {
+            let shown = !in_tag && c != '<';
+            in_tag = match c {
+                '<' => true,
+                '>' => false,
+                _ => in_tag,
+            };
+            shown && c != '>'
+        })
+        .collect()
+}
+
+/// A `select!` race: the losing branches are hatched as cancelled work,
+/// not drawn as green bars; a page exported after `set` says what the run
+/// ran with and offers no reproduce line that would run something else.
+#[test]
+fn cancelled_branches_and_a_changed_parameter() {
+    let dir = std::env::temp_dir().join(format!("asynclab-export-select-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("temp dir");
+    let mut cmd = bin();
+    cmd.current_dir(&dir)
+        .args(["--lessons", concat!(env!("CARGO_MANIFEST_DIR"), "/lessons")]);
+    let out = feed(
+        cmd,
+        "open select\nrun\nexport run.svg\nexport before.html\nset count 4\nexport after.html\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let svg = fs::read_to_string(dir.join("run.svg")).expect("read");
+    let before = fs::read_to_string(dir.join("before.html")).expect("read");
+    let after = fs::read_to_string(dir.join("after.html")).expect("read");
+    let _ = fs::remove_dir_all(&dir);
+
+    // The row of the first backup branch, which lost the race: its label
+    // sits at y + 11 of the row, its bars at y + 2.
+    let label = svg
+        .lines()
+        .find(|l| l.contains(">lookup-1/backup</text>"))
+        .expect("a lookup-1/backup row");
+    let label_y: usize = label
+        .split("y=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|y| y.parse().ok())
+        .expect("the label's y");
+    let y = label_y - 9;
+    let bars: Vec<&str> = svg
+        .lines()
+        .filter(|l| l.starts_with("<rect") && l.contains(&format!(" y=\"{y}\" ")))
+        .filter(|l| l.contains("running") || l.contains("waiting"))
+        .collect();
+    assert!(!bars.is_empty(), "{svg}");
+    assert!(
+        bars.iter().all(|b| b.contains("url(#cancelled)")),
+        "{bars:#?}"
+    );
+    assert!(svg.contains("work of a cancelled task"));
+
+    assert!(before.contains("<dt>count</dt><dd><code>6</code></dd>"));
+    assert!(before.contains("<pre><code>asynclab run select</code></pre>"));
+    assert!(after.contains("<dt>count</dt><dd><code>6</code></dd>"));
+    assert!(!after.contains("reproduce"), "{after}");
 }
 
 #[test]

@@ -113,3 +113,115 @@ fn every_virtual_lesson_run() {
     }
     assert!(seen >= 20, "only {seen} lessons run on the virtual clock");
 }
+
+/// Columns a terminal gives `line`: colour codes take none, wide
+/// characters two.
+fn columns(line: &str) -> usize {
+    asynclab_kit::text::without_sgr(line)
+        .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+        .sum()
+}
+
+/// A task named `name`, read the way a saved run is: fields a newer
+/// format adds take their defaults, so the test keeps compiling.
+fn task_info(name: &str) -> asynclab::timeline::TaskInfo {
+    serde_json::from_value(serde_json::json!({ "name": name })).expect("a TaskInfo")
+}
+
+/// A run whose task names and notes hold wide characters.
+fn wide_run() -> asynclab::timeline::Run {
+    use asynclab::timeline::{Event, EventKind, FORMAT_VERSION, Outcome, Run, TaskId};
+    let names = ["扫描器-1", "扫描器-2", "监视器🦀"];
+    let mut events = Vec::new();
+    for (t, _) in names.iter().enumerate() {
+        let task = TaskId(t as u32);
+        let note = "正在连接目标主机，等待握手完成后再继续下一步的扫描工作";
+        events.push(Event {
+            at_ns: t as u64 * 1_000_000,
+            task,
+            kind: EventKind::Started,
+            note: note.into(),
+        });
+        events.push(Event {
+            at_ns: 50_000_000 + t as u64 * 7_000_000,
+            task,
+            kind: EventKind::Completed,
+            note: "完成 ✓ 端口开放".into(),
+        });
+    }
+    Run {
+        format_version: FORMAT_VERSION,
+        tasks: names.iter().map(|n| task_info(n)).collect(),
+        events,
+        metrics: Default::default(),
+        dropped: 0,
+        findings: [("open".to_string(), "扫描器 22, 80, 443".to_string())].into(),
+        outcome: Outcome::Finished,
+    }
+}
+
+/// Every view of every virtual lesson's run (and of a run with wide
+/// characters) keeps inside the width, in colour or not; at 200 columns
+/// the lanes use the room.
+#[test]
+fn rendered_lines_keep_to_the_width() {
+    use asynclab::timeline::{RenderOptions, analyze, render, render_at, render_lanes};
+    asynclab::demo::run::install_panic_hook();
+    let mut runs = vec![("wide characters".to_string(), wide_run())];
+    for lesson in Catalog::embedded().lessons() {
+        let real = lesson
+            .meta
+            .params
+            .iter()
+            .any(|p| p.name == "clock" && p.value == "real");
+        if real {
+            continue;
+        }
+        let id = &lesson.meta.id;
+        let mut session = Session::new(
+            Catalog::embedded(),
+            Options::default(),
+            Interrupts::default(),
+        );
+        for line in [format!("open {id}"), "run".to_string()] {
+            if let Err(e) = session.execute_line(&line, &mut Vec::new()) {
+                panic!("{id}: {line}: {e}");
+            }
+        }
+        let report = session.last().expect("a run");
+        runs.push((id.clone(), report.run.clone()));
+    }
+    for width in [60, 200] {
+        let mut widest = 0;
+        for (name, run) in &runs {
+            let analysis = analyze(run);
+            for (color, max_rows) in [(false, Some(24)), (true, Some(24)), (false, None)] {
+                let opts = RenderOptions {
+                    width,
+                    color,
+                    max_rows,
+                    ..RenderOptions::default()
+                };
+                let middle = analysis.summary.total_ns / 2;
+                for text in [
+                    render(run, &analysis, &opts),
+                    render_lanes(run, &analysis, &opts),
+                    render_at(run, &analysis, middle, &opts),
+                ] {
+                    for line in text.lines() {
+                        let used = columns(line);
+                        assert!(
+                            used <= width,
+                            "{name} at {width} columns: {used} columns:\n{line}"
+                        );
+                        widest = widest.max(used);
+                    }
+                }
+            }
+        }
+        assert!(
+            widest > width - 20,
+            "at {width} columns the widest line is {widest}"
+        );
+    }
+}

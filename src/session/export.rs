@@ -1,6 +1,8 @@
 //! `export`: writes the last run where the user asked, in the format its
-//! extension names. The HTML page is one self-contained file: the SVG
-//! chart, the annotated event table and the explanation of the run.
+//! extension names. The HTML page is one self-contained file: the title
+//! once, what the run ran with (parameters, clock, seed, the shell line
+//! that reproduces it), the SVG chart, the explanation and the annotated
+//! event table. Everything from the run or the parameters is escaped.
 
 use asynclab_kit::text::escape_html as escape;
 use std::fmt::Write as _;
@@ -63,27 +65,69 @@ pub fn write_file(path: &Path, text: &str, force: bool) -> Result<(), SessionErr
         })
 }
 
+/// What an export says about a run besides its timeline.
+#[derive(Clone, Debug, Default)]
+pub struct ExportInfo {
+    pub title: String,
+    /// The written explanation of the run (HTML only).
+    pub explanation: String,
+    /// The run's parameters as (name, value), clock and seed apart.
+    pub params: Vec<(String, String)>,
+    pub clock: String,
+    pub seed: String,
+    /// The shell line that runs the same again, when one can: not for the
+    /// learner's own code, nor once the parameters changed after the run.
+    pub reproduce: Option<String>,
+}
+
 /// The bytes to write for `path`, or why it cannot be exported.
 pub fn render(
     path: &Path,
     run: &Run,
     analysis: &Analysis,
-    title: &str,
-    explanation: &str,
+    info: &ExportInfo,
 ) -> Result<String, String> {
     let name = path.to_string_lossy();
     let format = FORMATS.iter().find(|f| name.ends_with(*f)).ok_or_else(|| {
         format!("'{name}' has no known ending: use .json, .trace.json, .svg or .html")
     })?;
     Ok(match *format {
-        ".trace.json" => to_chrome_trace(run, analysis, title).to_string(),
+        ".trace.json" => to_chrome_trace(run, analysis, &info.title).to_string(),
         ".json" => to_json(run).map_err(|e| e.to_string())?,
-        ".svg" => to_svg(run, analysis, title),
-        _ => html(run, analysis, title, explanation),
+        ".svg" => to_svg(run, analysis, Some(&info.title)),
+        _ => html(run, analysis, info),
     })
 }
 
-fn html(run: &Run, analysis: &Analysis, title: &str, explanation: &str) -> String {
+/// What the run ran with: a definition list of parameters, clock and
+/// seed, then the reproducing shell line.
+fn ran_with(page: &mut String, info: &ExportInfo) {
+    page.push_str("<h2>Ran with</h2>\n<dl>\n");
+    let common = [("clock", &info.clock), ("seed", &info.seed)];
+    for (name, value) in info
+        .params
+        .iter()
+        .map(|(n, v)| (n.as_str(), v))
+        .chain(common)
+    {
+        let _ = writeln!(
+            page,
+            "<dt>{}</dt><dd><code>{}</code></dd>",
+            escape(name),
+            escape(value)
+        );
+    }
+    page.push_str("</dl>\n");
+    if let Some(line) = &info.reproduce {
+        let _ = writeln!(
+            page,
+            "<p>reproduce:</p>\n<pre><code>{}</code></pre>",
+            escape(line)
+        );
+    }
+}
+
+fn html(run: &Run, analysis: &Analysis, info: &ExportInfo) -> String {
     let mut page = String::new();
     let _ = write!(
         page,
@@ -91,14 +135,17 @@ fn html(run: &Run, analysis: &Analysis, title: &str, explanation: &str) -> Strin
          body{{font-family:system-ui,sans-serif;margin:2em;max-width:1000px}}\
          table{{border-collapse:collapse;font-family:monospace;font-size:12px}}\
          td,th{{padding:2px 8px;text-align:left;border-bottom:1px solid #eee}}\
-         pre{{background:#f6f6f6;padding:1em;white-space:pre-wrap}}svg{{max-width:100%;height:auto}}</style></head><body>\n<h1>{t}</h1>\n",
-        t = escape(title)
+         pre{{background:#f6f6f6;padding:1em;white-space:pre-wrap}}svg{{max-width:100%;height:auto}}\
+         dl{{display:grid;grid-template-columns:max-content auto;gap:2px 1em}}dd{{margin:0}}</style></head><body>\n<h1>{t}</h1>\n",
+        t = escape(&info.title)
     );
-    page.push_str(&to_svg(run, analysis, title));
+    ran_with(&mut page, info);
+    // The page's heading is the title: the chart does not repeat it.
+    page.push_str(&to_svg(run, analysis, None));
     let _ = write!(
         page,
         "<h2>What happened</h2>\n<pre>{}</pre>\n<h2>Events</h2>\n<table>\n<tr><th>time</th><th>task</th><th>event</th><th>why</th></tr>\n",
-        escape(explanation)
+        escape(&info.explanation)
     );
     for e in run.events.iter().take(HTML_ROWS) {
         let _ = writeln!(
@@ -120,4 +167,116 @@ fn html(run: &Run, analysis: &Analysis, title: &str, explanation: &str) -> Strin
     }
     page.push_str("</body></html>\n");
     page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::analyze;
+
+    /// A run of one task, `<b>`, that started and was cancelled.
+    fn run() -> Run {
+        serde_json::from_value(serde_json::json!({
+            "format_version": crate::timeline::FORMAT_VERSION,
+            "tasks": [{ "name": "<b>" }],
+            "events": [
+                { "at_ns": 0, "task": 0, "kind": "started", "note": "go" },
+                { "at_ns": 5_000_000, "task": 0, "kind": "cancelled", "note": "lost" }
+            ],
+            "metrics": {},
+            "dropped": 0,
+            "outcome": { "outcome": "finished" }
+        }))
+        .expect("a Run")
+    }
+
+    /// The page's text as a reader sees it: no head, no tooltips, no tags.
+    fn visible(html: &str) -> String {
+        let body = html.split("<body>").nth(1).unwrap_or(html);
+        let mut text = String::new();
+        let mut rest = body;
+        while let Some(start) = rest.find("<title>") {
+            text.push_str(&rest[..start]);
+            rest = rest[start..].split_once("</title>").map_or("", |(_, r)| r);
+        }
+        text.push_str(rest);
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in text.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_page_says_what_the_run_ran_with_and_its_title_once() {
+        let run = run();
+        let info = ExportInfo {
+            title: "select · Racing & <futures>".into(),
+            explanation: "why <it> happened".into(),
+            params: vec![
+                ("count".into(), "6".into()),
+                ("targets".into(), "<script>x</script>".into()),
+            ],
+            clock: "virtual".into(),
+            seed: "42".into(),
+            reproduce: Some("asynclab run select --set 'count=6'".into()),
+        };
+        let html = render(Path::new("run.html"), &run, &analyze(&run), &info).expect("html");
+        let text = visible(&html);
+        assert_eq!(
+            text.matches("select · Racing &amp; &lt;futures&gt;")
+                .count(),
+            1,
+            "{text}"
+        );
+        for shown in [
+            "<dt>count</dt><dd><code>6</code></dd>",
+            "<dt>targets</dt><dd><code>&lt;script&gt;x&lt;/script&gt;</code></dd>",
+            "<dt>clock</dt><dd><code>virtual</code></dd>",
+            "<dt>seed</dt><dd><code>42</code></dd>",
+            "<pre><code>asynclab run select --set &#39;count=6&#39;</code></pre>",
+            "why &lt;it&gt; happened",
+            "<td>&lt;b&gt;</td>",
+        ] {
+            assert!(html.contains(shown), "lacks {shown}:\n{html}");
+        }
+        assert!(
+            !html.contains("<script>") && !html.contains("<b>"),
+            "{html}"
+        );
+
+        // The chart alone keeps its title; the own code's page has no
+        // reproduce line.
+        let svg = render(Path::new("run.svg"), &run, &analyze(&run), &info).expect("svg");
+        assert_eq!(svg.matches("Racing &amp; &lt;futures&gt;").count(), 1);
+        let yours = ExportInfo {
+            reproduce: None,
+            ..info
+        };
+        let html = render(Path::new("run.html"), &run, &analyze(&run), &yours).expect("html");
+        assert!(!html.contains("reproduce"), "{html}");
+    }
+
+    #[test]
+    fn a_cancelled_task_is_hatched_not_green() {
+        let run = run();
+        let svg = crate::timeline::to_svg(&run, &analyze(&run), None);
+        let bars: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains("running 0ms–5ms"))
+            .collect();
+        assert_eq!(bars.len(), 1, "{svg}");
+        assert!(bars[0].contains(r#"fill="url(#cancelled)""#), "{}", bars[0]);
+        assert!(svg.contains(r#"<pattern id="cancelled""#));
+        assert!(
+            svg.contains("work of a cancelled task"),
+            "the legend says so"
+        );
+    }
 }

@@ -282,24 +282,36 @@ impl Session {
         Ok(())
     }
 
-    /// The title and the written explanation an exported page carries.
+    /// What an exported page says about a run: title, explanation, what
+    /// it ran with, and the shell line that reproduces it (none for the
+    /// learner's own code, nor once `set` changed a parameter since).
     pub(super) fn export_texts(
         &self,
         params: &Params,
         run: &Run,
         analysis: &Analysis,
         yours: bool,
-    ) -> Result<(String, String), SessionError> {
+    ) -> Result<export::ExportInfo, SessionError> {
         let open = self.open_ref()?;
         let title = format!(
             "{} · {}",
             open.resolved.demo.info().name,
             open.resolved.lesson.meta.title
         );
-        Ok((
+        let same = params.changed_from(&open.params).is_empty();
+        Ok(export::ExportInfo {
             title,
-            explain::explain_run(run, analysis, &open.resolved.lesson, params, yours),
-        ))
+            explanation: explain::explain_run(run, analysis, &open.resolved.lesson, params, yours),
+            params: params
+                .specs()
+                .iter()
+                .filter(|s| s.name != "clock" && s.name != "seed")
+                .filter_map(|s| Some((s.name.to_string(), params.get(s.name)?.to_string())))
+                .collect(),
+            clock: params.choice("clock")?.to_string(),
+            seed: params.int("seed")?.to_string(),
+            reproduce: (!yours && same).then(|| Session::reproducer(open, self.opts.scope)),
+        })
     }
 
     /// `--export DIR`: every format of this run, as `<lesson>-<n>.<ext>`.
@@ -314,13 +326,13 @@ impl Session {
         self.exported += 1;
         let open = self.open_ref()?;
         let stem = format!("{}-{:02}", open.resolved.lesson.meta.id, self.exported);
-        let (title, explanation) = self.export_texts(&open.params, run, analysis, yours)?;
+        let info = self.export_texts(&open.params, run, analysis, yours)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| SessionError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
         for ext in export::FORMATS {
             let path = dir.join(format!("{stem}{ext}"));
-            let text = export::render(&path, run, analysis, &title, &explanation)
-                .map_err(SessionError::Invalid)?;
+            let text =
+                export::render(&path, run, analysis, &info).map_err(SessionError::Invalid)?;
             // The folder was named for this: its files are replaced, but
             // never through a link.
             export::write_file(&path, &text, true)?;
@@ -339,10 +351,10 @@ impl Session {
         out: &mut Transcript,
     ) -> Result<(), SessionError> {
         let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
-        let (title, explanation) =
+        let info =
             self.export_texts(&report.params, &report.run, &report.analysis, report.yours)?;
         let path = std::path::Path::new(file);
-        let text = export::render(path, &report.run, &report.analysis, &title, &explanation)
+        let text = export::render(path, &report.run, &report.analysis, &info)
             .map_err(SessionError::Invalid)?;
         export::write_file(path, &text, force)?;
         writeln!(out, "wrote {file} ({} bytes)", text.len())?;

@@ -1,6 +1,8 @@
 //! Exports of a run: the run itself as JSON (with its format version), the
 //! Chrome Trace Event Format (opens in ui.perfetto.dev and chrome://tracing),
-//! and an SVG Gantt chart. Pure functions: the caller writes the files.
+//! and an SVG Gantt chart, where the work of a cancelled task (a `select!`
+//! loser, an aborted task) is hatched, not drawn as work that paid off.
+//! Pure functions: the caller writes the files.
 
 use asynclab_kit::text::escape_html as escape;
 use std::fmt::Write as _;
@@ -83,19 +85,37 @@ fn end_colour(kind: EventKind) -> &'static str {
     }
 }
 
-/// Colours of the SVG, by span state.
-fn fill(state: SpanState) -> &'static str {
+/// What a stretch of a lane shows: queued, in flight, blocked, or the
+/// work of a task that was cancelled (its result was dropped).
+const QUEUED: usize = 0;
+const FLYING: usize = 1;
+const BLOCKED: usize = 2;
+const DROPPED: usize = 3;
+
+/// Fills of the SVG, by what a stretch shows.
+const FILLS: [&str; 4] = ["#d0d0d0", "#2e9e5b", "#e8a317", "url(#cancelled)"];
+
+/// Grey with red stripes: work that was done and then thrown away.
+const HATCH: &str = r##"<defs><pattern id="cancelled" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#e6e6e6"/><rect width="2" height="6" fill="#c62828"/></pattern></defs>"##;
+
+/// What a span shows, given whether its task ended cancelled: whatever
+/// a cancelled task did before it was dropped (in flight or blocked) was
+/// for nothing, so it is drawn apart from work that paid off.
+fn shows(state: SpanState, cancelled: bool) -> usize {
     match state {
-        SpanState::Queued => "#d0d0d0",
-        s if s.in_flight() => "#2e9e5b",
-        _ => "#e8a317",
+        SpanState::Queued => QUEUED,
+        _ if cancelled => DROPPED,
+        s if s.in_flight() => FLYING,
+        _ => BLOCKED,
     }
 }
 
 /// A Gantt chart: one row per task (or per group of tasks above 60), a
 /// time axis with ticks, and a legend. Grouped rows draw, per pixel column,
-/// the state most of the group was in, so the size stays bounded.
-pub fn to_svg(run: &Run, analysis: &Analysis, title: &str) -> String {
+/// the state most of the group was in, so the size stays bounded. The
+/// title is drawn when given; a page that has its own heading leaves it
+/// out.
+pub fn to_svg(run: &Run, analysis: &Analysis, title: Option<&str>) -> String {
     const WIDTH: u64 = 960;
     const LABEL: u64 = 170;
     const ROW: u64 = 16;
@@ -105,7 +125,8 @@ pub fn to_svg(run: &Run, analysis: &Analysis, title: &str) -> String {
     let n = run.tasks.len();
     let group = n.div_ceil(MAX_ROWS).max(1);
     let rows = n.div_ceil(group);
-    let height = 60 + rows as u64 * ROW + 60;
+    // Below the rows: the axis and two lines of legend.
+    let height = 60 + rows as u64 * ROW + 76;
     let x = |ns: u64| LABEL as f64 + (ns.min(total) as f64 / total as f64) * plot as f64;
 
     let mut svg = String::new();
@@ -113,12 +134,21 @@ pub fn to_svg(run: &Run, analysis: &Analysis, title: &str) -> String {
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="monospace" font-size="11">"#
     );
+    let _ = writeln!(svg, "{HATCH}");
     let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        svg,
-        r#"<text x="10" y="20" font-size="14" font-weight="bold">{}</text>"#,
-        escape(title)
-    );
+    if let Some(title) = title {
+        let _ = writeln!(
+            svg,
+            r#"<text x="10" y="20" font-size="14" font-weight="bold">{}</text>"#,
+            escape(title)
+        );
+    }
+    let cancelled = |task: usize| {
+        matches!(
+            analysis.facts.get(task).and_then(|f| f.end),
+            Some((_, EventKind::Cancelled))
+        )
+    };
 
     // Rows.
     for row in 0..rows {
@@ -141,12 +171,18 @@ pub fn to_svg(run: &Run, analysis: &Analysis, title: &str) -> String {
         for span in &analysis.spans {
             let y = 40 + span.task.index() as u64 * ROW + 2;
             let (x0, x1) = (x(span.from_ns), x(span.to_ns));
+            let shown = shows(span.state, cancelled(span.task.index()));
+            let dropped = if shown == DROPPED {
+                ", then cancelled"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 svg,
-                r#"<rect x="{x0:.1}" y="{y}" width="{:.1}" height="{}" fill="{}"><title>{} {}–{}</title></rect>"#,
+                r#"<rect x="{x0:.1}" y="{y}" width="{:.1}" height="{}" fill="{}"><title>{} {}–{}{dropped}</title></rect>"#,
                 (x1 - x0).max(0.5),
                 ROW - 4,
-                fill(span.state),
+                FILLS[shown],
                 state_name(span.state),
                 format_duration(span.from_ns),
                 format_duration(span.to_ns)
@@ -169,13 +205,9 @@ pub fn to_svg(run: &Run, analysis: &Analysis, title: &str) -> String {
     } else {
         // Per group and pixel column: time spent in each state.
         let cols = plot as usize / 2;
-        let mut acc = vec![vec![[0u64; 3]; cols]; rows];
+        let mut acc = vec![vec![[0u64; 4]; cols]; rows];
         for span in &analysis.spans {
-            let k = match span.state {
-                SpanState::Queued => 0,
-                s if s.in_flight() => 1,
-                _ => 2,
-            };
+            let k = shows(span.state, cancelled(span.task.index()));
             let c0 = (span.from_ns as u128 * cols as u128 / total as u128) as usize;
             let c1 =
                 ((span.to_ns as u128 * cols as u128).div_ceil(total as u128) as usize).min(cols);
@@ -185,19 +217,14 @@ pub fn to_svg(run: &Run, analysis: &Analysis, title: &str) -> String {
                 cell[k] += 1;
             }
         }
-        let states = [
-            SpanState::Queued,
-            SpanState::Running,
-            SpanState::Waiting(super::event::WaitOn::Permit),
-        ];
         for (row, cells) in acc.iter().enumerate() {
             let y = 40 + row as u64 * ROW + 2;
             let mut col = 0;
             while col < cols {
-                let best = (0..3).max_by_key(|&k| (cells[col][k], k)).unwrap_or(0);
+                let best = (0..4).max_by_key(|&k| (cells[col][k], k)).unwrap_or(0);
                 let start = col;
                 while col < cols
-                    && (0..3).max_by_key(|&k| (cells[col][k], k)).unwrap_or(0) == best
+                    && (0..4).max_by_key(|&k| (cells[col][k], k)).unwrap_or(0) == best
                     && cells[col][best] > 0
                 {
                     col += 1;
@@ -212,7 +239,7 @@ pub fn to_svg(run: &Run, analysis: &Analysis, title: &str) -> String {
                     r#"<rect x="{x0:.1}" y="{y}" width="{}" height="{}" fill="{}"/>"#,
                     (col - start) * 2,
                     ROW - 4,
-                    fill(states[best])
+                    FILLS[best]
                 );
             }
         }
@@ -245,26 +272,33 @@ pub fn to_svg(run: &Run, analysis: &Analysis, title: &str) -> String {
             format_duration(at)
         );
     }
-    // Legend: each entry placed after the previous one's text.
-    let legend_y = axis_y + 34;
+    // Legend: each entry placed after the previous one's text, on a second
+    // line when the first is full.
+    let mut legend_y = axis_y + 34;
     let mut lx = 10;
     for (label, colour) in [
-        ("in flight", "#2e9e5b"),
-        ("blocked (permit, channel, lock, join)", "#e8a317"),
-        ("queued", "#d0d0d0"),
+        ("in flight", FILLS[FLYING]),
+        ("blocked (permit, channel, lock, join)", FILLS[BLOCKED]),
+        ("queued", FILLS[QUEUED]),
+        ("work of a cancelled task", FILLS[DROPPED]),
         ("done", END_COLORS[0]),
         ("failed", END_COLORS[1]),
         ("timed out", END_COLORS[2]),
         ("cancelled", END_COLORS[3]),
     ] {
+        // Monospace at 11px is about 6.6px a character.
+        let room = 16 + label.len() as u64 * 7 + 14;
+        if lx > 10 && lx + room > WIDTH {
+            lx = 10;
+            legend_y += 16;
+        }
         let _ = writeln!(
             svg,
             r#"<rect x="{lx}" y="{}" width="12" height="10" fill="{colour}"/><text x="{}" y="{legend_y}">{label}</text>"#,
             legend_y - 9,
             lx + 16
         );
-        // Monospace at 11px is about 6.6px a character.
-        lx += 16 + label.len() as u64 * 7 + 14;
+        lx += room;
     }
     svg.push_str("</svg>\n");
     svg

@@ -1,0 +1,183 @@
+//! The summary block: the run's findings first, then totals, peak,
+//! throughput, how tasks ended, the longest wait, the demo's own metrics
+//! and how the run ended. Pure, like the rest of the renderer.
+
+use std::fmt::Write as _;
+
+use colored::Color;
+
+use super::analysis::Analysis;
+use super::event::{Outcome, Run, WaitOn};
+use super::format::format_duration;
+use super::render::{RenderOptions, display_width, truncate};
+
+/// The summary block alone (also used by `compare` and the CLI).
+pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> String {
+    let s = &analysis.summary;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", opts.bold("summary"));
+    // Each row: a key, then its value word-wrapped under the value column.
+    let row = |out: &mut String, key: &str, value: String| {
+        // A key longer than its column (a demo's own metric) pushes the
+        // value right; the value wraps in what is left.
+        let indent = 18.max(display_width(key) + 3);
+        let room = opts.width.saturating_sub(indent).max(20);
+        let mut line = format!("  {key:<15} ");
+        let mut used = 0;
+        for word in value.split(' ') {
+            // A word longer than the whole column is cut, not overflowed
+            // (a word that long is plain text: only short counts are
+            // coloured).
+            let cut;
+            let word = if display_width(word) > room {
+                cut = truncate(word, room);
+                cut.as_str()
+            } else {
+                word
+            };
+            let len = display_width(word);
+            if used > 0 && used + 1 + len > room {
+                let _ = writeln!(out, "{}", line.trim_end());
+                line = " ".repeat(18);
+                used = 0;
+            } else if used > 0 {
+                line.push(' ');
+                used += 1;
+            }
+            line.push_str(word);
+            used += len;
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    };
+    // Results first: what the run found (the open ports of a scan) is what
+    // the learner came for, listed in full.
+    for (name, found) in &run.findings {
+        row(&mut out, name, opts.bold(found));
+    }
+    let speedup = s.speedup();
+    let versus = if s.sequential_ns == 0 {
+        String::new()
+    } else if speedup >= 1.05 {
+        format!(
+            "  (one at a time: {}, {:.1}x faster)",
+            format_duration(s.sequential_ns),
+            speedup
+        )
+    } else {
+        format!(
+            "  (one at a time: {}, no faster)",
+            format_duration(s.sequential_ns)
+        )
+    };
+    row(
+        &mut out,
+        "total",
+        format!("{}{}", opts.bold(&format_duration(s.total_ns)), versus),
+    );
+    row(
+        &mut out,
+        "peak in flight",
+        format!(
+            "{}  (first at {})",
+            s.peak_in_flight,
+            format_duration(s.peak_at_ns)
+        ),
+    );
+    row(
+        &mut out,
+        "throughput",
+        format!("{:.1} tasks/s", s.throughput()),
+    );
+    let mut ends = vec![opts.paint(&format!("{} completed", s.completed), Color::Green)];
+    for (count, label, color) in [
+        (s.failed, "failed", Color::Red),
+        (s.timed_out, "timed out", Color::Yellow),
+        (s.cancelled, "cancelled", Color::Magenta),
+        (s.panicked, "panicked", Color::Red),
+        (s.unfinished, "unfinished", Color::Red),
+    ] {
+        if count > 0 {
+            ends.push(opts.paint(&format!("{count} {label}"), color));
+        }
+    }
+    row(
+        &mut out,
+        "tasks",
+        format!("{}: {}", s.tasks, ends.join(", ")),
+    );
+    if let Some((task, len, on, note)) = &s.longest_wait {
+        let why = if note.is_empty() {
+            String::new()
+        } else {
+            format!(": {note}")
+        };
+        // The one row made of a free-text note: cut to the width.
+        let line = format!(
+            "{} waited {} on {}{}",
+            run.task_name(*task),
+            format_duration(*len),
+            on_label(*on),
+            why
+        );
+        row(
+            &mut out,
+            "longest wait",
+            truncate(&line, opts.width.saturating_sub(18)),
+        );
+    }
+    for (name, value) in &s.metrics {
+        row(&mut out, name, value.to_string());
+    }
+    match &run.outcome {
+        Outcome::Finished => {}
+        Outcome::Cancelled { at_ns } => row(
+            &mut out,
+            "outcome",
+            opts.paint(
+                &format!("cancelled by Ctrl-C at {}", format_duration(*at_ns)),
+                Color::Magenta,
+            ),
+        ),
+        Outcome::Watchdog { at_ns } => row(
+            &mut out,
+            "outcome",
+            opts.paint(
+                &format!(
+                    "stopped by the watchdog at {} on the timeline: the run did not finish in time (a deadlock, or a thread blocked by std::thread::sleep or a busy loop?)",
+                    format_duration(*at_ns)
+                ),
+                Color::Red,
+            ),
+        ),
+        Outcome::Failed { message } => row(
+            &mut out,
+            "outcome",
+            opts.paint(&format!("failed: {message}"), Color::Red),
+        ),
+    }
+    if s.dropped > 0 {
+        row(
+            &mut out,
+            "dropped",
+            opts.paint(
+                &format!(
+                    "{} events (the recorder was full; counts above may be low)",
+                    s.dropped
+                ),
+                Color::Red,
+            ),
+        );
+    }
+    out
+}
+
+fn on_label(on: WaitOn) -> &'static str {
+    match on {
+        WaitOn::Permit => "a permit",
+        WaitOn::Channel => "a channel",
+        WaitOn::Lock => "a lock",
+        WaitOn::Timer => "a timer",
+        WaitOn::Io => "i/o",
+        WaitOn::Join => "another task",
+    }
+}

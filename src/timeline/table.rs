@@ -1,0 +1,444 @@
+//! The event table: one row per event, time first, then the task, what it
+//! did and why. Owns how a short table (`max_rows: Some(n)`) reads: like
+//! rows of one family of tasks folded into one (`req-04 … req-20
+//! waiting:permit (17 tasks)`), and the outcomes of the tasks it shows kept
+//! rather than cut off. `max_rows: None` keeps every event as its own row.
+//! Pure, like the rest of the renderer.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use super::event::{Event, EventKind, Run, TaskId};
+use super::format::format_duration;
+use super::render::{RenderOptions, display_width, kind_color, pad, truncate};
+
+/// Width of the event column: fits `waiting:channel`.
+const EVENT_W: usize = 15;
+
+/// Widest task column: room for a folded row's `target-01 … target-12`.
+const TASK_W: usize = 22;
+
+/// One row of the table: an event, or like events of several tasks of one
+/// family folded together.
+struct Row<'a> {
+    first: &'a Event,
+    /// Every task folded in, in the order their events came.
+    tasks: Vec<TaskId>,
+    /// When the last folded event happened.
+    last_at: u64,
+}
+
+/// The family a task belongs to: its name without the trailing number,
+/// so `req-04` and `req-20` are kin and `producer` and `consumer` are not.
+fn family(name: &str) -> &str {
+    name.trim_end_matches(|c: char| c.is_ascii_digit())
+}
+
+/// The rows, folding like events. An event joins the row before it when it
+/// has the same kind and note and comes from another task of the same
+/// family; at the same instant it may also join an earlier row of that
+/// instant, unless its own task has a row in between (a task's events stay
+/// in the order they happened).
+fn fold<'a>(run: &Run, events: &[&'a Event]) -> Vec<Row<'a>> {
+    let mut rows: Vec<Row<'a>> = Vec::new();
+    for &e in events {
+        let kin = family(run.task_name(e.task));
+        let fits = |row: &Row| {
+            row.first.kind == e.kind
+                && row.first.note == e.note
+                && family(run.task_name(row.first.task)) == kin
+                && !row.tasks.contains(&e.task)
+        };
+        let mut target = None;
+        for (j, row) in rows.iter().enumerate().rev() {
+            let newest = j + 1 == rows.len();
+            if !newest && row.last_at != e.at_ns {
+                break;
+            }
+            if fits(row) {
+                target = Some(j);
+                break;
+            }
+            if row.tasks.contains(&e.task) {
+                break;
+            }
+        }
+        match target {
+            Some(j) => {
+                rows[j].tasks.push(e.task);
+                rows[j].last_at = e.at_ns;
+            }
+            None => rows.push(Row {
+                first: e,
+                tasks: vec![e.task],
+                last_at: e.at_ns,
+            }),
+        }
+    }
+    rows
+}
+
+/// Which rows of `rows` to show within `budget` rows. Rows are taken in
+/// order; each one that starts a task's story reserves room for how that
+/// task ends (its `completed`, `failed`, `timed out`, `cancelled` or
+/// `panicked` row), so the table never shows a task start and then cuts
+/// off its outcome. Once a row no longer fits, only outcomes follow: the
+/// reserved ones, then other tasks' outcomes while room is left.
+fn choose(rows: &[Row], budget: usize) -> Vec<bool> {
+    // For each task, the row that holds its first terminal event.
+    let mut ends: Vec<Option<usize>> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        if !row.first.kind.is_terminal() {
+            continue;
+        }
+        for t in &row.tasks {
+            if ends.len() <= t.index() {
+                ends.resize(t.index() + 1, None);
+            }
+            ends[t.index()].get_or_insert(i);
+        }
+    }
+    let mut keep = vec![false; rows.len()];
+    let mut pending: BTreeSet<usize> = BTreeSet::new();
+    let mut used = 0;
+    let mut cut = false;
+    for (i, row) in rows.iter().enumerate() {
+        if pending.remove(&i) {
+            keep[i] = true;
+            used += 1;
+            continue;
+        }
+        if cut && !row.first.kind.is_terminal() {
+            continue;
+        }
+        // A folded row stands for its first task: reserving every folded
+        // task's outcome would fill the table with outcomes alone.
+        let reserve = row
+            .tasks
+            .first()
+            .and_then(|t| ends.get(t.index()).copied().flatten())
+            .filter(|&j| j > i && !pending.contains(&j));
+        if used + 1 + pending.len() + usize::from(reserve.is_some()) <= budget {
+            keep[i] = true;
+            used += 1;
+            pending.extend(reserve);
+        } else {
+            cut = true;
+        }
+    }
+    keep
+}
+
+/// The task column of a row: a name, or the tasks of a fold. A fold of
+/// consecutive tasks is a range, in full (`req-04 … req-20`) when it fits,
+/// else sharing the family (`target-01…12`); any other fold names its
+/// first tasks (`scan-8, scan-2`, `scan-1, scan-7, …`), the note saying how
+/// many there are.
+fn task_label(run: &Run, row: &Row, width: usize) -> String {
+    let name = |t: &TaskId| run.task_name(*t);
+    let label = match row.tasks.as_slice() {
+        [] => name(&row.first.task).to_string(),
+        [one] => name(one).to_string(),
+        [a, b] => format!("{}, {}", name(a), name(b)),
+        [first, .., last] if row.tasks.windows(2).all(|w| w[1].0 == w[0].0 + 1) => {
+            let (first, last) = (name(first), name(last));
+            let full = format!("{first} … {last}");
+            if display_width(&full) <= width {
+                full
+            } else {
+                let tail = last.get(family(last).len()..).unwrap_or(last);
+                format!("{first}…{tail}")
+            }
+        }
+        [a, b, ..] => format!("{}, {}, …", name(a), name(b)),
+    };
+    if display_width(&label) <= width {
+        return label;
+    }
+    // Too wide: the first task, and a mark that there are more.
+    match row.tasks.len() {
+        0 | 1 => truncate(&label, width),
+        _ => {
+            let first = truncate(name(&row.tasks[0]), width.saturating_sub(3));
+            format!("{first}, …")
+        }
+    }
+}
+
+/// What a folded row adds after its note: how many tasks, and (when
+/// `until`) when the last of them did it, if not all at once.
+fn fold_suffix(row: &Row, until: bool) -> String {
+    match row.tasks.len() {
+        1 => String::new(),
+        n if !until || row.last_at == row.first.at_ns => format!(" ({n} tasks)"),
+        n => format!(" ({n} tasks, until {})", format_duration(row.last_at)),
+    }
+}
+
+/// The note column of a row, in `width` columns: the note, then the fold's
+/// count, which is never cut (the "until" goes first when room is short).
+fn note_cell(row: &Row, width: usize) -> String {
+    let note = &row.first.note;
+    let full = fold_suffix(row, true);
+    let suffix = if display_width(note) + display_width(&full) <= width {
+        full
+    } else {
+        fold_suffix(row, false)
+    };
+    let room = width.saturating_sub(display_width(&suffix));
+    truncate(&format!("{}{suffix}", truncate(note, room)), width)
+}
+
+pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
+    // A short table skips `spawned` rows: the lanes show when each task
+    // appeared, and the rows are better spent on what tasks did.
+    let events: Vec<&Event> = match opts.max_rows {
+        Some(_) => run
+            .events
+            .iter()
+            .filter(|e| e.kind != EventKind::Spawned)
+            .collect(),
+        None => run.events.iter().collect(),
+    };
+    let (rows, keep) = match opts.max_rows {
+        None => {
+            let rows: Vec<Row> = events
+                .iter()
+                .map(|&e| Row {
+                    first: e,
+                    tasks: vec![e.task],
+                    last_at: e.at_ns,
+                })
+                .collect();
+            let keep = vec![true; rows.len()];
+            (rows, keep)
+        }
+        Some(max) => {
+            let rows = fold(run, &events);
+            // When rows are left out, one line says so in the middle.
+            let keep = if rows.len() <= max {
+                vec![true; rows.len()]
+            } else {
+                choose(&rows, max.saturating_sub(1))
+            };
+            (rows, keep)
+        }
+    };
+
+    // The task column fits the labels shown; names give way first on a
+    // narrow terminal (down to 8 columns).
+    let widest = rows
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(row, _)| display_width(&task_label(run, row, TASK_W)))
+        .max()
+        .unwrap_or(4);
+    let name_w = widest
+        .clamp(4, TASK_W)
+        .min(opts.width.saturating_sub(8 + 2 + 2 + EVENT_W).max(8));
+    // Whatever is left for the note; too little, and the column is left out.
+    let note_w = opts.width.saturating_sub(8 + 2 + name_w + 2 + EVENT_W + 2);
+    let why = if note_w < 8 { "" } else { "why" };
+    let header = format!(
+        "{:>8}  {}  {:<EVENT_W$}  {why}",
+        "time",
+        pad("task", name_w),
+        "event"
+    );
+    let _ = writeln!(out, "{}", opts.bold(header.trim_end()));
+
+    let mut skipped = false;
+    let mut marked = false;
+    for (row, shown) in rows.iter().zip(&keep) {
+        if !shown {
+            skipped = true;
+            continue;
+        }
+        if skipped && !marked {
+            // Everything after this line is an outcome (see `choose`); the
+            // footer counts what was left out.
+            marked = true;
+            let line = "       ⋮  later, how tasks ended:";
+            let _ = writeln!(out, "{}", opts.dim(&truncate(line, opts.width)));
+        }
+        let e = row.first;
+        let note = if note_w < 8 {
+            String::new()
+        } else {
+            note_cell(row, note_w)
+        };
+        let line = format!(
+            "{:>8}  {}  {}  {}",
+            format_duration(e.at_ns),
+            pad(&task_label(run, row, name_w), name_w),
+            opts.paint(
+                &pad(&truncate(&e.kind.label(), EVENT_W), EVENT_W),
+                kind_color(e.kind)
+            ),
+            note.trim(),
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+
+    let hidden: usize = rows
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| !**k)
+        .map(|(row, _)| row.tasks.len())
+        .sum();
+    let spawned = run.events.len() - events.len();
+    let footer = match (hidden, spawned) {
+        (0, 0) => None,
+        (0, s) => Some(format!(
+            "   ({s} `spawned` rows not shown; `timeline --all` shows every event)"
+        )),
+        (h, 0) => Some(format!(
+            "   … {h} events not shown (`timeline --all` shows every one)"
+        )),
+        (h, s) => Some(format!(
+            "   … {h} events not shown, and {s} `spawned` rows (`timeline --all` shows every one)"
+        )),
+    };
+    if let Some(line) = footer {
+        let _ = writeln!(out, "{}", opts.dim(&truncate(&line, opts.width)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::{FORMAT_VERSION, TaskInfo, WaitOn};
+
+    /// A task named `name`, read the way a saved run is: fields a newer
+    /// format adds take their defaults, so the test keeps compiling.
+    fn task_info(name: &str) -> TaskInfo {
+        serde_json::from_value(serde_json::json!({ "name": name })).expect("a TaskInfo")
+    }
+
+    /// A run of tasks named `names`, with `(ms, task, kind, note)` events.
+    fn run(names: &[&str], events: &[(u64, u32, EventKind, &str)]) -> Run {
+        Run {
+            format_version: FORMAT_VERSION,
+            findings: Default::default(),
+            tasks: names.iter().map(|n| task_info(n)).collect(),
+            events: events
+                .iter()
+                .map(|&(ms, task, kind, note)| Event {
+                    at_ns: ms * 1_000_000,
+                    task: TaskId(task),
+                    kind,
+                    note: note.to_string().into(),
+                })
+                .collect(),
+            metrics: Default::default(),
+            outcome: crate::timeline::Outcome::Finished,
+            dropped: 0,
+        }
+    }
+
+    fn table(run: &Run, max_rows: Option<usize>) -> String {
+        let mut out = String::new();
+        let opts = RenderOptions {
+            max_rows,
+            ..RenderOptions::default()
+        };
+        render_table(&mut out, run, &opts);
+        out
+    }
+
+    #[test]
+    fn families() {
+        for (name, kin) in [
+            ("req-04", "req-"),
+            ("port-1", "port-"),
+            ("producer", "producer"),
+            ("t10", "t"),
+            ("42", ""),
+        ] {
+            assert_eq!(family(name), kin, "{name}");
+        }
+    }
+
+    /// Twenty requests queue for three permits: the queue is one row, and
+    /// the first requests' completions are kept although they come last.
+    #[test]
+    fn like_rows_fold_and_outcomes_are_kept() {
+        let names: Vec<String> = (1..=20).map(|i| format!("req-{i:02}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let permits = ["permit 1/3", "permit 2/3", "permit 3/3"];
+        let done: Vec<String> = (0..20)
+            .map(|t| format!("200 OK in {}ms", 100 + t))
+            .collect();
+        let mut events = Vec::new();
+        for t in 0..3 {
+            events.push((0, t, EventKind::Acquired, permits[t as usize]));
+        }
+        for t in 3..20 {
+            events.push((0, t, EventKind::Waiting(WaitOn::Permit), "all permits held"));
+        }
+        // Filler: forty notes from one task, between the starts and the ends.
+        for ms in 1..=40 {
+            events.push((ms, 19, EventKind::Note, "tick"));
+        }
+        for t in 0..20 {
+            let note = done[t as usize].as_str();
+            events.push((100 + u64::from(t), t, EventKind::Completed, note));
+        }
+        let text = table(&run(&names, &events), Some(12));
+        assert!(
+            text.contains("req-04 … req-20  waiting:permit   all permits held (17 tasks)"),
+            "{text}"
+        );
+        for name in ["req-01", "req-02", "req-03", "req-04"] {
+            assert!(
+                text.lines()
+                    .any(|l| l.contains(name) && l.contains("completed")),
+                "{name}'s completion was cut off:\n{text}"
+            );
+        }
+        let rows = text.lines().count() - 1;
+        // Header aside: 12 rows at most, the marker line among them, and
+        // the footer that says how much is hidden.
+        assert!(rows <= 12 + 1, "{text}");
+        assert!(text.contains("how tasks ended"), "{text}");
+        assert!(text.contains("events not shown"), "{text}");
+        // The whole table keeps one row per event, unfolded.
+        let all = table(&run(&names, &events), None);
+        assert_eq!(all.lines().count(), 1 + events.len(), "{all}");
+        assert!(!all.contains("tasks)"), "{all}");
+    }
+
+    /// A task's events never jump ahead of its own earlier ones to fold.
+    #[test]
+    fn folding_keeps_each_tasks_order() {
+        let events = [
+            (0, 0, EventKind::Acquired, "permit 1/2"),
+            (0, 0, EventKind::Waiting(WaitOn::Io), "sent"),
+            (0, 1, EventKind::Acquired, "permit 2/2"),
+            (0, 1, EventKind::Waiting(WaitOn::Io), "sent"),
+        ];
+        let text = table(&run(&["w1", "w2"], &events), Some(24));
+        let rows: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(rows.len(), 4, "{text}");
+        assert!(
+            rows[2].contains("w2") && rows[2].contains("acquired"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn wide_names_keep_the_columns() {
+        let events = [
+            (0, 0, EventKind::Started, "开始"),
+            (1, 1, EventKind::Started, "start"),
+        ];
+        let text = table(&run(&["扫描器", "scanner"], &events), Some(24));
+        let columns: Vec<usize> = text
+            .lines()
+            .skip(1)
+            .map(|l| display_width(&l[..l.find("started").unwrap_or(0)]))
+            .collect();
+        assert_eq!(columns[0], columns[1], "{text}");
+    }
+}
