@@ -183,6 +183,13 @@ fn plan(ctx: &Ctx) -> Result<Vec<Planned>, DemoError> {
         .collect())
 }
 
+/// How many redirects `/redirect/{n}` answers with before the final 200.
+fn redirect_hops(path: &str) -> u32 {
+    path.strip_prefix("/redirect/")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Records the outcome of one request on its task.
 fn record(task: &TaskRec, fetched: &Fetched, timeout: Duration) {
     match fetched {
@@ -212,10 +219,17 @@ fn simulated(ctx: &Ctx, plan: Vec<Planned>, timeout: Duration) -> Vec<BoxFuture<
                 task.started(format!("GET {}", p.path));
                 task.waiting(WaitOn::Io, "awaiting response");
                 let response = async {
-                    time::sleep(p.delay).await;
-                    if p.path.starts_with("/redirect/") {
-                        rec.add_metric("redirects", 2);
+                    // A redirect is one more round trip per hop, like the
+                    // real client following `Location`: each hop is counted
+                    // as it happens, not added up front.
+                    let hops = redirect_hops(&p.path);
+                    let round_trip = p.delay / (hops + 1);
+                    for hop in 1..=hops {
+                        time::sleep(round_trip).await;
+                        rec.add_metric("redirects", 1);
+                        task.note(format!("302: following redirect {hop}/{hops}"));
                     }
+                    time::sleep(round_trip).await;
                     Fetched::Status(p.status, 3)
                 };
                 let fetched = time::timeout(timeout, response)
