@@ -53,6 +53,7 @@ static INFO: DemoInfo = DemoInfo {
 
 pub struct Blocking;
 
+// ANCHOR: core
 /// CPU-bound "parsing": checksums a buffer over and over until `work` of
 /// real time has passed. Never awaits: this is the code that blocks.
 fn parse_report(work: Duration) -> u64 {
@@ -66,6 +67,7 @@ fn parse_report(work: Duration) -> u64 {
     }
     sum
 }
+// ANCHOR_END: core
 
 #[async_trait]
 impl Demo for Blocking {
@@ -73,6 +75,7 @@ impl Demo for Blocking {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         if ctx.clock == Clock::Virtual {
             return Err(DemoError::Setup(
@@ -113,4 +116,5 @@ impl Demo for Blocking {
         ctx.rec.set_metric("work_ms", work.as_millis() as u64);
         Ok(())
     }
+    // ANCHOR_END: core
 }

@@ -60,6 +60,7 @@ impl Demo for Broadcast {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let interval = ctx.params.duration("interval")?;
@@ -119,4 +120,5 @@ impl Demo for Broadcast {
         ctx.rec.add_metric("lagged", 0); // present even when zero
         Ok(())
     }
+    // ANCHOR_END: core
 }

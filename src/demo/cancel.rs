@@ -87,6 +87,7 @@ impl Demo for Cancel {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let latency = ctx.params.duration("latency")?;
@@ -164,4 +165,5 @@ impl Demo for Cancel {
         );
         Ok(())
     }
+    // ANCHOR_END: core
 }

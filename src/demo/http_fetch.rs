@@ -121,12 +121,14 @@ impl Demo for HttpFetch {
             concurrency = cap_to_descriptors(&ctx.rec, concurrency);
         }
 
+        // ANCHOR: core
         // The heart of the demo: at most `concurrency` requests in flight,
         // results in completion order.
         let results: Vec<Fetched> = stream::iter(requests)
             .buffer_unordered(concurrency)
             .collect()
             .await;
+        // ANCHOR_END: core
 
         let bytes = results
             .iter()
@@ -204,6 +206,7 @@ fn record(task: &TaskRec, fetched: &Fetched, timeout: Duration) {
     }
 }
 
+// ANCHOR: core
 /// Virtual clock: each request sleeps for the planned delay.
 ///
 /// Both clocks return `BoxFuture`s: the simulated and the real request are
@@ -242,6 +245,7 @@ fn simulated(ctx: &Ctx, plan: Vec<Planned>, timeout: Duration) -> Vec<BoxFuture<
         })
         .collect()
 }
+// ANCHOR_END: core
 
 /// Real clock: one pooled client, real requests.
 fn real(

@@ -172,6 +172,7 @@ struct Stats {
 }
 // ANCHOR_END: lock
 
+// ANCHOR: core
 async fn unbounded_spawn(ctx: &Ctx, fixed: bool) -> Result<(), DemoError> {
     let concurrency = ctx.params.usize("concurrency")?;
     // The fix is this one line: a limit shared by every task.
@@ -194,6 +195,7 @@ async fn unbounded_spawn(ctx: &Ctx, fixed: bool) -> Result<(), DemoError> {
     while tasks.join_next().await.is_some() {}
     Ok(())
 }
+// ANCHOR_END: core
 
 async fn ignored_handle(ctx: &Ctx, fixed: bool) -> Result<(), DemoError> {
     let failing = ctx.rec.task("export");

@@ -111,6 +111,7 @@ impl Demo for Process {
     }
 }
 
+// ANCHOR: core
 /// Runs one child: true if it exited by itself, false if it was killed.
 async fn run_tool(task: TaskRec, mut command: Command, limit: Duration) -> std::io::Result<bool> {
     let _guard = task.guard("aborted");
@@ -162,3 +163,4 @@ async fn run_tool(task: TaskRec, mut command: Command, limit: Duration) -> std::
         }
     }
 }
+// ANCHOR_END: core

@@ -57,6 +57,7 @@ impl Demo for Select {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let latency = ctx.params.duration("latency")?;
@@ -122,8 +123,10 @@ impl Demo for Select {
         }
         Ok(())
     }
+    // ANCHOR_END: core
 }
 
+// ANCHOR: core
 /// One mirror answering after `took`. If `select!` drops this future before
 /// it finishes, the guard records it as cancelled at that instant.
 fn mirror(rec: &Recorder, name: String, took: Duration) -> impl Future<Output = ()> + use<> {
@@ -135,6 +138,7 @@ fn mirror(rec: &Recorder, name: String, took: Duration) -> impl Future<Output = 
         task.completed(format!("answered in {}ms", took.as_millis()));
     }
 }
+// ANCHOR_END: core
 
 /// The deadline branch: a plain `sleep`, with a lane of its own so the
 /// timeline shows it winning (or being dropped when a mirror answers).

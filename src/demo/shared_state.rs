@@ -63,6 +63,7 @@ pub struct SharedState;
 /// Findings per host: the shared state.
 type Table = BTreeMap<String, u32>;
 
+// ANCHOR: core
 /// The table behind either kind of lock.
 #[derive(Clone)]
 enum Shared {
@@ -71,6 +72,7 @@ enum Shared {
     /// say why a reader waits. The lock itself needs no help to be fair.
     RwLock(Arc<RwLock<Table>>, Arc<AtomicUsize>),
 }
+// ANCHOR_END: core
 
 impl Shared {
     /// Reads the table while holding the lock for `hold`. Also says whether
@@ -89,6 +91,7 @@ impl Shared {
                 time::sleep(hold).await;
                 (table.len(), false)
             }
+            // ANCHOR: core
             Shared::RwLock(l, writers_queued) => {
                 let mut behind_writer = false;
                 let table = match l.try_read() {
@@ -111,7 +114,7 @@ impl Shared {
                 task.acquired("reading (alongside other readers)");
                 time::sleep(hold).await;
                 (table.len(), behind_writer)
-            }
+            } // ANCHOR_END: core
         }
     }
 
@@ -134,6 +137,7 @@ impl Shared {
                 *table.entry(host).or_default() += 1;
                 waited
             }
+            // ANCHOR: core
             Shared::RwLock(l, writers_queued) => {
                 let mut table = match l.try_write() {
                     Ok(guard) => guard,
@@ -153,7 +157,7 @@ impl Shared {
                 time::sleep(hold).await;
                 *table.entry(host).or_default() += 1;
                 waited
-            }
+            } // ANCHOR_END: core
         }
     }
 }
