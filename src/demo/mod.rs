@@ -21,14 +21,19 @@ mod channels;
 mod http_fetch;
 mod interval;
 mod join;
+mod log_scan;
+mod oneshot;
+mod panics;
 mod pitfalls;
 mod port_check;
 mod process;
 mod progress;
 mod rate_limit;
+mod runtime;
 mod scanner;
 mod scanner_trait;
 mod select;
+mod send_static;
 mod shared_state;
 mod spawn;
 mod streams;
@@ -66,6 +71,11 @@ pub fn registry() -> &'static [&'static dyn Demo] {
         &process::Process,
         &scanner_trait::ScannerTrait,
         &pitfalls::Pitfalls,
+        &runtime::Runtime,
+        &send_static::SendStatic,
+        &oneshot::Oneshot,
+        &log_scan::LogScan,
+        &panics::Panics,
     ]
 }
 
