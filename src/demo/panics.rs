@@ -10,7 +10,6 @@
 //! banner the parser cannot read is an *expected* failure: return `Err`
 //! (`parse = result`) and the caller gets a value it can report and act on.
 
-
 use async_trait::async_trait;
 use tokio::task::JoinSet;
 use tokio::time;
