@@ -237,6 +237,16 @@ pub enum ParamError {
     Undeclared(&'static str),
 }
 
+/// The common `clock` parameter with `real` as its default, for demos that
+/// need wall time (real CPU work, real child processes) and cannot run on
+/// the virtual clock.
+pub const REAL_CLOCK_DEFAULT: ParamSpec = ParamSpec {
+    name: "clock",
+    kind: Kind::Choice(&["virtual", "real"]),
+    default: "real",
+    help: "real (the default here): this demo needs wall time, which the virtual clock cannot show",
+};
+
 /// Parameters every demo has.
 pub static COMMON: &[ParamSpec] = &[
     ParamSpec {
@@ -267,8 +277,18 @@ pub struct Params {
 
 impl Params {
     /// Every parameter at its declared default.
+    /// A demo may declare a [`COMMON`] parameter itself to change its
+    /// default (a demo that only makes sense on the real clock declares
+    /// `clock` with default `real`); its own spec then replaces the common one.
     pub fn defaults(own: &'static [ParamSpec]) -> Params {
-        let specs: Vec<&'static ParamSpec> = own.iter().chain(COMMON).collect();
+        let specs: Vec<&'static ParamSpec> = own
+            .iter()
+            .chain(
+                COMMON
+                    .iter()
+                    .filter(|c| own.iter().all(|o| o.name != c.name)),
+            )
+            .collect();
         let values = specs
             .iter()
             .filter_map(|s| s.parse(s.default).ok().map(|v| (s.name, v)))

@@ -40,6 +40,8 @@ static INFO: DemoInfo = DemoInfo {
             default: "150ms",
             help: "real CPU time the parse needs",
         },
+        // Real CPU time is the point: the real clock by default.
+        asynclab_kit::params::REAL_CLOCK_DEFAULT,
         ParamSpec::choice(
             "mode",
             &["inline", "spawn-blocking"],

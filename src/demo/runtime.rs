@@ -30,6 +30,8 @@ static INFO: DemoInfo = DemoInfo {
     title: "The runtime: current-thread vs multi-thread",
     about: "the same CPU-heavy port checks on a runtime with one worker thread, then two",
     params: &[
+        // Real CPU time is the point: the real clock by default.
+        asynclab_kit::params::REAL_CLOCK_DEFAULT,
         ParamSpec::int(
             "workers",
             1,
