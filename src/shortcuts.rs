@@ -43,7 +43,7 @@ fn subcommand(demo: &'static dyn Demo) -> Command {
 
 /// The demo's own parameters, then those every demo has.
 fn specs(demo: &dyn Demo) -> impl Iterator<Item = &'static ParamSpec> {
-    demo.info().params.iter().chain(crate::demo::params::COMMON)
+    crate::demo::params::declared(demo.info().params).into_iter()
 }
 
 fn flag(spec: &'static ParamSpec) -> Arg {

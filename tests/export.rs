@@ -308,7 +308,7 @@ fn a_failed_replay_export_is_reported_and_the_run_still_checked() {
     let blocked = dir.join("out");
     std::fs::write(&blocked, "not a folder").expect("file");
     let out = common::bin()
-        .args(["replay", "lessons/04-rate-limit.md", "--check", "--export"])
+        .args(["replay", "lessons/10-rate-limit.md", "--check", "--export"])
         .arg(&blocked)
         .output()
         .expect("runs");

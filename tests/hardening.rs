@@ -122,7 +122,7 @@ fn a_closed_pipe_ends_quietly() {
         .args([
             "replay",
             "lessons/01-port-check.md",
-            "lessons/04-rate-limit.md",
+            "lessons/10-rate-limit.md",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -181,7 +181,7 @@ fn lines_too_long_or_not_utf8_are_skipped_and_the_session_goes_on() {
 fn a_fifo_named_like_a_lesson_is_skipped_not_opened() {
     let dir = std::env::temp_dir().join(format!("asynclab-fifo-{}", std::process::id()));
     fs::create_dir_all(&dir).expect("dir");
-    fs::copy("lessons/04-rate-limit.md", dir.join("04-rate-limit.md")).expect("copy");
+    fs::copy("lessons/10-rate-limit.md", dir.join("04-rate-limit.md")).expect("copy");
     let fifo = dir.join("99-pipe.md");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|s| s.success()) {

@@ -140,7 +140,7 @@ fn lesson_progress_survives_a_restart_and_replay_never_touches_it() {
     let replay_state = state.join("replay");
     let out = bin()
         .env("ASYNCLAB_STATE_DIR", &replay_state)
-        .args(["replay", "lessons/05-select.md"])
+        .args(["replay", "lessons/09-select.md"])
         .output()
         .expect("replay");
     assert!(out.status.success());
@@ -155,7 +155,7 @@ fn replay_as_a_tool_injects_parameters_and_speaks_json() {
     let out = bin()
         .args([
             "replay",
-            "lessons/04-rate-limit.md",
+            "lessons/10-rate-limit.md",
             "--format",
             "json",
             "--set",
@@ -180,13 +180,13 @@ fn replay_as_a_tool_injects_parameters_and_speaks_json() {
     assert_eq!(runs[0]["metrics"]["peak_in_flight"], 4);
     assert_eq!(runs[1]["params"]["concurrency"], "10");
     // The lesson's own claim about 3 permits fails with concurrency 4.
-    let lesson = fs::read_to_string("lessons/04-rate-limit.md").expect("lesson");
+    let lesson = fs::read_to_string("lessons/10-rate-limit.md").expect("lesson");
     let line = lesson
         .lines()
         .position(|l| l == "expect peak_in_flight == 3")
         .expect("the claim")
         + 1;
-    let at = format!("lessons/04-rate-limit.md:{line}");
+    let at = format!("lessons/10-rate-limit.md:{line}");
     assert!(
         lines
             .iter()

@@ -96,7 +96,10 @@ pub async fn acquire_permit(
 }
 
 /// A task that should tick every 10 ms for `span`; returns the worst gap
-/// between two beats. Any gap well over 10 ms means the thread was taken.
+/// between two beats. Any gap well over 10 ms means the thread was taken:
+/// such a beat is noted as late, with the gap, where it happened. Spawn it
+/// as a task of its own, so it competes for the runtime's thread like any
+/// other task would.
 pub async fn heartbeat(task: TaskRec, span: Duration) -> Duration {
     let mut ticker = time::interval(Duration::from_millis(10));
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -107,7 +110,14 @@ pub async fn heartbeat(task: TaskRec, span: Duration) -> Duration {
         let gap = last.elapsed();
         worst = worst.max(gap);
         last = time::Instant::now();
-        task.note(format!("beat ({}ms since the last)", gap.as_millis()));
+        if gap >= Duration::from_millis(20) {
+            task.note(format!(
+                "late beat: {}ms since the last, the thread was busy",
+                gap.as_millis()
+            ));
+        } else {
+            task.note(format!("beat ({}ms since the last)", gap.as_millis()));
+        }
     }
     task.completed(format!("worst gap between beats: {}ms", worst.as_millis()));
     worst

@@ -125,7 +125,22 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskInfo {
     pub name: String,
+    /// A lane for a future polled inside some task (a `select!` branch),
+    /// not a task of its own: the summary counts these apart. Absent (false)
+    /// for spawned tasks, so older files read the same.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub future: bool,
 }
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// The metric the runner sets to 1 on the real clock. Analysis takes it out
+/// of the demo's metrics: on the real clock a task's time "in flight" also
+/// counts the time it waited for a worker thread, so no honest one-at-a-time
+/// estimate can be summed from it.
+pub const REAL_CLOCK_METRIC: &str = "real_clock";
 
 /// How a run ended, as a whole.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

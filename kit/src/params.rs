@@ -237,6 +237,16 @@ pub enum ParamError {
     Undeclared(&'static str),
 }
 
+/// The common `clock` parameter with `real` as its default, for demos that
+/// need wall time (real CPU work, real child processes) and cannot run on
+/// the virtual clock.
+pub const REAL_CLOCK_DEFAULT: ParamSpec = ParamSpec {
+    name: "clock",
+    kind: Kind::Choice(&["virtual", "real"]),
+    default: "real",
+    help: "real (the default here): this demo needs wall time, which the virtual clock cannot show",
+};
+
 /// Parameters every demo has.
 pub static COMMON: &[ParamSpec] = &[
     ParamSpec {
@@ -258,6 +268,21 @@ pub static COMMON: &[ParamSpec] = &[
 
 pub use crate::text::closest;
 
+/// The parameters of a demo that declares `own`: its own, then the
+/// [`COMMON`] ones it does not declare itself. A demo may declare a common
+/// parameter to change its default (a demo that only makes sense on the
+/// real clock declares `clock` with default `real`); its spec then
+/// replaces the common one.
+pub fn declared(own: &'static [ParamSpec]) -> Vec<&'static ParamSpec> {
+    own.iter()
+        .chain(
+            COMMON
+                .iter()
+                .filter(|c| own.iter().all(|o| o.name != c.name)),
+        )
+        .collect()
+}
+
 /// The current values of one demo's parameters (its own and [`COMMON`]).
 #[derive(Clone, Debug)]
 pub struct Params {
@@ -270,7 +295,7 @@ impl Params {
     /// parse is the demo's bug, and an error here: dropped silently, it
     /// would surface later as a parameter the demo "does not declare".
     pub fn defaults(own: &'static [ParamSpec]) -> Result<Params, ParamError> {
-        let specs: Vec<&'static ParamSpec> = own.iter().chain(COMMON).collect();
+        let specs = declared(own);
         let values = specs
             .iter()
             .map(|s| Ok((s.name, s.parse(s.default)?)))

@@ -109,10 +109,21 @@ impl Recorder {
 
     /// Registers a task and records that it was spawned.
     pub fn task(&self, name: impl Into<String>) -> TaskRec {
+        self.lane(name.into(), false)
+    }
+
+    /// Registers a lane for a future that is not a task of its own (a
+    /// `select!` branch, one of the futures `join!` polls): it records like
+    /// a task, but the summary counts it apart from spawned tasks.
+    pub fn future(&self, name: impl Into<String>) -> TaskRec {
+        self.lane(name.into(), true)
+    }
+
+    fn lane(&self, name: String, future: bool) -> TaskRec {
         let at_ns = self.now_ns();
         let mut state = self.state();
         let id = TaskId(u32::try_from(state.tasks.len()).unwrap_or(u32::MAX));
-        state.tasks.push(TaskInfo { name: name.into() });
+        state.tasks.push(TaskInfo { name, future });
         state.ended.push(false);
         self.push(&mut state, at_ns, id, EventKind::Spawned, Cow::Borrowed(""));
         drop(state);
@@ -308,6 +319,7 @@ impl Recorder {
         let lane = TaskId(u32::try_from(state.tasks.len()).unwrap_or(u32::MAX));
         state.tasks.push(TaskInfo {
             name: format!("task@{at}"),
+            future: false,
         });
         state.ended.push(false);
         let note = Cow::Owned(format!("tokio::spawn at {at}"));

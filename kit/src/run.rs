@@ -206,6 +206,9 @@ pub fn run_wired(
         rec.track_tokio_tasks();
         let _ = slot.set(rec.clone());
     }
+    if clock == Clock::Real {
+        rec.set_metric(crate::event::REAL_CLOCK_METRIC, 1);
+    }
     if let Some(on_start) = wiring.on_start {
         on_start(&rec);
     }

@@ -130,7 +130,10 @@ impl Decoder {
                 }
                 let name = cut(sanitize(&name, false).into_owned(), MAX_NAME);
                 self.text_bytes += name.len();
-                self.tasks.push(TaskInfo { name });
+                self.tasks.push(TaskInfo {
+                    name,
+                    future: false,
+                });
                 self.ended.push(false);
             }
             Message::Event { mut event } => {

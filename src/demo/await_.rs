@@ -46,6 +46,7 @@ impl Demo for Await {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let latency = ctx.params.duration("latency")?;
@@ -72,8 +73,10 @@ impl Demo for Await {
         }
         Ok(())
     }
+    // ANCHOR_END: core
 }
 
+// ANCHOR: core
 /// One host check. Nothing in here runs until the future is polled.
 async fn check(task: TaskRec, took: Duration) {
     let _guard = task.guard("dropped before it finished");
@@ -81,3 +84,4 @@ async fn check(task: TaskRec, took: Duration) {
     time::sleep(took).await;
     task.completed(format!("up, answered in {}ms", took.as_millis()));
 }
+// ANCHOR_END: core

@@ -5,7 +5,8 @@
 //! dashboard, an archiver. A `tokio::sync::broadcast` channel delivers each
 //! message to every receiver.
 //!
-//! The channel keeps the last `capacity` messages. A subscriber that falls
+//! The channel keeps the last `capacity` messages, with `capacity` rounded
+//! up to a power of two by tokio (ask for 5, get 8). A subscriber that falls
 //! further behind than that does not block the publisher; instead its next
 //! `recv()` returns `Err(Lagged(n))`: it has missed `n` messages and goes on
 //! from the oldest one still kept. Fast publishers never wait for slow
@@ -59,10 +60,12 @@ impl Demo for Broadcast {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let interval = ctx.params.duration("interval")?;
         let slow = ctx.params.duration("latency")?;
+        // tokio rounds the capacity up to a power of two: 5 keeps 8.
         let (tx, _) = broadcast::channel::<String>(ctx.params.usize("capacity")?);
 
         let mut tasks = JoinSet::new();
@@ -117,4 +120,5 @@ impl Demo for Broadcast {
         ctx.rec.add_metric("lagged", 0); // present even when zero
         Ok(())
     }
+    // ANCHOR_END: core
 }

@@ -87,6 +87,7 @@ impl Demo for Cancel {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let latency = ctx.params.duration("latency")?;
@@ -132,7 +133,9 @@ impl Demo for Cancel {
         }
 
         let operator = ctx.rec.task("operator");
-        operator.waiting(WaitOn::Timer, "watching the scan");
+        // Blocked on the workers (or the stop button), doing no work of its
+        // own: a join wait, so it is not counted as a check in flight.
+        operator.waiting(WaitOn::Join, "watching the scan until stop is pressed");
         let collect = async {
             let mut results = 0;
             while let Some(joined) = workers.join_next().await {
@@ -162,4 +165,5 @@ impl Demo for Cancel {
         );
         Ok(())
     }
+    // ANCHOR_END: core
 }

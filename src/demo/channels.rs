@@ -63,6 +63,7 @@ impl Demo for Channels {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let producers = ctx.params.usize("producers")?;
         let messages = ctx.params.usize("messages")?;
@@ -144,4 +145,5 @@ impl Demo for Channels {
         ctx.rec.add_metric("send_waits", 0); // present even when zero
         Ok(())
     }
+    // ANCHOR_END: core
 }

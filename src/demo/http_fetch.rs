@@ -121,12 +121,14 @@ impl Demo for HttpFetch {
             concurrency = cap_to_descriptors(&ctx.rec, concurrency);
         }
 
+        // ANCHOR: core
         // The heart of the demo: at most `concurrency` requests in flight,
         // results in completion order.
         let results: Vec<Fetched> = stream::iter(requests)
             .buffer_unordered(concurrency)
             .collect()
             .await;
+        // ANCHOR_END: core
 
         let bytes = results
             .iter()
@@ -183,6 +185,13 @@ fn plan(ctx: &Ctx) -> Result<Vec<Planned>, DemoError> {
         .collect())
 }
 
+/// How many redirects `/redirect/{n}` answers with before the final 200.
+fn redirect_hops(path: &str) -> u32 {
+    path.strip_prefix("/redirect/")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Records the outcome of one request on its task.
 fn record(task: &TaskRec, fetched: &Fetched, timeout: Duration) {
     match fetched {
@@ -197,6 +206,7 @@ fn record(task: &TaskRec, fetched: &Fetched, timeout: Duration) {
     }
 }
 
+// ANCHOR: core
 /// Virtual clock: each request sleeps for the planned delay.
 ///
 /// Both clocks return `BoxFuture`s: the simulated and the real request are
@@ -212,10 +222,17 @@ fn simulated(ctx: &Ctx, plan: Vec<Planned>, timeout: Duration) -> Vec<BoxFuture<
                 task.started(format!("GET {}", p.path));
                 task.waiting(WaitOn::Io, "awaiting response");
                 let response = async {
-                    time::sleep(p.delay).await;
-                    if p.path.starts_with("/redirect/") {
-                        rec.add_metric("redirects", 2);
+                    // A redirect is one more round trip per hop, like the
+                    // real client following `Location`: each hop is counted
+                    // as it happens, not added up front.
+                    let hops = redirect_hops(&p.path);
+                    let round_trip = p.delay / (hops + 1);
+                    for hop in 1..=hops {
+                        time::sleep(round_trip).await;
+                        rec.add_metric("redirects", 1);
+                        task.note(format!("302: following redirect {hop}/{hops}"));
                     }
+                    time::sleep(round_trip).await;
                     Fetched::Status(p.status, 3)
                 };
                 let fetched = time::timeout(timeout, response)
@@ -228,6 +245,7 @@ fn simulated(ctx: &Ctx, plan: Vec<Planned>, timeout: Duration) -> Vec<BoxFuture<
         })
         .collect()
 }
+// ANCHOR_END: core
 
 /// Real clock: one pooled client, real requests.
 fn real(

@@ -52,6 +52,7 @@ impl Demo for Interval {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let period = ctx.params.duration("period")?;
         let work = ctx.params.duration("work")?;
@@ -96,4 +97,5 @@ impl Demo for Interval {
         ctx.rec.set_metric("off_grid", off_grid);
         Ok(())
     }
+    // ANCHOR_END: core
 }

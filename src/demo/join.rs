@@ -45,6 +45,7 @@ impl Demo for Join {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let latency = ctx.params.duration("latency")?;
         let ports = step(
@@ -71,8 +72,10 @@ impl Demo for Join {
         report.completed(format!("{ports}; {services}; {vulns}"));
         Ok(())
     }
+    // ANCHOR_END: core
 }
 
+// ANCHOR: core
 async fn step(task: TaskRec, finding: &'static str, took: Duration) -> &'static str {
     let _guard = task.guard("dropped");
     task.waiting(WaitOn::Io, "working");
@@ -80,3 +83,4 @@ async fn step(task: TaskRec, finding: &'static str, took: Duration) -> &'static 
     task.completed(format!("{finding} ({}ms)", took.as_millis()));
     finding
 }
+// ANCHOR_END: core

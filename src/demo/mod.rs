@@ -21,14 +21,19 @@ mod channels;
 mod http_fetch;
 mod interval;
 mod join;
+mod log_scan;
+mod oneshot;
+mod panics;
 mod pitfalls;
 mod port_check;
 mod process;
 mod progress;
 mod rate_limit;
+mod runtime;
 mod scanner;
 mod scanner_trait;
 mod select;
+mod send_static;
 mod shared_state;
 mod spawn;
 mod streams;
@@ -45,32 +50,141 @@ pub fn registry() -> &'static [&'static dyn Demo] {
     &[
         &port_check::PortCheck,
         &http_fetch::HttpFetch,
-        &channels::Channels,
-        &rate_limit::RateLimit,
-        &select::Select,
         &await_::Await,
+        &runtime::Runtime,
         &spawn::Spawn,
+        &send_static::SendStatic,
         &join::Join,
         &try_join::TryJoin,
+        &select::Select,
+        &rate_limit::RateLimit,
         &scanner::ScannerDemo,
-        &unordered::Unordered,
-        &progress::Progress,
+        &channels::Channels,
+        &oneshot::Oneshot,
         &broadcast::Broadcast,
-        &timeouts::Timeouts,
-        &cancel::Cancel,
-        &shared_state::SharedState,
+        &progress::Progress,
         &streams::Streams,
-        &worker::Worker,
-        &interval::Interval,
+        &unordered::Unordered,
+        &log_scan::LogScan,
+        &shared_state::SharedState,
         &blocking::Blocking,
         &process::Process,
+        &timeouts::Timeouts,
+        &cancel::Cancel,
+        &worker::Worker,
+        &interval::Interval,
         &scanner_trait::ScannerTrait,
+        &panics::Panics,
         &pitfalls::Pitfalls,
     ]
+}
+
+/// The part of a demo's source that teaches: the regions between
+/// mdBook-style `// ANCHOR: name` and `// ANCHOR_END: name` lines, in file
+/// order, joined by a `    // …` line; the anchor lines themselves are
+/// left out. A source without anchors is all core and comes back whole.
+pub fn teaching_core(source: &str) -> String {
+    let mut regions: Vec<Vec<&str>> = Vec::new();
+    let mut inside = false;
+    for line in source.lines() {
+        // rustfmt may move an anchor to the end of a code line (`} //
+        // ANCHOR_END: core`): the code before it still belongs to the text.
+        let (code, anchor) = match line.find("// ANCHOR") {
+            Some(at) => (line[..at].trim_end(), Some(&line[at..])),
+            None => (line, None),
+        };
+        match anchor {
+            Some(a) if a.starts_with("// ANCHOR_END:") => {
+                if inside && !code.trim().is_empty() {
+                    keep(&mut regions, code);
+                }
+                inside = false;
+            }
+            Some(a) if a.starts_with("// ANCHOR:") => {
+                // A region opened inside another continues it.
+                if !inside {
+                    regions.push(Vec::new());
+                }
+                inside = true;
+                if !code.trim().is_empty() {
+                    keep(&mut regions, code);
+                }
+            }
+            _ if inside => keep(&mut regions, line),
+            _ => {}
+        }
+    }
+    if regions.is_empty() {
+        return source.to_string();
+    }
+    regions
+        .iter()
+        .map(|r| r.join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n    // …\n")
+}
+
+/// Adds `line` to the region being collected.
+fn keep<'a>(regions: &mut [Vec<&'a str>], line: &'a str) {
+    if let Some(region) = regions.last_mut() {
+        region.push(line);
+    }
 }
 
 /// Finds a demo by name; `rate_limit` and `rate-limit` are the same.
 pub fn find(name: &str) -> Option<&'static dyn Demo> {
     let wanted = name.replace('_', "-");
     registry().iter().copied().find(|d| d.info().name == wanted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn teaching_core_cases() {
+        let cases: &[(&str, &str)] = &[
+            // No anchors: the whole source.
+            ("fn a() {}\nfn b() {}\n", "fn a() {}\nfn b() {}\n"),
+            // One region: only its lines, without the anchor lines.
+            (
+                "use x;\n// ANCHOR: core\nfn a() {}\n// ANCHOR_END: core\nfn b() {}",
+                "fn a() {}",
+            ),
+            // Two regions, joined by an ellipsis line; indented anchors too.
+            (
+                "// ANCHOR: one\na\n// ANCHOR_END: one\nskip\n    // ANCHOR: two\nb\nc\n    // ANCHOR_END: two\n",
+                "a\n    // …\nb\nc",
+            ),
+            // An anchor rustfmt moved behind code keeps the code.
+            (
+                "// ANCHOR: core\nmatch x {\n    A => {\n        a();\n    } // ANCHOR_END: core\n    B => {}\n",
+                "match x {\n    A => {\n        a();\n    }",
+            ),
+            // An unclosed region runs to the end.
+            ("x\n// ANCHOR: core\ny\nz", "y\nz"),
+        ];
+        for (source, want) in cases {
+            assert_eq!(teaching_core(source), *want, "source: {source:?}");
+        }
+    }
+
+    #[test]
+    fn every_demo_has_a_short_teaching_core() {
+        for demo in registry() {
+            let info = demo.info();
+            let core = teaching_core(info.source);
+            let lines = core.lines().count();
+            assert!(
+                core.lines().any(|l| !l.trim().is_empty()),
+                "{}: empty core",
+                info.name
+            );
+            assert!(
+                lines <= 90,
+                "{}: teaching core is {lines} lines (at most 90)",
+                info.name
+            );
+        }
+    }
 }

@@ -5,11 +5,12 @@
 //!
 //! - `blocking-sleep`: `std::thread::sleep` in async code holds the thread;
 //!   every other task on it stalls. Cure: `tokio::time::sleep(..).await`.
-//! - `lock-across-await`: two tasks take two locks in opposite orders and
-//!   hold the first across an `.await`: a deadlock. A watchdog notices that
-//!   nothing moved and stops the demo. Cure: one global lock order (or hold
-//!   no lock across an await at all). The locks are tokio's; a std `Mutex`
-//!   would block the thread itself, and not even the watchdog could run.
+//! - `lock-across-await`: every host task locks a shared tally and keeps
+//!   the guard across a slow lookup's `.await`: the lookups, which could
+//!   all overlap, run one at a time. Cure (tokio's shared-state guide):
+//!   copy out what you need and drop the guard before awaiting. With a
+//!   `std::sync::MutexGuard` the broken version does not even compile in a
+//!   spawned task: the guard is `!Send`.
 //! - `unbounded-spawn`: a task per target with no limit: every socket open
 //!   at once. Cure: a `Semaphore`.
 //! - `ignored-handle`: `let _ = tokio::spawn(..)`: the error a task returns
@@ -19,13 +20,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::FutureExt;
 use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time;
 
 use asynclab_kit::{
-    Clock, Ctx, Demo, DemoError, DemoInfo, ParamSpec, TaskRec, WaitOn, acquire_permit, heartbeat,
+    Clock, Ctx, Demo, DemoError, DemoInfo, ParamSpec, WaitOn, acquire_permit, heartbeat,
 };
 
 static INFO: DemoInfo = DemoInfo {
@@ -58,10 +58,12 @@ static INFO: DemoInfo = DemoInfo {
             "5",
             "unbounded-spawn (fixed): the limit",
         ),
-        ParamSpec::duration(
-            "watchdog",
-            "1s",
-            "lock-across-await: how long without progress means deadlock",
+        ParamSpec::int(
+            "hosts",
+            1,
+            10_000,
+            "5",
+            "lock-across-await: host tasks sharing one lock",
         ),
     ],
     source: include_str!("pitfalls.rs"),
@@ -94,8 +96,15 @@ async fn blocking_sleep(ctx: &Ctx, fixed: bool) -> Result<(), DemoError> {
                 .into(),
         ));
     }
+    // Two tasks on the runtime's one thread: the heartbeat's late beats
+    // come from the worker taking that thread, not from any await between
+    // them.
+    let heart = tokio::spawn(heartbeat(
+        ctx.rec.task("heartbeat"),
+        Duration::from_millis(200),
+    ));
     let worker = ctx.rec.task("worker");
-    let work = async {
+    let work = tokio::spawn(async move {
         time::sleep(Duration::from_millis(20)).await;
         worker.waiting(WaitOn::Timer, "backing off for 100ms");
         if fixed {
@@ -104,82 +113,66 @@ async fn blocking_sleep(ctx: &Ctx, fixed: bool) -> Result<(), DemoError> {
             std::thread::sleep(Duration::from_millis(100)); // holds the thread
         }
         worker.completed("back-off over");
+    });
+    let (Ok(gap), Ok(())) = tokio::join!(heart, work) else {
+        return Err(DemoError::Setup("a task of the demo panicked".into()));
     };
-    let (gap, ()) = tokio::join!(
-        heartbeat(ctx.rec.task("heartbeat"), Duration::from_millis(200)),
-        work
-    );
     ctx.rec
         .set_metric("heartbeat_gap_ms", gap.as_millis() as u64);
     Ok(())
 }
 
+// ANCHOR: lock
 async fn lock_across_await(ctx: &Ctx, fixed: bool) -> Result<(), DemoError> {
-    let results = Arc::new(Mutex::new(Vec::<u16>::new()));
-    let stats = Arc::new(Mutex::new(0u64));
-
-    // Task A: results, then stats. Task B: stats, then results (unless fixed).
-    let a = locker(
-        ctx.rec.task("task-a"),
-        ("results", results.clone()),
-        ("stats", stats.clone()),
-    );
-    // Boxed: the two lock orders are two different future types.
-    let b = if fixed {
-        locker(
-            ctx.rec.task("task-b"),
-            ("results", results.clone()),
-            ("stats", stats.clone()),
-        )
-        .boxed()
-    } else {
-        locker(
-            ctx.rec.task("task-b"),
-            ("stats", stats.clone()),
-            ("results", results.clone()),
-        )
-        .boxed()
-    };
-
-    let watchdog = ctx.rec.task("watchdog");
-    watchdog.waiting(WaitOn::Timer, "watching for progress");
-    let limit = ctx.params.duration("watchdog")?;
-    match time::timeout(limit, async { tokio::join!(a, b) }).await {
-        Ok(_) => {
-            watchdog.completed("both tasks finished");
-            ctx.rec.set_metric("deadlocked", 0);
-        }
-        Err(_) => {
-            // Dropping the joined futures releases the locks they hold.
-            watchdog.failed(format!(
-                "deadlock: no progress for {}ms; each task holds the lock the other waits for",
-                limit.as_millis()
-            ));
-            ctx.rec.set_metric("deadlocked", 1);
-        }
+    // One shared tally of findings, behind tokio's Mutex.
+    let stats = Arc::new(Mutex::new(Stats {
+        resolver: "127.0.0.53".into(),
+        lookups: 0,
+    }));
+    let mut tasks = JoinSet::new();
+    for i in 0..ctx.params.usize("hosts")? {
+        let (task, stats) = (ctx.rec.task(format!("host-{:02}", i + 1)), stats.clone());
+        let took = ctx.sim(i as u64).latency(Duration::from_millis(50));
+        tasks.spawn(async move {
+            let _guard = task.guard("aborted");
+            task.waiting(WaitOn::Lock, "locking stats");
+            let mut held = stats.lock().await;
+            if fixed {
+                // The fix (tokio's shared-state guide): copy out what the
+                // slow part needs, and let the guard go *before* awaiting.
+                let resolver = held.resolver.clone();
+                drop(held);
+                task.waiting(WaitOn::Io, format!("asking {resolver}, lock released"));
+                time::sleep(took).await;
+                task.waiting(WaitOn::Lock, "locking stats again, briefly");
+                stats.lock().await.lookups += 1;
+                task.completed("recorded; the lock was held only to count");
+            } else {
+                // The pitfall: the guard lives across the slow `.await`, so
+                // every other task queues on the lock for the whole lookup.
+                task.waiting(
+                    WaitOn::Io,
+                    format!("asking {}, lock still held", held.resolver),
+                );
+                time::sleep(took).await;
+                held.lookups += 1;
+                task.completed("recorded; lock released only now");
+            }
+        });
     }
+    while tasks.join_next().await.is_some() {}
+    ctx.rec.set_metric("lookups", stats.lock().await.lookups);
     Ok(())
 }
 
-/// Takes `first`, holds it across an `.await`, then takes `second`.
-async fn locker<T, U>(
-    task: TaskRec,
-    first: (&'static str, Arc<Mutex<T>>),
-    second: (&'static str, Arc<Mutex<U>>),
-) {
-    let _guard = task.guard("stopped by the watchdog");
-    task.waiting(WaitOn::Lock, format!("locking {}", first.0));
-    let _one = first.1.lock().await;
-    task.acquired(format!("holds {}; works 10ms with it held", first.0));
-    time::sleep(Duration::from_millis(10)).await; // the await the lock is held across
-    task.waiting(
-        WaitOn::Lock,
-        format!("holds {}, waits for {}", first.0, second.0),
-    );
-    let _two = second.1.lock().await;
-    task.completed(format!("got both locks ({} then {})", first.0, second.0));
+/// What the hosts share: where to ask, and how many lookups were made.
+struct Stats {
+    resolver: String,
+    lookups: u64,
 }
+// ANCHOR_END: lock
 
+// ANCHOR: core
 async fn unbounded_spawn(ctx: &Ctx, fixed: bool) -> Result<(), DemoError> {
     let concurrency = ctx.params.usize("concurrency")?;
     // The fix is this one line: a limit shared by every task.
@@ -202,6 +195,7 @@ async fn unbounded_spawn(ctx: &Ctx, fixed: bool) -> Result<(), DemoError> {
     while tasks.join_next().await.is_some() {}
     Ok(())
 }
+// ANCHOR_END: core
 
 async fn ignored_handle(ctx: &Ctx, fixed: bool) -> Result<(), DemoError> {
     let failing = ctx.rec.task("export");

@@ -211,6 +211,7 @@ impl Demo for PortCheck {
         // Every target is on the timeline from the start, served in order.
         let tasks: Vec<TaskRec> = targets.iter().map(|t| ctx.rec.task(t.name())).collect();
 
+        // ANCHOR: core
         // Acquire before spawn: a task exists only while it holds a permit.
         // 65 535 tasks parked on the semaphore would cost memory for nothing.
         let permits = Arc::new(Semaphore::new(concurrency));
@@ -276,6 +277,7 @@ impl Demo for PortCheck {
         while let Some(joined) = checks.join_next().await {
             tally.add(joined);
         }
+        // ANCHOR_END: core
         let Tally {
             mut open,
             closed,

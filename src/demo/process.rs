@@ -31,6 +31,8 @@ static INFO: DemoInfo = DemoInfo {
     title: "External tools with tokio::process",
     about: "child processes with an argument vector (never a shell), output captured, killed on timeout",
     params: &[
+        // Child processes run in wall time: the real clock by default.
+        asynclab_kit::params::REAL_CLOCK_DEFAULT,
         ParamSpec::int("count", 1, 20, "4", "slow tool runs (each a `sleep` child)"),
         ParamSpec::duration(
             "latency",
@@ -111,6 +113,7 @@ impl Demo for Process {
     }
 }
 
+// ANCHOR: core
 /// Runs one child: true if it exited by itself, false if it was killed.
 async fn run_tool(task: TaskRec, mut command: Command, limit: Duration) -> std::io::Result<bool> {
     let _guard = task.guard("aborted");
@@ -162,3 +165,4 @@ async fn run_tool(task: TaskRec, mut command: Command, limit: Duration) -> std::
         }
     }
 }
+// ANCHOR_END: core

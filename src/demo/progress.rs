@@ -53,6 +53,7 @@ impl Demo for Progress {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let concurrency = ctx.params.usize("concurrency")?;
@@ -107,4 +108,5 @@ impl Demo for Progress {
         ctx.rec.add_metric("dropped_updates", 0); // present even when zero
         Ok(())
     }
+    // ANCHOR_END: core
 }

@@ -50,6 +50,7 @@ impl Demo for RateLimit {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let concurrency = ctx.params.usize("concurrency")?;
@@ -82,4 +83,5 @@ impl Demo for RateLimit {
         while requests.join_next().await.is_some() {}
         Ok(())
     }
+    // ANCHOR_END: core
 }

@@ -44,6 +44,7 @@ static INFO: DemoInfo = DemoInfo {
     single_thread: false,
 };
 
+// ANCHOR: core
 /// A port scanner with a built-in concurrency limit.
 #[derive(Clone)]
 struct Scanner {
@@ -51,7 +52,9 @@ struct Scanner {
     permits: Arc<Semaphore>,
     limit: usize,
 }
+// ANCHOR_END: core
 
+// ANCHOR: core
 impl Scanner {
     fn new(limit: usize) -> Scanner {
         Scanner {
@@ -70,6 +73,7 @@ impl Scanner {
         true
     }
 }
+// ANCHOR_END: core
 
 pub struct ScannerDemo;
 
@@ -79,6 +83,7 @@ impl Demo for ScannerDemo {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let latency = ctx.params.duration("latency")?;
@@ -102,4 +107,5 @@ impl Demo for ScannerDemo {
         while checks.join_next().await.is_some() {}
         Ok(())
     }
+    // ANCHOR_END: core
 }

@@ -44,6 +44,7 @@ static INFO: DemoInfo = DemoInfo {
     single_thread: false,
 };
 
+// ANCHOR: core
 /// What any scanner must be able to do.
 #[async_trait]
 trait PortScanner: Send + Sync {
@@ -51,6 +52,7 @@ trait PortScanner: Send + Sync {
     /// True if the port is open.
     async fn probe(&self, port: u16) -> bool;
 }
+// ANCHOR_END: core
 
 /// Pretends: every fifth port is open, answers take a seeded latency.
 struct Simulated {
@@ -98,6 +100,7 @@ impl Demo for ScannerTrait {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         // The choice happens here, at run time; the loop below never knows.
@@ -146,8 +149,10 @@ impl Demo for ScannerTrait {
             .set_metric("open_ports", open.iter().filter(|o| **o).count() as u64);
         Ok(())
     }
+    // ANCHOR_END: core
 }
 
+// ANCHOR: core
 async fn probe(task: TaskRec, scanner: &dyn PortScanner, port: u16) -> bool {
     let _guard = task.guard("dropped");
     task.waiting(WaitOn::Io, format!("{} probe", scanner.name()));
@@ -155,3 +160,4 @@ async fn probe(task: TaskRec, scanner: &dyn PortScanner, port: u16) -> bool {
     task.completed(if open { "open" } else { "closed" });
     open
 }
+// ANCHOR_END: core

@@ -8,6 +8,10 @@
 //! cancelled at the instant the race was decided.
 //!
 //! A timeout is just another branch: a race against `sleep`.
+//!
+//! The mirrors and the deadline are *futures*, not tasks: nothing is
+//! spawned for them. Each runs only while its lookup task polls the
+//! `select!`, and the timeline gives each a lane marked as a future.
 
 use std::time::Duration;
 
@@ -53,6 +57,7 @@ impl Demo for Select {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let latency = ctx.params.duration("latency")?;
@@ -73,6 +78,7 @@ impl Demo for Select {
             // `select!` first polls them.
             let primary = mirror(&ctx.rec, format!("lookup-{i}/primary"), took());
             let backup = mirror(&ctx.rec, format!("lookup-{i}/backup"), took());
+            let deadline = deadline(&ctx.rec, format!("lookup-{i}/deadline"), timeout);
             lookups.spawn(async move {
                 let _guard = task.guard("aborted");
                 task.waiting(
@@ -89,7 +95,7 @@ impl Demo for Select {
                     biased;
                     () = primary => Winner::Primary,
                     () = backup => Winner::Backup,
-                    () = time::sleep(timeout) => Winner::Deadline,
+                    () = deadline => Winner::Deadline,
                 };
                 // By this line the losing futures have been dropped.
                 match winner {
@@ -117,16 +123,31 @@ impl Demo for Select {
         }
         Ok(())
     }
+    // ANCHOR_END: core
 }
 
+// ANCHOR: core
 /// One mirror answering after `took`. If `select!` drops this future before
 /// it finishes, the guard records it as cancelled at that instant.
 fn mirror(rec: &Recorder, name: String, took: Duration) -> impl Future<Output = ()> + use<> {
-    let task = rec.task(name);
+    let task = rec.future(name);
     async move {
         let _guard = task.guard("lost the race: select! dropped this future");
         task.waiting(WaitOn::Io, "query sent");
         time::sleep(took).await;
         task.completed(format!("answered in {}ms", took.as_millis()));
+    }
+}
+// ANCHOR_END: core
+
+/// The deadline branch: a plain `sleep`, with a lane of its own so the
+/// timeline shows it winning (or being dropped when a mirror answers).
+fn deadline(rec: &Recorder, name: String, after: Duration) -> impl Future<Output = ()> + use<> {
+    let task = rec.future(name);
+    async move {
+        let _guard = task.guard("a mirror answered first: select! dropped the deadline");
+        task.waiting(WaitOn::Timer, "the deadline");
+        time::sleep(after).await;
+        task.completed("deadline passed");
     }
 }

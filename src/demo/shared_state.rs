@@ -9,12 +9,20 @@
 //! - `RwLock`: any number of readers at once, or one writer alone. With many
 //!   readers and few writers, the queue mostly disappears.
 //!
+//! tokio's `RwLock` is *fair*: readers and writers wait in one FIFO queue.
+//! A reader that arrives while a writer is waiting queues behind that
+//! writer, even though other readers hold the lock and it could join them.
+//! So a stream of readers can never starve a writer, unlike a
+//! reader-preferring lock (such as some platforms' `pthread_rwlock`), where
+//! overlapping readers can keep a writer out for ever.
+//!
 //! The locks here are `tokio::sync` ones because each holder keeps the lock
 //! across an `.await` (the simulated work). A `std::sync` lock must never be
 //! held across an `.await`: the pitfalls lesson shows why.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -55,16 +63,21 @@ pub struct SharedState;
 /// Findings per host: the shared state.
 type Table = BTreeMap<String, u32>;
 
+// ANCHOR: core
 /// The table behind either kind of lock.
 #[derive(Clone)]
 enum Shared {
     Mutex(Arc<Mutex<Table>>),
-    RwLock(Arc<RwLock<Table>>),
+    /// With the number of writers queued for it: only so the timeline can
+    /// say why a reader waits. The lock itself needs no help to be fair.
+    RwLock(Arc<RwLock<Table>>, Arc<AtomicUsize>),
 }
+// ANCHOR_END: core
 
 impl Shared {
-    /// Reads the table while holding the lock for `hold`.
-    async fn read(&self, task: &TaskRec, hold: Duration) -> usize {
+    /// Reads the table while holding the lock for `hold`. Also says whether
+    /// this reader had to queue behind a waiting writer.
+    async fn read(&self, task: &TaskRec, hold: Duration) -> (usize, bool) {
         match self {
             Shared::Mutex(m) => {
                 let table = match m.try_lock() {
@@ -76,11 +89,23 @@ impl Shared {
                 };
                 task.acquired("reading (alone: mutex)");
                 time::sleep(hold).await;
-                table.len()
+                (table.len(), false)
             }
-            Shared::RwLock(l) => {
+            // ANCHOR: core
+            Shared::RwLock(l, writers_queued) => {
+                let mut behind_writer = false;
                 let table = match l.try_read() {
                     Ok(guard) => guard,
+                    Err(_) if writers_queued.load(Ordering::SeqCst) > 0 => {
+                        // Fairness: readers may hold the lock right now, but a
+                        // writer queued first, so this reader queues behind it.
+                        task.waiting(
+                            WaitOn::Lock,
+                            "a writer is queued: this reader waits behind it",
+                        );
+                        behind_writer = true;
+                        l.read().await
+                    }
                     Err(_) => {
                         task.waiting(WaitOn::Lock, "a writer holds the lock: readers wait");
                         l.read().await
@@ -88,13 +113,15 @@ impl Shared {
                 };
                 task.acquired("reading (alongside other readers)");
                 time::sleep(hold).await;
-                table.len()
-            }
+                (table.len(), behind_writer)
+            } // ANCHOR_END: core
         }
     }
 
-    /// Writes a finding while holding the lock for `hold`.
-    async fn write(&self, task: &TaskRec, hold: Duration, host: String) {
+    /// Writes a finding while holding the lock for `hold`; returns how long
+    /// the writer waited for the lock.
+    async fn write(&self, task: &TaskRec, hold: Duration, host: String) -> Duration {
+        let asked = time::Instant::now();
         match self {
             Shared::Mutex(m) => {
                 let mut table = match m.try_lock() {
@@ -104,25 +131,33 @@ impl Shared {
                         m.lock().await
                     }
                 };
+                let waited = asked.elapsed();
                 task.acquired("writing");
                 time::sleep(hold).await;
                 *table.entry(host).or_default() += 1;
+                waited
             }
-            Shared::RwLock(l) => {
+            // ANCHOR: core
+            Shared::RwLock(l, writers_queued) => {
                 let mut table = match l.try_write() {
                     Ok(guard) => guard,
                     Err(_) => {
                         task.waiting(
                             WaitOn::Lock,
-                            "readers or a writer hold the lock: writer waits for all",
+                            "readers or a writer hold the lock: writer queues; later readers queue behind it",
                         );
-                        l.write().await
+                        writers_queued.fetch_add(1, Ordering::SeqCst);
+                        let guard = l.write().await;
+                        writers_queued.fetch_sub(1, Ordering::SeqCst);
+                        guard
                     }
                 };
+                let waited = asked.elapsed();
                 task.acquired("writing (exclusive)");
                 time::sleep(hold).await;
                 *table.entry(host).or_default() += 1;
-            }
+                waited
+            } // ANCHOR_END: core
         }
     }
 }
@@ -137,37 +172,54 @@ impl Demo for SharedState {
         let rounds = ctx.params.usize("rounds")?;
         let hold = ctx.params.duration("hold")?;
         let shared = match ctx.params.choice("lock")? {
-            "rwlock" => Shared::RwLock(Arc::new(RwLock::new(Table::new()))),
+            "rwlock" => Shared::RwLock(
+                Arc::new(RwLock::new(Table::new())),
+                Arc::new(AtomicUsize::new(0)),
+            ),
             _ => Shared::Mutex(Arc::new(Mutex::new(Table::new()))),
         };
 
+        // Each task hands back (longest wait for a write, reads that
+        // queued behind a waiting writer).
         let mut tasks = JoinSet::new();
         for w in 1..=ctx.params.usize("writers")? {
             let (task, shared) = (ctx.rec.task(format!("writer-{w}")), shared.clone());
             tasks.spawn(async move {
                 let _guard = task.guard("aborted");
+                let mut longest = Duration::ZERO;
                 for r in 0..rounds {
-                    shared.write(&task, hold, format!("10.0.{w}.{r}")).await;
+                    let waited = shared.write(&task, hold, format!("10.0.{w}.{r}")).await;
+                    longest = longest.max(waited);
                     task.waiting(WaitOn::Io, "scanning the next host"); // lock released
                     time::sleep(hold * 2).await;
                 }
                 task.completed("all findings written");
+                (longest, 0)
             });
         }
         for r in 1..=ctx.params.usize("readers")? {
             let (task, shared) = (ctx.rec.task(format!("reader-{r}")), shared.clone());
             tasks.spawn(async move {
                 let _guard = task.guard("aborted");
-                let mut seen = 0;
+                let (mut seen, mut behind) = (0, 0);
                 for _ in 0..rounds {
-                    seen = shared.read(&task, hold).await;
+                    let (len, queued) = shared.read(&task, hold).await;
+                    (seen, behind) = (len, behind + u64::from(queued));
                     task.waiting(WaitOn::Timer, "refresh interval"); // lock released
                     time::sleep(hold).await;
                 }
                 task.completed(format!("last read saw {seen} hosts"));
+                (Duration::ZERO, behind)
             });
         }
-        while tasks.join_next().await.is_some() {}
+        let (mut writer_wait, mut behind) = (Duration::ZERO, 0);
+        while let Some(Ok((waited, queued))) = tasks.join_next().await {
+            writer_wait = writer_wait.max(waited);
+            behind += queued;
+        }
+        ctx.rec
+            .set_metric("max_writer_wait_ms", writer_wait.as_millis() as u64);
+        ctx.rec.set_metric("reads_behind_writer", behind);
         Ok(())
     }
 }

@@ -56,6 +56,7 @@ impl Demo for Spawn {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let latency = ctx.params.duration("latency")?;
@@ -89,8 +90,10 @@ impl Demo for Spawn {
         }
         Ok(())
     }
+    // ANCHOR_END: core
 }
 
+// ANCHOR: core
 /// Scans one host and returns its banner, or an error.
 async fn scan(task: TaskRec, host: String, took: Duration, fate: Fate) -> Result<String, String> {
     let _guard = task.guard("aborted");
@@ -110,3 +113,4 @@ async fn scan(task: TaskRec, host: String, took: Duration, fate: Fate) -> Result
         Fate::Panics => panic!("banner parser crashed on a malformed banner from {host}"),
     }
 }
+// ANCHOR_END: core

@@ -54,6 +54,7 @@ impl Demo for Streams {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let concurrency = ctx.params.usize("concurrency")?;
@@ -104,8 +105,10 @@ impl Demo for Streams {
         }
         Ok(())
     }
+    // ANCHOR_END: core
 }
 
+// ANCHOR: core
 /// A lazy probe of one host: its lane starts when the stream polls it.
 fn probe(
     rec: &Recorder,
@@ -127,3 +130,4 @@ fn probe(
         Ok(Host { name, open_ports })
     }
 }
+// ANCHOR_END: core

@@ -58,6 +58,7 @@ impl Demo for Timeouts {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let latency = ctx.params.duration("latency")?;
@@ -96,8 +97,10 @@ impl Demo for Timeouts {
         ctx.rec.set_metric("results", results);
         Ok(())
     }
+    // ANCHOR_END: core
 }
 
+// ANCHOR: core
 /// One check, with its own timeout if `limit` is set. True if it answered.
 async fn check(task: TaskRec, took: Duration, limit: Option<Duration>) -> bool {
     let _guard = task.guard("the scan's deadline passed: dropped");
@@ -120,3 +123,4 @@ async fn check(task: TaskRec, took: Duration, limit: Option<Duration>) -> bool {
     }
     answered
 }
+// ANCHOR_END: core

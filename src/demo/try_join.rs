@@ -42,6 +42,7 @@ impl Demo for TryJoin {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let latency = ctx.params.duration("latency")?;
         let fail_services = ctx.params.choice("fail")? == "services";
@@ -69,8 +70,10 @@ impl Demo for TryJoin {
         }
         Ok(())
     }
+    // ANCHOR_END: core
 }
 
+// ANCHOR: core
 async fn step(task: TaskRec, took: Duration, fails: bool) -> Result<(), String> {
     let _guard = task.guard("dropped by try_join!: another step failed");
     task.waiting(WaitOn::Io, "working");
@@ -82,3 +85,4 @@ async fn step(task: TaskRec, took: Duration, fails: bool) -> Result<(), String> 
     task.completed(format!("done in {}ms", took.as_millis()));
     Ok(())
 }
+// ANCHOR_END: core

@@ -45,6 +45,7 @@ impl Demo for Unordered {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let latency = ctx.params.duration("latency")?;
@@ -63,8 +64,10 @@ impl Demo for Unordered {
         }
         Ok(())
     }
+    // ANCHOR_END: core
 }
 
+// ANCHOR: core
 /// Receives results in whatever order the stream yields them.
 async fn collect(
     ctx: &Ctx,
@@ -88,7 +91,9 @@ async fn collect(
     ctx.rec.add_metric("out_of_order", 0); // present even when zero
     collector.completed(format!("all {arrived} results in"));
 }
+// ANCHOR_END: core
 
+// ANCHOR: core
 async fn query(task: TaskRec, index: usize, took: Duration) -> usize {
     let _guard = task.guard("dropped");
     task.waiting(WaitOn::Io, "querying");
@@ -96,3 +101,4 @@ async fn query(task: TaskRec, index: usize, took: Duration) -> usize {
     task.completed(format!("answered in {}ms", took.as_millis()));
     index
 }
+// ANCHOR_END: core

@@ -37,13 +37,16 @@ static INFO: DemoInfo = DemoInfo {
 
 pub struct Worker;
 
+// ANCHOR: core
 /// The only way to reach the worker. Cloning it adds a sender; dropping the
 /// last clone lets the worker finish and stop.
 #[derive(Clone)]
 struct WorkerHandle {
     jobs: mpsc::Sender<String>,
 }
+// ANCHOR_END: core
 
+// ANCHOR: core
 impl WorkerHandle {
     /// Starts the worker task; its `JoinHandle` returns how many jobs it did.
     fn start(
@@ -87,6 +90,7 @@ impl WorkerHandle {
         Ok(())
     }
 }
+// ANCHOR_END: core
 
 #[async_trait]
 impl Demo for Worker {
@@ -94,6 +98,7 @@ impl Demo for Worker {
         &INFO
     }
 
+    // ANCHOR: core
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let count = ctx.params.usize("count")?;
         let interval = ctx.params.duration("interval")?;
@@ -129,4 +134,5 @@ impl Demo for Worker {
         ctx.rec.set_metric("queue_waits", waited);
         Ok(())
     }
+    // ANCHOR_END: core
 }

@@ -21,7 +21,7 @@ use thiserror::Error;
 /// A parsed lesson.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lesson {
-    /// Where it came from, for error messages: `lessons/04-rate-limit.md`.
+    /// Where it came from, for error messages: `lessons/10-rate-limit.md`.
     pub source: String,
     pub meta: Meta,
     pub cells: Vec<Cell>,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::event::{Event, EventKind, Outcome, Run, TaskId, WaitOn};
+use super::event::{Event, EventKind, Outcome, REAL_CLOCK_METRIC, Run, TaskId, WaitOn};
 
 /// What a task was doing during a [`Span`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +73,12 @@ impl Metric {
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     pub total_ns: u64,
+    /// Lanes that are tasks of their own (spawned, or the demo's own).
     pub tasks: u64,
+    /// Lanes that are futures polled inside a task (`select!` branches):
+    /// counted apart, so six spawned lookups racing two mirrors each are
+    /// six tasks and twelve futures, not eighteen tasks.
+    pub futures: u64,
     pub events: u64,
     pub peak_in_flight: u64,
     pub peak_at_ns: u64,
@@ -92,8 +97,16 @@ pub struct Summary {
     pub panicked: u64,
     /// Tasks with no terminal event (only when events were dropped).
     pub unfinished: u64,
-    /// Sum of every task's work: the time one-at-a-time would take.
+    /// What doing the same work one lane at a time would take: the sum of
+    /// every lane's work, leaving out lanes that were cancelled (a losing
+    /// `select!` branch, a check dropped at a deadline): a sequential run
+    /// would never have started work whose result nobody waited for.
+    /// Zero on the real clock, where a lane's time in flight includes the
+    /// time it waited for a thread to poll it, so no honest sum exists; the
+    /// renderer then makes no "one at a time" claim.
     pub sequential_ns: u64,
+    /// The run was on the real clock (see [`Summary::sequential_ns`]).
+    pub real_clock: bool,
     /// Blocked stretches (permit, channel, lock, join) of any length.
     pub waits: u64,
     /// The longest blocked stretch of the run: task, length, on what, why.
@@ -106,6 +119,7 @@ pub struct Summary {
 pub const SUMMARY_METRICS: &[&str] = &[
     "total",
     "tasks",
+    "futures",
     "events",
     "peak_in_flight",
     "steady_in_flight",
@@ -128,6 +142,7 @@ impl Summary {
         Some(match name {
             "total" => Metric::Duration(self.total_ns),
             "tasks" => Metric::Count(self.tasks),
+            "futures" => Metric::Count(self.futures),
             "events" => Metric::Count(self.events),
             "peak_in_flight" => Metric::Count(self.peak_in_flight),
             "steady_in_flight" => Metric::Ratio(self.steady_in_flight),
@@ -153,7 +168,8 @@ impl Summary {
         names
     }
 
-    /// How many times faster than doing the same work one task at a time.
+    /// How many times faster than doing the same work one task at a time
+    /// (0 on the real clock, which has no honest estimate of that).
     pub fn speedup(&self) -> f64 {
         if self.total_ns == 0 {
             return 1.0;
@@ -219,15 +235,20 @@ pub fn analyze(run: &Run) -> Analysis {
     .max(count.checked_sub(1).map_or(0, |last| event(last).at_ns));
 
     let n = run.tasks.len();
+    let futures = run.tasks.iter().filter(|t| t.future).count() as u64;
+    let mut metrics = run.metrics.clone();
+    let real_clock = metrics.remove(REAL_CLOCK_METRIC).is_some();
     let mut current: Vec<Option<(SpanState, u64)>> = vec![None; n];
     let mut facts: Vec<TaskFacts> = vec![TaskFacts::default(); n];
     let mut notes: Vec<&str> = vec![""; n];
     let mut spans = Vec::with_capacity(run.events.len());
     let mut summary = Summary {
-        tasks: n as u64,
+        tasks: n as u64 - futures,
+        futures,
         events: run.events.len() as u64,
         dropped: run.dropped,
-        metrics: run.metrics.clone(),
+        metrics,
+        real_clock,
         total_ns: end_ns,
         ..Summary::default()
     };
@@ -258,7 +279,6 @@ pub fn analyze(run: &Run) -> Analysis {
         let len = to - from;
         if state.in_flight() {
             f.work_ns += len;
-            summary.sequential_ns += len;
         } else if let SpanState::Waiting(on) = state {
             f.blocked_ns += len;
             summary.waits += 1;
@@ -357,6 +377,13 @@ pub fn analyze(run: &Run) -> Analysis {
         }
     }
 
+    if !real_clock {
+        summary.sequential_ns = facts
+            .iter()
+            .filter(|f| !matches!(f.end, Some((_, EventKind::Cancelled))))
+            .map(|f| f.work_ns)
+            .sum();
+    }
     summary.steady_in_flight = starts.map_or(0.0, |(first, last)| mean_of(&in_flight, first, last));
 
     Analysis {
@@ -408,6 +435,7 @@ mod tests {
             tasks: (0..tasks)
                 .map(|i| TaskInfo {
                     name: format!("t{i}"),
+                    future: false,
                 })
                 .collect(),
             events: events
@@ -532,6 +560,40 @@ mod tests {
         let s = analyze(&run(&[(0, 0, Started), (10, 0, Completed)])).summary;
         assert_eq!(s.metric("steady_in_flight"), Some(Metric::Ratio(1.0)));
         assert!(s.metric_names().contains(&"steady_in_flight".to_string()));
+    }
+
+    #[test]
+    fn cancelled_work_is_not_in_the_one_at_a_time_estimate() {
+        // A race: t1 wins at 40, t2 is dropped at 40; both are futures
+        // inside t0, which waited on them.
+        let mut r = run(&[
+            (0, 0, Spawned),
+            (0, 1, Spawned),
+            (0, 2, Spawned),
+            (0, 0, Waiting(WaitOn::Join)),
+            (0, 1, Waiting(WaitOn::Io)),
+            (0, 2, Waiting(WaitOn::Io)),
+            (40, 1, Completed),
+            (40, 2, Cancelled),
+            (40, 0, Completed),
+        ]);
+        r.tasks[1].future = true;
+        r.tasks[2].future = true;
+        let s = analyze(&r).summary;
+        assert_eq!(s.sequential_ns, 40_000_000);
+        assert_eq!((s.tasks, s.futures), (1, 2));
+        assert_eq!(s.metric("futures"), Some(Metric::Count(2)));
+    }
+
+    #[test]
+    fn the_real_clock_makes_no_one_at_a_time_claim() {
+        let mut r = run(&[(0, 0, Started), (10, 0, Completed)]);
+        r.metrics.insert(REAL_CLOCK_METRIC.to_string(), 1);
+        let s = analyze(&r).summary;
+        assert!(s.real_clock);
+        assert_eq!(s.sequential_ns, 0);
+        // Not a demo metric: not shown, not expectable.
+        assert!(!s.metrics.contains_key(REAL_CLOCK_METRIC));
     }
 
     #[test]
