@@ -103,10 +103,11 @@ fn a_burst_of_lines_all_runs_and_a_resized_window_is_honoured() {
     ]);
     let shown = tmux.wait_for("semaphore permits");
     assert!(
-        shown.contains("Lesson 4 · Rate limiting"),
+        shown.contains("Lesson 10 · Rate limiting"),
         "open ran:\n{shown}"
     );
-    assert!(shown.contains("cell 0 of 5"), "where ran:\n{shown}");
+    // `open` showed the lesson's first cell, its opening prose.
+    assert!(shown.contains("cell 1 of 5"), "where ran:\n{shown}");
     assert!(shown.contains("semaphore permits"), "params ran:\n{shown}");
 
     tmux.run(&["resize-window", "-t", "repl", "-x", "60"]);
@@ -125,6 +126,30 @@ fn a_burst_of_lines_all_runs_and_a_resized_window_is_honoured() {
     assert!(
         wide.is_empty(),
         "lines wider than the 60-column window: {wide:#?}"
+    );
+
+    // A wide window is used: lanes and rows spread to its width (the
+    // terminal width was once clamped to 160).
+    tmux.run(&["resize-window", "-t", "repl", "-x", "200"]);
+    tmux.keys(&["clear", "Enter"]);
+    tmux.run(&["clear-history", "-t", "repl"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.screen().contains("reproduce:") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        tmux.run(&["clear-history", "-t", "repl"]);
+    }
+    tmux.keys(&["run", "Enter"]);
+    // Only this run's lines: the history before it was cleared.
+    let wide_run = tmux.wait_for("reproduce:");
+    let widest = wide_run
+        .lines()
+        .skip_while(|l| !l.starts_with("run rate-limit"))
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    assert!(
+        (161..=200).contains(&widest),
+        "a 200-column window gets lines up to its width, widest {widest}:\n{wide_run}"
     );
     let _ = std::fs::remove_dir_all(state);
 }
