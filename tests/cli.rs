@@ -196,7 +196,7 @@ fn bad_input_gets_one_line_and_the_session_goes_on() {
         ),
         (
             "show stuff",
-            "error: cannot show 'stuff': usage `show code`",
+            "error: cannot show 'stuff': usage `show code [--all]`",
         ),
         (
             "run twice",
@@ -296,14 +296,23 @@ fn cli_misuse_exits_non_zero_with_a_message() {
 }
 
 #[test]
-fn show_code_prints_the_demo_source_that_runs() {
-    let out = run_with_input(&[], "open rate-limit\nshow code\n");
+fn show_code_prints_the_teaching_core_and_all_the_whole_source() {
+    let out = run_with_input(&[], "open port-check\nshow code\n");
+    let core = text(&out.stdout);
+    let source = include_str!("../src/demo/port_check.rs");
+    // The core is the lesson's lines, taken verbatim from the file.
+    assert!(core.contains("Semaphore::new(concurrency)"), "{core}");
+    assert!(!core.contains("fn simulated("), "{core}");
+    let shown = core.lines().filter(|l| l.starts_with("    ")).count();
+    assert!(shown <= 90 && shown > 10, "{shown} lines:\n{core}");
+    let out = run_with_input(&[], "open rate-limit\nshow code --all\n");
     let stdout = text(&out.stdout);
-    let source = include_str!("../src/demo/rate_limit.rs");
+    let source_rl = include_str!("../src/demo/rate_limit.rs");
     assert!(
-        stdout.contains(source),
-        "show code must print the module verbatim"
+        stdout.contains(source_rl),
+        "show code --all must print the module verbatim"
     );
+    assert!(source.contains("Semaphore::new(concurrency)"));
 }
 
 #[test]

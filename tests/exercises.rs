@@ -120,7 +120,7 @@ fn a_learner_removes_the_semaphore_from_lesson_one_and_sees_every_port_in_flight
             .expect("demo")
             .info()
             .source,
-        "the first copy is exactly what `show code` shows"
+        "the first copy is exactly what `show code --all` shows"
     );
 
     // What a learner does in the editor: delete the acquire and the permit.

@@ -34,7 +34,10 @@ pub enum Command {
     Reset {
         progress: bool,
     },
-    ShowCode,
+    /// The teaching core of the demo, or (`all`) its whole file.
+    ShowCode {
+        all: bool,
+    },
     Edit(Option<String>),
     Diff,
     Restore,
@@ -169,11 +172,18 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
             Some("progress") => Command::Reset { progress: true },
             Some(other) => return Err(args.usage(format!("cannot reset '{other}'"))),
         },
-        "show" => match args.optional_word()?.as_deref() {
-            Some("code") => Command::ShowCode,
-            Some(other) => return Err(args.usage(format!("cannot show '{other}'"))),
-            None => return Err(args.usage("show what?")),
-        },
+        "show" => {
+            let words: Vec<&str> = args.rest.split_whitespace().collect();
+            match words.as_slice() {
+                ["code"] => Command::ShowCode { all: false },
+                ["code", "--all"] => Command::ShowCode { all: true },
+                ["code", other, ..] => {
+                    return Err(args.usage(format!("`show code` takes --all, not '{other}'")));
+                }
+                [other, ..] => return Err(args.usage(format!("cannot show '{other}'"))),
+                [] => return Err(args.usage("show what?")),
+            }
+        }
         "edit" => Command::Edit(args.optional_word()?),
         "diff" => args.none().map(|_| Command::Diff)?,
         "restore" => args.none().map(|_| Command::Restore)?,
@@ -315,7 +325,8 @@ mod tests {
             ("params", Some(Command::Params)),
             ("reset", Some(Command::Reset { progress: false })),
             ("reset progress", Some(Command::Reset { progress: true })),
-            ("show code", Some(Command::ShowCode)),
+            ("show code", Some(Command::ShowCode { all: false })),
+            ("show code --all", Some(Command::ShowCode { all: true })),
             ("timeline", Some(Command::Timeline { all: false })),
             ("timeline --all", Some(Command::Timeline { all: true })),
             ("quit", Some(Command::Quit)),
@@ -376,8 +387,11 @@ mod tests {
                 "set",
                 "'set' needs a parameter and a value, e.g. `set concurrency 10`: usage `set <param> <value>`",
             ),
-            ("show", "show what?: usage `show code`"),
-            ("show tasks", "cannot show 'tasks': usage `show code`"),
+            ("show", "show what?: usage `show code [--all]`"),
+            (
+                "show tasks",
+                "cannot show 'tasks': usage `show code [--all]`",
+            ),
             (
                 "timeline --some",
                 "unknown option '--some': usage `timeline [--all]`",

@@ -45,7 +45,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "open",
         args: "<id|number>",
         summary: "open a lesson",
-        help: "Opens a lesson by id (`open rate-limit`) or number (`open 4`) and loads its parameters. Then `next` steps through it.",
+        help: "Opens a lesson by id (`open rate-limit`) or number (`open 10`) and loads its parameters. Then `next` steps through it.",
         completes: ArgKind::Lesson,
     },
     CommandSpec {
@@ -106,9 +106,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "show",
-        args: "code",
-        summary: "show the demo's source code",
-        help: "`show code` prints the source of the demo module that `run` executes, exactly as compiled.",
+        args: "code [--all]",
+        summary: "show the demo's teaching core (--all: the whole file)",
+        help: "`show code` prints the teaching core of the demo module that `run` executes: the lines the lesson is about, as compiled. `show code --all` prints the whole file, which is what `edit` gives you to change.",
         completes: ArgKind::Fixed(&["code"]),
     },
     CommandSpec {

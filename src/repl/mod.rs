@@ -50,7 +50,7 @@ fn is_listing(command: &Command) -> bool {
         Command::Help(_)
             | Command::Lessons
             | Command::Params
-            | Command::ShowCode
+            | Command::ShowCode { .. }
             | Command::Timeline { .. }
             | Command::At(_)
             | Command::Explain(_)

@@ -73,13 +73,22 @@ pub fn explain_run(
         let _ = writeln!(out, "  • {line}");
     };
 
-    say(format!(
-        "{} tasks; the run took {}. Done one at a time the same work takes {} ({:.1}x).",
-        s.tasks,
-        format_duration(s.total_ns),
-        format_duration(s.sequential_ns),
-        s.speedup()
-    ));
+    // On the real clock there is no honest one-at-a-time figure to give.
+    if s.real_clock || s.sequential_ns == 0 {
+        say(format!(
+            "{} tasks; the run took {}.",
+            s.tasks,
+            format_duration(s.total_ns)
+        ));
+    } else {
+        say(format!(
+            "{} tasks; the run took {}. Done one at a time the same work takes {} ({:.1}x).",
+            s.tasks,
+            format_duration(s.total_ns),
+            format_duration(s.sequential_ns),
+            s.speedup()
+        ));
+    }
     let mut peak = format!(
         "At most {} {} in flight at once (first at {})",
         s.peak_in_flight,

@@ -98,13 +98,22 @@ impl Session {
 }
 
 impl Session {
-    pub(super) fn show_code(&self, out: &mut Transcript) -> Result<(), SessionError> {
+    /// `show code`: the lines the lesson is about; `--all`: the file.
+    pub(super) fn show_code(&self, all: bool, out: &mut Transcript) -> Result<(), SessionError> {
         let info = self.open_ref()?.resolved.demo.info();
-        out.aside(&format!(
-            "// the source of the `{}` demo, exactly as compiled",
-            info.name
-        ))?;
-        write!(out, "{}", info.source)?;
+        if all {
+            out.aside(&format!(
+                "// the source of the `{}` demo, exactly as compiled",
+                info.name
+            ))?;
+            write!(out, "{}", info.source)?;
+        } else {
+            out.aside(&format!(
+                "// the teaching core of the `{}` demo (`show code --all`: the whole file)",
+                info.name
+            ))?;
+            write!(out, "{}", crate::demo::teaching_core(info.source))?;
+        }
         Ok(())
     }
 }

@@ -324,7 +324,7 @@ impl Session {
                 }
                 writeln!(out, "progress cleared: no lesson is marked finished")?;
             }
-            Command::ShowCode => self.show_code(out)?,
+            Command::ShowCode { all } => self.show_code(*all, out)?,
             Command::Timeline { all } => self.timeline(*all, out)?,
             Command::Expect(e) => self.expect(e, out)?,
             Command::Compare(axes) => self.compare(axes, out)?,

@@ -103,7 +103,11 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
     row(
         &mut out,
         "tasks",
-        format!("{}: {}", s.tasks, ends.join(", ")),
+        // The ends count every lane: tasks and the futures beside them.
+        match s.futures {
+            0 => format!("{}: {}", s.tasks, ends.join(", ")),
+            futures => format!("{} (+{futures} futures): {}", s.tasks, ends.join(", ")),
+        },
     );
     if let Some((task, len, on, note)) = &s.longest_wait {
         let why = if note.is_empty() {
