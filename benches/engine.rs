@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::peak_rss_mb;
+use common::{measure as measured, peak_rss_mb};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,20 +37,24 @@ fn main() {
     }
     let me = std::env::current_exe().expect("own path");
     println!(
-        "| ports | asynclab run, recorded | + analysis and render | bare tokio | ratio (run) | ratio (all) | asynclab peak | bare peak |"
+        "| ports | asynclab run, recorded | + analysis and render | CPU | peak | bare tokio | CPU | peak | ratio (run) | ratio (all) |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for n in SIZES {
-        let (a_run, a_all, a_mem) = measure(&me, "asynclab", n);
-        let (_, b_wall, b_mem) = measure(&me, "bare", n);
-        let ratio = |d: Duration| d.as_secs_f64() / b_wall.as_secs_f64().max(1e-9);
+        let a = measure(&me, "asynclab", n);
+        let b = measure(&me, "bare", n);
+        let ratio = |d: Duration| d.as_secs_f64() / b.all.as_secs_f64().max(1e-9);
         println!(
-            "| {n} | {:.0} ms | {:.0} ms | {:.0} ms | {:.2}x | {:.2}x | {a_mem:.0} MB | {b_mem:.0} MB |",
-            ms(a_run),
-            ms(a_all),
-            ms(b_wall),
-            ratio(a_run),
-            ratio(a_all)
+            "| {n} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} MB | {:.0} ms | {:.0} ms | {:.0} MB | {:.2}x | {:.2}x |",
+            ms(a.run),
+            ms(a.all),
+            ms(a.cpu),
+            a.peak_mb,
+            ms(b.all),
+            ms(b.cpu),
+            b.peak_mb,
+            ratio(a.run),
+            ratio(a.all)
         );
     }
 
@@ -140,19 +144,28 @@ fn timed(cmd: &mut Command, input: &str) -> Duration {
     started.elapsed()
 }
 
-/// Runs one measurement in a fresh process: (run, all, peak MB).
-fn measure(me: &std::path::Path, kind: &str, n: u64) -> (Duration, Duration, f64) {
-    let out = Command::new(me)
-        .args(["--child", kind, &n.to_string()])
-        .output()
-        .expect("child");
-    let line = String::from_utf8_lossy(&out.stdout);
-    let mut fields = line.split_whitespace();
+/// One measurement in a fresh process: the run alone, the run with its
+/// analysis and render, the process's CPU time and its peak memory.
+struct Row {
+    run: Duration,
+    all: Duration,
+    cpu: Duration,
+    peak_mb: f64,
+}
+
+fn measure(me: &std::path::Path, kind: &str, n: u64) -> Row {
+    let child = measured(Command::new(me).args(["--child", kind, &n.to_string()]));
+    let mut fields = child.stdout.split_whitespace();
     let mut micros =
         || Duration::from_micros(fields.next().and_then(|f| f.parse().ok()).expect("a time"));
     let (run, all) = (micros(), micros());
-    let peak = fields.next().and_then(|f| f.parse().ok()).expect("peak");
-    (run, all, peak)
+    let peak_mb = fields.next().and_then(|f| f.parse().ok()).expect("peak");
+    Row {
+        run,
+        all,
+        cpu: child.cpu,
+        peak_mb,
+    }
 }
 
 fn port_check_params(n: u64) -> Params {

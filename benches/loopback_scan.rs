@@ -3,15 +3,15 @@
 //! listeners kept up for the whole benchmark, and nmap on the same farm when
 //! it is installed.
 //!
-//! `cargo bench --bench loopback_scan` (20 runs), or with a count:
+//! `cargo bench --bench loopback_scan` (10 pairs), or with a count:
 //! `cargo bench --bench loopback_scan -- 5`. Traffic goes to 127.0.0.1 only.
 
 use std::collections::BTreeSet;
 mod common;
 
-use common::peak_rss_mb;
+use common::{Measured, measure, median};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use asynclab::demo::{self, Params, run::run};
 use asynclab::lab::scope::Scope;
@@ -28,7 +28,7 @@ fn main() {
     let runs: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(10);
     // The farm lives on its own runtime for the whole benchmark, so both
     // scanners see exactly the same listeners.
     let farm_runtime = tokio::runtime::Runtime::new().expect("runtime for the lab");
@@ -36,99 +36,107 @@ fn main() {
         .block_on(ListenerFarm::start(5))
         .expect("lab listeners on 127.0.0.1");
     let farm_ports: BTreeSet<u16> = farm.ports().iter().copied().collect();
+    let nmap_here = Command::new("nmap").arg("--version").output().is_ok();
 
     println!(
-        "asynclab: 127.0.0.1 ports 1-65535, concurrency {CONCURRENCY}, timeline recorded, {runs} runs"
+        "127.0.0.1 ports 1-65535: asynclab at concurrency {CONCURRENCY}, timeline recorded, \
+         and nmap -sT -p- -T4 -n -Pn, {runs} pairs run in turn, each a fresh process"
     );
     let me = std::env::current_exe().expect("the benchmark's own path");
-    let mut walls = Vec::with_capacity(runs);
-    let mut peaks = Vec::with_capacity(runs);
+    let mut ours: Vec<Measured> = Vec::with_capacity(runs);
+    let mut theirs: Vec<Measured> = Vec::with_capacity(runs);
     let mut found_sets = Vec::with_capacity(runs);
+    let mut nmap_sets = Vec::with_capacity(runs);
     for i in 1..=runs {
-        // A fresh process per scan: its peak memory is that scan's alone.
-        let out = Command::new(&me)
-            .arg("--single")
-            .output()
-            .expect("run one scan");
-        let line = String::from_utf8_lossy(&out.stdout);
-        let mut fields = line.split_whitespace();
-        let wall = Duration::from_micros(
-            fields
-                .next()
-                .and_then(|f| f.parse().ok())
-                .expect("wall time"),
-        );
-        let peak: f64 = fields
-            .next()
-            .and_then(|f| f.parse().ok())
-            .expect("peak memory");
-        let open: BTreeSet<u16> = fields.filter_map(|f| f.parse().ok()).collect();
-        println!(
-            "  run {i:>2}: {:>7.1} ms  peak {:>5.1} MB  {} open",
-            ms(wall),
-            peak,
+        // In turn, so both see the same machine at about the same moment.
+        let scan = measure(Command::new(&me).arg("--single"));
+        let open: BTreeSet<u16> = scan
+            .stdout
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        print!(
+            "  pair {i:>2}: asynclab {} ({} open)",
+            row(&scan),
             open.len()
         );
-        walls.push(wall);
-        peaks.push(peak);
         found_sets.push(open);
+        ours.push(scan);
+        if nmap_here {
+            let nmap = measure(Command::new("nmap").args([
+                "-sT",
+                "-p-",
+                "-T4",
+                "-n",
+                "-Pn",
+                "-oG",
+                "-",
+                "127.0.0.1",
+            ]));
+            print!("  nmap {}", row(&nmap));
+            nmap_sets.push(nmap_open(&nmap.stdout));
+            theirs.push(nmap);
+        }
+        println!();
     }
 
-    // nmap's time varies run to run too: take its median over up to 5.
-    let mut nmap_runs: Vec<(Duration, BTreeSet<u16>)> =
-        (0..runs.min(5)).map_while(|_| nmap_scan()).collect();
-    nmap_runs.sort_by_key(|(wall, _)| *wall);
-    if !nmap_runs.is_empty() {
-        let walls: Vec<String> = nmap_runs
-            .iter()
-            .map(|(w, _)| format!("{:.0}", ms(*w)))
-            .collect();
-        println!("nmap: {} runs: {} ms", nmap_runs.len(), walls.join(", "));
-    }
-    let nmap = nmap_runs.get(nmap_runs.len() / 2).cloned();
     // The truth: the farm, plus whatever else listens here, as nmap saw it
     // (or, without nmap, as the first of our runs saw it).
-    let reference: BTreeSet<u16> = match &nmap {
-        Some((_, ports)) => ports.clone(),
-        None => found_sets.first().cloned().unwrap_or_default(),
-    };
+    let reference: BTreeSet<u16> = nmap_sets
+        .first()
+        .or(found_sets.first())
+        .cloned()
+        .unwrap_or_default();
     let all_farm_found = found_sets.iter().all(|s| farm_ports.is_subset(s));
     let consistent = found_sets.iter().filter(|s| **s == reference).count();
 
-    walls.sort();
-    let median = walls[walls.len() / 2];
-    let peak = peaks.iter().copied().fold(0.0, f64::max);
     println!();
-    println!("| scanner | median | min | max | peak memory | ports found |");
-    println!("|---|---|---|---|---|---|");
     println!(
-        "| asynclab (timeline recorded) | {:.0} ms | {:.0} ms | {:.0} ms | {:.1} MB | {} of {runs} runs found exactly {:?} |",
-        ms(median),
-        ms(walls[0]),
-        ms(walls[walls.len() - 1]),
-        peak,
-        consistent,
-        reference
+        "| scanner | wall (median) | wall min | CPU user+sys (median) | peak memory (max) | ports found |"
     );
-    match &nmap {
-        Some((wall, ports)) => {
-            println!(
-                "| nmap -sT -p- -T4 -n -Pn | {:.0} ms | {:.0} ms | {:.0} ms | | {:?} |",
-                ms(*wall),
-                ms(nmap_runs[0].0),
-                ms(nmap_runs[nmap_runs.len() - 1].0),
-                ports
-            );
-            println!();
-            println!(
-                "asynclab is {:.2}x faster than nmap; same ports in {consistent}/{runs} runs",
-                ms(*wall) / ms(median)
-            );
-        }
-        None => println!("\n(nmap is not installed: `apt-get install nmap` to compare)"),
+    println!("|---|---|---|---|---|---|");
+    let summary = |name: &str, runs: &[Measured], found: String| {
+        let mut walls: Vec<f64> = runs.iter().map(|m| ms(m.wall)).collect();
+        let mut cpus: Vec<f64> = runs.iter().map(|m| ms(m.cpu)).collect();
+        let peak = runs.iter().map(|m| m.peak_mb).fold(0.0, f64::max);
+        let min = walls.iter().copied().fold(f64::MAX, f64::min);
+        let (wall, cpu) = (median(&mut walls), median(&mut cpus));
+        println!("| {name} | {wall:.0} ms | {min:.0} ms | {cpu:.0} ms | {peak:.1} MB | {found} |");
+        (wall, cpu, peak)
+    };
+    let (a_wall, a_cpu, a_peak) = summary(
+        "asynclab (timeline recorded)",
+        &ours,
+        format!("{consistent} of {runs} runs found exactly {reference:?}"),
+    );
+    if theirs.is_empty() {
+        println!("\n(nmap is not installed: `apt-get install nmap` to compare)");
+    } else {
+        let (n_wall, n_cpu, n_peak) = summary(
+            "nmap 7.93 -sT -p- -T4 -n -Pn",
+            &theirs,
+            format!("{reference:?}"),
+        );
+        println!();
+        println!(
+            "asynclab / nmap: wall {:.2}x, CPU {:.2}x, peak memory {:.2}x",
+            a_wall / n_wall,
+            a_cpu / n_cpu,
+            a_peak / n_peak
+        );
     }
     println!("every lab listener found in every run: {all_farm_found}");
     drop(farm);
+}
+
+/// One measurement on one line.
+fn row(m: &Measured) -> String {
+    format!(
+        "{:>6.0} ms wall, {:>5.0} ms CPU, {:>5.1} MB",
+        ms(m.wall),
+        ms(m.cpu),
+        m.peak_mb
+    )
 }
 
 fn ms(d: Duration) -> f64 {
@@ -147,7 +155,6 @@ fn single_scan() {
     ] {
         params.set(name, value).expect("valid benchmark parameter");
     }
-    let started = Instant::now();
     let result = run(
         port_check,
         &params,
@@ -156,14 +163,8 @@ fn single_scan() {
         None,
     )
     .expect("scan runs");
-    let wall = started.elapsed();
     let ports: Vec<String> = open_ports(&result).iter().map(u16::to_string).collect();
-    println!(
-        "{} {:.1} {}",
-        wall.as_micros(),
-        peak_rss_mb(),
-        ports.join(" ")
-    );
+    println!("{}", ports.join(" "));
 }
 
 /// Ports the run reported open: tasks named `port-N` that completed "open".
@@ -175,24 +176,12 @@ fn open_ports(run: &Run) -> BTreeSet<u16> {
         .collect()
 }
 
-/// nmap's connect scan of every port, if nmap is installed: (wall, open).
-fn nmap_scan() -> Option<(Duration, BTreeSet<u16>)> {
-    let started = Instant::now();
-    let out = Command::new("nmap")
-        .args(["-sT", "-p-", "-T4", "-n", "-Pn", "-oG", "-", "127.0.0.1"])
-        .output()
-        .ok()?;
-    let wall = started.elapsed();
-    if !out.status.success() {
-        return None;
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let ports = text
-        .lines()
+/// The open ports in nmap's grepable output.
+fn nmap_open(text: &str) -> BTreeSet<u16> {
+    text.lines()
         .filter_map(|l| l.split("Ports: ").nth(1))
         .flat_map(|list| list.split(", "))
         .filter(|entry| entry.contains("/open/"))
         .filter_map(|entry| entry.split('/').next()?.trim().parse().ok())
-        .collect();
-    Some((wall, ports))
+        .collect()
 }

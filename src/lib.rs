@@ -25,6 +25,8 @@
 //! - [`timeline`]: events, the recorder, analysis and rendering, the
 //!   product a learner reads after every run.
 //! - [`text`]: what came from outside (a program's output) made safe to print.
+//! - [`layout`]: wrapping and tables to the terminal's width, in display
+//!   columns.
 //! - [`repl`] and [`interrupt`]: the terminal loop (with what drives the
 //!   terminal itself: `clear`, `play`'s animation) and Ctrl-C handling.
 //! - [`replay`]: lessons run without a person, `--check` as a test.

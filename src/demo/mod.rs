@@ -62,7 +62,7 @@ pub fn registry() -> &'static [&'static dyn Demo] {
         &channels::Channels,
         &oneshot::Oneshot,
         &broadcast::Broadcast,
-        &progress::Progress,
+        &progress::ProgressDemo,
         &streams::Streams,
         &unordered::Unordered,
         &log_scan::LogScan,

@@ -40,7 +40,7 @@ static INFO: DemoInfo = DemoInfo {
     single_thread: false,
 };
 
-pub struct Progress;
+pub struct ProgressDemo;
 
 /// One progress update: how many targets are done.
 struct Update {
@@ -48,7 +48,7 @@ struct Update {
 }
 
 #[async_trait]
-impl Demo for Progress {
+impl Demo for ProgressDemo {
     fn info(&self) -> &'static DemoInfo {
         &INFO
     }

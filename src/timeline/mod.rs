@@ -13,6 +13,7 @@ mod analysis;
 mod at;
 mod export;
 mod lanes;
+mod metrics;
 mod render;
 mod style;
 mod summary;
