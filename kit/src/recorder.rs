@@ -13,13 +13,14 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::time::Instant;
 
 use crate::event::FORMAT_VERSION;
-use crate::event::{Event, EventKind, Outcome, Run, TaskId, TaskInfo, WaitOn};
+use crate::event::{Event, EventKind, Note, Outcome, Run, TaskId, TaskInfo, WaitOn};
 use crate::text::sanitize;
 
 /// Default bound on stored events: about 40 bytes each, so 8 M is ~320 MB at
@@ -63,6 +64,48 @@ struct State {
     /// Lanes for plain tokio tasks, when the runtime reports them (see
     /// [`Recorder::track_tokio_tasks`]); `None` otherwise, at no cost.
     tokio: Option<TokioLanes>,
+    /// Each fixed annotation as a shared [`Note`], by the address of its
+    /// text: the same words on a million events are stored once.
+    fixed_notes: HashMap<(usize, usize), Note, BuildHasherDefault<AddressHasher>>,
+}
+
+impl State {
+    /// The shared note for `text`: a fixed annotation is looked up by its
+    /// address (one multiply, no hashing of the text); text built at run
+    /// time may carry outside words (a banner, a URL) and is escaped now,
+    /// so no renderer has to.
+    fn note(&mut self, text: Cow<'static, str>) -> Note {
+        match text {
+            Cow::Borrowed(fixed) => self
+                .fixed_notes
+                .entry((fixed.as_ptr() as usize, fixed.len()))
+                .or_insert_with(|| Note::from(fixed))
+                .clone(),
+            Cow::Owned(built) => match sanitize(&built, false) {
+                Cow::Borrowed(_) => Note::from(built),
+                Cow::Owned(clean) => Note::from(clean),
+            },
+        }
+    }
+}
+
+/// Hashes the (address, length) keys of fixed notes: they are distinct
+/// already, so mixing them once is enough.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 /// One lane per tokio task, from the runtime's task hooks. A task that
@@ -164,6 +207,7 @@ impl Recorder {
         note: Cow<'static, str>,
     ) {
         if state.events.len() < self.inner.capacity {
+            let note = state.note(note);
             state.events.push(Event {
                 at_ns,
                 task,
@@ -257,15 +301,7 @@ impl Recorder {
                 task.name = clean;
             }
         }
-        for event in &mut state.events {
-            // Static notes are asynclab's own words: only built ones can
-            // carry outside text.
-            if let Cow::Owned(note) = &event.note {
-                if let Cow::Owned(clean) = sanitize(note, false) {
-                    event.note = Cow::Owned(clean);
-                }
-            }
-        }
+        // Notes were escaped as they were recorded (State::note).
         let outcome = match outcome {
             Outcome::Failed { message } => Outcome::Failed {
                 message: sanitize(&message, false).into_owned(),

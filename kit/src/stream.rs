@@ -277,7 +277,6 @@ fn cut(mut text: String, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::borrow::Cow;
 
     use super::*;
     use crate::event::WaitOn;
@@ -288,7 +287,7 @@ mod tests {
                 at_ns,
                 task: TaskId(task),
                 kind,
-                note: Cow::Borrowed("n"),
+                note: "n".into(),
             },
         }
     }
@@ -395,7 +394,7 @@ mod tests {
                 at_ns: 1,
                 task: TaskId(0),
                 kind: EventKind::Note,
-                note: Cow::Borrowed("\u{1b}[2J"),
+                note: "\u{1b}[2J".into(),
             },
         };
         d.line(&sneaky.encode()).expect("event");
@@ -404,7 +403,7 @@ mod tests {
                 at_ns: u64::MAX,
                 task: TaskId(0),
                 kind: EventKind::Note,
-                note: Cow::Borrowed("overflow"),
+                note: "overflow".into(),
             },
         };
         assert!(matches!(
@@ -416,7 +415,7 @@ mod tests {
                 at_ns: 2,
                 task: TaskId(1),
                 kind: EventKind::Note,
-                note: Cow::Owned("é".repeat(60_000)),
+                note: "é".repeat(60_000).into(),
             },
         };
         d.line(&huge.encode())

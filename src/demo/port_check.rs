@@ -142,6 +142,22 @@ impl Target {
         }
     }
 
+    /// How results name it: `80`, or `h2:80` on a further simulated host.
+    fn label(&self) -> String {
+        match self {
+            Target::Simulated { host, port, .. } if *host > 0 => format!("h{}:{port}", host + 1),
+            _ => self.port().to_string(),
+        }
+    }
+
+    /// Results are listed by host, then port.
+    fn key(&self) -> (u32, u16) {
+        match self {
+            Target::Simulated { host, port, .. } => (*host, *port),
+            Target::Real(addr) => (0, addr.port()),
+        }
+    }
+
     /// The task's name: `port-80`, or `h2:port-80` on a further host.
     fn name(&self) -> String {
         match self {
@@ -255,7 +271,7 @@ impl Demo for PortCheck {
                     PortState::Open => {
                         task.completed("open: handshake completed");
                         // Said at once: a cancelled scan still lists it.
-                        rec.add_finding("open", &target.port().to_string());
+                        rec.add_finding("open", &target.label());
                     }
                     PortState::Closed => task.completed("closed: connection refused (RST)"),
                     PortState::Filtered => task.timed_out(format!(
@@ -292,10 +308,10 @@ impl Demo for PortCheck {
             discarded += before - open.len();
         }
 
-        let mut ports: Vec<u16> = open.iter().map(Target::port).collect();
-        ports.sort_unstable();
+        open.sort_by_key(Target::key);
+        let ports: Vec<String> = open.iter().map(Target::label).collect();
         let report = ctx.rec.task("report");
-        let listed: Vec<String> = ports.iter().take(20).map(u16::to_string).collect();
+        let listed: Vec<&str> = ports.iter().take(20).map(String::as_str).collect();
         let more = if ports.len() > 20 {
             format!(" and {} more", ports.len() - 20)
         } else {
@@ -303,13 +319,12 @@ impl Demo for PortCheck {
         };
         report.completed(format!("{} open: {}{more}", ports.len(), listed.join(", ")));
         // The whole list, in order, for the summary.
-        let all: Vec<String> = ports.iter().map(u16::to_string).collect();
         ctx.rec.set_finding(
             "open",
-            if all.is_empty() {
+            if ports.is_empty() {
                 "none".to_string()
             } else {
-                all.join(", ")
+                ports.join(", ")
             },
         );
         ctx.rec.set_metric("open_ports", ports.len() as u64);

@@ -287,7 +287,6 @@ fn mean_of(steps: &[(u64, u64)], from: u64, to: u64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use std::borrow::Cow;
     use std::collections::BTreeMap;
 
     use super::*;
@@ -310,7 +309,7 @@ mod tests {
                     at_ns: ms * 1_000_000,
                     task: TaskId(task),
                     kind,
-                    note: Cow::Borrowed("why"),
+                    note: "why".into(),
                 })
                 .collect(),
             metrics: BTreeMap::new(),

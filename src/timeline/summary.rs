@@ -50,9 +50,15 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
         let _ = writeln!(out, "{}", line.trim_end());
     };
     // Results first: what the run found (the open ports of a scan) is what
-    // the learner came for, listed in full.
+    // the learner came for, listed in full. Only a list longer than a few
+    // lines (ten thousand simulated open ports) is cut in the short view;
+    // `timeline --all` lists every one.
     for (name, found) in &run.findings {
-        row(&mut out, name, opts.bold(found));
+        let shown = match opts.max_rows {
+            Some(_) => first_of(found, 6 * opts.width.saturating_sub(18).max(20)),
+            None => found.clone(),
+        };
+        row(&mut out, name, opts.bold(&shown));
     }
     let speedup = s.speedup();
     let versus = if s.sequential_ns == 0 {
@@ -175,6 +181,29 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
     out
 }
 
+/// `list` (comma-separated items) cut to about `budget` characters at an
+/// item boundary, saying how many more there are.
+fn first_of(list: &str, budget: usize) -> String {
+    if list.len() <= budget {
+        return list.to_string();
+    }
+    let items: Vec<&str> = list.split(", ").collect();
+    let mut kept = Vec::new();
+    let mut used = 0;
+    for item in &items {
+        if used + item.len() + 2 > budget.saturating_sub(60) {
+            break;
+        }
+        used += item.len() + 2;
+        kept.push(*item);
+    }
+    format!(
+        "{}, … and {} more (`timeline --all` lists every one)",
+        kept.join(", "),
+        items.len() - kept.len()
+    )
+}
+
 fn on_label(on: WaitOn) -> &'static str {
     match on {
         WaitOn::Permit => "a permit",
@@ -183,5 +212,24 @@ fn on_label(on: WaitOn) -> &'static str {
         WaitOn::Timer => "a timer",
         WaitOn::Io => "i/o",
         WaitOn::Join => "another task",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_of;
+
+    #[test]
+    fn a_long_finding_is_cut_at_an_item_and_counts_the_rest() {
+        assert_eq!(first_of("22, 80", 100), "22, 80");
+        let many: Vec<String> = (1..=1000).map(|p| p.to_string()).collect();
+        let cut = first_of(&many.join(", "), 200);
+        assert!(cut.chars().count() <= 200, "{cut}");
+        assert!(cut.starts_with("1, 2, 3, "), "{cut}");
+        let shown = cut.split(", ").filter(|i| i.parse::<u32>().is_ok()).count();
+        assert!(
+            cut.contains(&format!("… and {} more", 1000 - shown)),
+            "{cut}"
+        );
     }
 }
