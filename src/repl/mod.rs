@@ -27,11 +27,22 @@ pub fn terminal_width() -> Option<usize> {
 
 /// Prints a session error as one line on stderr.
 pub fn report(error: &SessionError, color: bool) {
+    report_within(error, color, None);
+}
+
+/// Prints a session error on stderr: one line, or on a terminal of
+/// `width` columns wrapped at word boundaries (continuation lines
+/// indented), so a long message does not break mid-word.
+pub fn report_within(error: &SessionError, color: bool, width: Option<usize>) {
     // Errors quote what the user or a lesson typed: escaped, never sent.
     let line = format!(
         "error: {}",
         crate::text::sanitize(&error.to_string(), false)
     );
+    let line = match width {
+        Some(width) => crate::layout::fill(&line, width, "       "),
+        None => line,
+    };
     if color {
         eprintln!("{}", line.red());
     } else {
@@ -41,6 +52,12 @@ pub fn report(error: &SessionError, color: bool) {
 
 pub fn is_broken_pipe(e: &SessionError) -> bool {
     matches!(e, SessionError::Io(io) if io.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// The width errors wrap to: the session's, on a terminal only (a pipe
+/// or a log keeps each error on one line, for grep).
+fn wrap_at(session: &Session, terminal: bool) -> Option<usize> {
+    terminal.then(|| session.width())
 }
 
 /// Commands that only print what is already known: these may be paged.
@@ -127,7 +144,7 @@ pub fn run(
                         Ok(Flow::Quit) => return Ok(()),
                         Ok(Flow::Continue) => {}
                         Err(e) if is_broken_pipe(&e) => return Ok(()),
-                        Err(e) => report(&e, color),
+                        Err(e) => report_within(&e, color, wrap_at(session, animate)),
                     }
                     out.flush()?;
                     if session.interrupted {
@@ -143,7 +160,11 @@ pub fn run(
                     "(Ctrl-C again, Ctrl-D or `quit` to leave; Ctrl-C during a run cancels the run)"
                 )?;
             }
-            Input::Skipped(why) => report(&SessionError::Invalid(why), color),
+            Input::Skipped(why) => report_within(
+                &SessionError::Invalid(why),
+                color,
+                wrap_at(session, animate),
+            ),
             Input::Eof => return Ok(()),
         }
     }

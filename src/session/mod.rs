@@ -237,6 +237,11 @@ impl Session {
     }
 
     /// True when the output width should follow the terminal's.
+    /// The width everything is laid out for now.
+    pub fn width(&self) -> usize {
+        self.opts.width
+    }
+
     pub fn follows_width(&self) -> bool {
         self.opts.follow_width
     }
