@@ -124,8 +124,9 @@ pub fn replay(
     } else if how.check {
         let _ = writeln!(
             out,
-            "\nreplay --check: {} lessons, {} expectations held, {} failed",
+            "\nreplay --check: {} lesson{}, {} expectations held, {} failed",
             items.len(),
+            if items.len() == 1 { "" } else { "s" },
             session.passed,
             failed
         );

@@ -364,3 +364,40 @@ fn prev_then_next_runs_a_cell_as_it_first_ran() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_narrow_reproducer_breaks_between_words_and_pastes_as_one_command() {
+    let input = "open rate-limit\nset concurrency 5\nset count 7\nset latency 120ms\nrun\n";
+    let reproducer = |width: &str| -> Vec<String> {
+        let out = run_with_input(&["--width", width], input);
+        text(&out.stdout)
+            .lines()
+            .skip_while(|l| !l.starts_with("reproduce: "))
+            .map(str::to_string)
+            .collect()
+    };
+    let narrow = reproducer("60");
+    let wide = reproducer("200");
+    assert_eq!(wide.len(), 1, "{wide:?}");
+    assert!(narrow.len() > 1, "{narrow:?}");
+    assert!(narrow.iter().all(|l| l.chars().count() <= 60), "{narrow:?}");
+    // What a shell makes of the continued lines: the one-line command.
+    let joined = narrow.join("\n").replace(" \\\n    ", " ");
+    assert_eq!(joined, wide[0]);
+}
+
+#[test]
+fn a_wall_of_pasted_text_is_not_echoed_back_whole() {
+    let wall = "x".repeat(5000);
+    let out = run_with_input(&[], &format!("{wall}\nopen 1\nprev\nprev\n"));
+    let said = text(&out.stderr);
+    assert!(said.len() < 300, "{said}");
+    assert!(said.contains("unknown command 'xxxx"), "{said}");
+    // `prev` at the first cell stays there.
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.matches("Already at the first cell.").count(),
+        2,
+        "{stdout}"
+    );
+}

@@ -106,7 +106,7 @@ impl ParamSpec {
     pub fn parse(&self, text: &str) -> Result<Value, ParamError> {
         let invalid = |why: String| ParamError::Invalid {
             name: self.name,
-            value: crate::text::sanitize(text, false).into_owned(),
+            value: crate::text::quoted(text, 60),
             why,
         };
         // No value is made of control characters; one that carries an

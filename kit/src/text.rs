@@ -49,6 +49,16 @@ pub fn escape_html(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// What the user typed, quoted back in an error: escaped, and at most
+/// `max` characters (a pasted wall of text is not echoed whole).
+pub fn quoted(text: &str, max: usize) -> String {
+    let clean = sanitize(text, false);
+    match clean.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &clean[..cut]),
+        None => clean.into_owned(),
+    }
+}
+
 /// ` (did you mean 'x'?)`, or nothing: the tail of an "unknown …" error.
 pub fn did_you_mean(suggestion: Option<&str>) -> String {
     suggestion

@@ -141,7 +141,8 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
         w => w,
     };
     let spec = spec(name).ok_or_else(|| CommandError::Unknown {
-        word: word.to_string(),
+        // A pasted wall of text is not echoed back whole.
+        word: crate::text::quoted(word, 40),
         suggestion: closest(word, COMMANDS.iter().map(|c| c.name)),
     })?;
     let args = Args {

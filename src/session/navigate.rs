@@ -192,7 +192,7 @@ impl Session {
         if open.cursor >= total {
             // Past the end, like a notebook's next notebook: open it.
             return match self.next_lesson() {
-                Some((number, _, _)) => self.open(&number.to_string(), out),
+                Some((number, _, _)) => self.open_and_read(&number.to_string(), out),
                 None => {
                     writeln!(
                         out,
@@ -213,16 +213,21 @@ impl Session {
             if self.progress.finished.insert(id.clone()) {
                 self.save_progress();
             }
+            // A lesson opened from a file (`replay FILE`) has no place in
+            // the catalog: nothing is said of a next one.
+            let numbered = self.open_ref().is_ok_and(|o| o.number > 0);
             let then = match self.next_lesson() {
                 Some((number, next_id, title)) => {
-                    format!("Next: lesson {number} · {title} ({next_id}): `next` opens it.")
+                    format!(" Next: lesson {number} · {title} ({next_id}): `next` opens it.")
                 }
-                None => "That was the last lesson.".to_string(),
+                None if numbered => " That was the last lesson.".to_string(),
+                None => String::new(),
             };
-            out.aside(&format!("✓ lesson '{id}' finished. {then}"))?;
+            out.aside(&self.wrapped(&format!("✓ lesson '{id}' finished.{then}"), "  "))?;
             // Reading is half of it: name the code to write next.
             for e in crate::exercise::catalog::of_lesson(&id) {
-                out.aside(&format!("  your turn: `exercise {}`: {}", e.name, e.goal))?;
+                let line = format!("  your turn: `exercise {}`: {}", e.name, e.goal);
+                out.aside(&self.wrapped(&line, "    "))?;
             }
         }
         Ok(())
@@ -265,8 +270,13 @@ impl Session {
     pub(super) fn prev(&mut self, out: &mut Transcript) -> Result<(), SessionError> {
         let open = self.open_mut()?;
         if open.cursor <= 1 {
-            writeln!(out, "Already at the first cell: `next` shows it.")?;
-            open.cursor = 0;
+            // Nothing before it: stay where the learner is.
+            let said = if open.cursor == 0 {
+                "Nothing shown yet: `next` shows the first cell."
+            } else {
+                "Already at the first cell."
+            };
+            writeln!(out, "{said}")?;
             return Ok(());
         }
         open.cursor -= 1;

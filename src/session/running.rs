@@ -18,6 +18,16 @@ impl Session {
     /// shell-quoted: pasting it runs asynclab and nothing else, whatever a
     /// parameter or a lesson id contains.
     fn reproducer(open: &OpenLesson, scope: Scope) -> String {
+        Session::reproducer_words(open, scope)
+            .map(|words| words.join(" "))
+            .unwrap_or_else(|| {
+                "(a parameter holds a NUL byte: no shell line can reproduce this run)".into()
+            })
+    }
+
+    /// The reproducer's words, each quoted for the shell on its own; `None`
+    /// when a parameter holds a NUL byte, which no shell word can.
+    fn reproducer_words(open: &OpenLesson, scope: Scope) -> Option<Vec<String>> {
         // Every word quoted on its own; `name=value` as two quoted halves
         // around a bare `=` (an argument, never an assignment), so the
         // common `--set count=500` needs no quotes at all.
@@ -45,13 +55,29 @@ impl Session {
                 words.extend([Ok("--set".into()), assign(name, &value)]);
             }
         }
-        words
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map(|words| words.join(" "))
-            .unwrap_or_else(|_| {
-                "(a parameter holds a NUL byte: no shell line can reproduce this run)".into()
-            })
+        words.into_iter().collect::<Result<Vec<_>, _>>().ok()
+    }
+
+    /// The `reproduce:` line for the terminal: too wide for the window, it
+    /// breaks between words with a shell line continuation (` \`), so it
+    /// still pastes as one command.
+    fn reproduce_lines(open: &OpenLesson, scope: Scope, width: usize) -> String {
+        let Some(words) = Session::reproducer_words(open, scope) else {
+            return format!("reproduce: {}", Session::reproducer(open, scope));
+        };
+        let mut lines = vec![format!("reproduce: {}", words[0])];
+        for word in &words[1..] {
+            let last = lines.len() - 1;
+            // Room for the word and, should more follow, ` \`.
+            if crate::layout::width(&lines[last]) + 1 + word.len() + 2 <= width {
+                lines[last].push(' ');
+                lines[last].push_str(word);
+            } else {
+                lines[last].push_str(" \\");
+                lines.push(format!("    {word}"));
+            }
+        }
+        lines.join("\n")
     }
 
     /// Runs `demo` once with this session's scope and progress display. A
@@ -81,7 +107,7 @@ impl Session {
         let open = self.open_ref()?;
         let demo = open.resolved.demo;
         let params = open.params.clone();
-        let reproduce = Session::reproducer(open, self.opts.scope);
+        let reproduce = Session::reproduce_lines(open, self.opts.scope, self.opts.width);
         // Numbers always (they are what a learner varies); words and
         // lists only when changed from the lesson's value.
         let base = &open.resolved.defaults;
@@ -148,8 +174,9 @@ impl Session {
             }
         }
         if matches!(program, exercise::Program::BuiltIn(_)) {
-            let line = format!("reproduce: {reproduce}");
-            out.aside(&crate::text::sanitize(&line, false))?;
+            for line in reproduce.lines() {
+                out.aside(&crate::text::sanitize(line, false))?;
+            }
         }
         self.settle_predictions(&analysis.summary, out)?;
         let yours = !matches!(program, exercise::Program::BuiltIn(_));
