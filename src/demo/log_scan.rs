@@ -1,14 +1,15 @@
 //! # Reading a log file asynchronously: `tokio::fs` and a bounded pipeline
 //!
 //! An auth log is read line by line and checked for brute-force attempts.
-//! Three stages, each its own task, joined by bounded `mpsc` channels:
+//! A reader task and a parser task, joined by bounded `mpsc` channels, and
+//! the demo's own loop counting what the parser sends:
 //!
-//! reader (`tokio::fs::File` + `BufReader::lines()`) → parser → counter
+//! reader (`tokio::fs::File` + `BufReader::lines()`) → parser → counting loop
 //!
 //! - `tokio::fs` runs the file calls on tokio's blocking pool (there is no
 //!   portable async file I/O), so a read never stalls the runtime's threads.
-//! - `lines()` yields one line per `next_line().await`: the file is never
-//!   loaded whole, however big it is.
+//! - `lines()` yields one line per `next_line().await`: memory holds the
+//!   buffer and the lines in flight, never the whole file.
 //! - The channels are bounded: when the parser falls behind, the reader's
 //!   `send` waits (back-pressure) instead of buffering the whole file.
 //!

@@ -83,7 +83,8 @@ impl Demo for Oneshot {
 
         for i in 0..ctx.params.usize("askers")? {
             let (task, tx) = (ctx.rec.task(format!("scan-{}", i + 1)), tx.clone());
-            // Three askers per address, and one address nobody knows.
+            // Askers take turns on two known addresses; every fourth asks
+            // about one nobody knows.
             let ip = if i % 4 == 3 {
                 "10.0.0.99".to_string()
             } else {

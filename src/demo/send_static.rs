@@ -53,7 +53,10 @@ impl Demo for SendStatic {
         let count = ctx.params.usize("count")?;
         let latency = ctx.params.duration("latency")?;
         let plan = Arc::new(ScanPlan {
-            targets: (1..=count).map(|i| format!("10.0.0.{i}:443")).collect(),
+            // 10.0.0.1, 10.0.0.2, …, 10.0.1.0, …: a valid address for any count.
+            targets: (1..=count)
+                .map(|i| format!("10.0.{}.{}:443", i / 256, i % 256))
+                .collect(),
             user_agent: "asynclab/0.1".into(),
         });
 
