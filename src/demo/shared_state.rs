@@ -68,9 +68,16 @@ type Table = BTreeMap<String, u32>;
 #[derive(Clone)]
 enum Shared {
     Mutex(Arc<Mutex<Table>>),
-    /// With the number of writers queued for it: only so the timeline can
-    /// say why a reader waits. The lock itself needs no help to be fair.
-    RwLock(Arc<RwLock<Table>>, Arc<AtomicUsize>),
+    /// With who is inside and who is queued: only so the timeline can say
+    /// why a reader waits. The lock itself needs no help to be fair.
+    RwLock(Arc<RwLock<Table>>, Arc<Inside>),
+}
+
+/// Who holds the rwlock and who waits for it, as the timeline sees it.
+#[derive(Default)]
+struct Inside {
+    readers: AtomicUsize,
+    writers_queued: AtomicUsize,
 }
 // ANCHOR_END: core
 
@@ -92,16 +99,19 @@ impl Shared {
                 (table.len(), false)
             }
             // ANCHOR: core
-            Shared::RwLock(l, writers_queued) => {
+            Shared::RwLock(l, inside) => {
+                let readers_in = inside.readers.load(Ordering::SeqCst);
                 let mut behind_writer = false;
                 let table = match l.try_read() {
                     Ok(guard) => guard,
-                    Err(_) if writers_queued.load(Ordering::SeqCst) > 0 => {
-                        // Fairness: readers may hold the lock right now, but a
-                        // writer queued first, so this reader queues behind it.
+                    Err(_)
+                        if readers_in > 0 && inside.writers_queued.load(Ordering::SeqCst) > 0 =>
+                    {
+                        // Fairness: only readers hold the lock, and this one
+                        // could join them, but a writer queued first.
                         task.waiting(
                             WaitOn::Lock,
-                            "a writer is queued: this reader waits behind it",
+                            "readers hold the lock, but a writer queued first: wait behind it",
                         );
                         behind_writer = true;
                         l.read().await
@@ -111,8 +121,10 @@ impl Shared {
                         l.read().await
                     }
                 };
+                inside.readers.fetch_add(1, Ordering::SeqCst);
                 task.acquired("reading (alongside other readers)");
                 time::sleep(hold).await;
+                inside.readers.fetch_sub(1, Ordering::SeqCst);
                 (table.len(), behind_writer)
             } // ANCHOR_END: core
         }
@@ -138,7 +150,7 @@ impl Shared {
                 waited
             }
             // ANCHOR: core
-            Shared::RwLock(l, writers_queued) => {
+            Shared::RwLock(l, inside) => {
                 let mut table = match l.try_write() {
                     Ok(guard) => guard,
                     Err(_) => {
@@ -146,9 +158,9 @@ impl Shared {
                             WaitOn::Lock,
                             "readers or a writer hold the lock: writer queues; later readers queue behind it",
                         );
-                        writers_queued.fetch_add(1, Ordering::SeqCst);
+                        inside.writers_queued.fetch_add(1, Ordering::SeqCst);
                         let guard = l.write().await;
-                        writers_queued.fetch_sub(1, Ordering::SeqCst);
+                        inside.writers_queued.fetch_sub(1, Ordering::SeqCst);
                         guard
                     }
                 };
@@ -172,10 +184,7 @@ impl Demo for SharedState {
         let rounds = ctx.params.usize("rounds")?;
         let hold = ctx.params.duration("hold")?;
         let shared = match ctx.params.choice("lock")? {
-            "rwlock" => Shared::RwLock(
-                Arc::new(RwLock::new(Table::new())),
-                Arc::new(AtomicUsize::new(0)),
-            ),
+            "rwlock" => Shared::RwLock(Arc::new(RwLock::new(Table::new())), Arc::default()),
             _ => Shared::Mutex(Arc::new(Mutex::new(Table::new()))),
         };
 
@@ -199,8 +208,13 @@ impl Demo for SharedState {
         }
         for r in 1..=ctx.params.usize("readers")? {
             let (task, shared) = (ctx.rec.task(format!("reader-{r}")), shared.clone());
+            // Dashboards start a few milliseconds apart, so their reads
+            // overlap: there is nearly always a reader inside the lock.
+            let start = hold * (r as u32 - 1) / 3;
             tasks.spawn(async move {
                 let _guard = task.guard("aborted");
+                // Not yet started: the lane shows it queued (`·`) until then.
+                time::sleep(start).await;
                 let (mut seen, mut behind) = (0, 0);
                 for _ in 0..rounds {
                     let (len, queued) = shared.read(&task, hold).await;
