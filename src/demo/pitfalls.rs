@@ -106,10 +106,15 @@ async fn blocking_sleep(ctx: &Ctx, fixed: bool) -> Result<(), DemoError> {
     let worker = ctx.rec.task("worker");
     let work = tokio::spawn(async move {
         time::sleep(Duration::from_millis(20)).await;
-        worker.waiting(WaitOn::Timer, "backing off for 100ms");
         if fixed {
+            worker.waiting(
+                WaitOn::Timer,
+                "tokio::time::sleep(100ms): the thread is free",
+            );
             time::sleep(Duration::from_millis(100)).await; // yields the thread
         } else {
+            // Not a wait the runtime knows of: the thread itself is asleep.
+            worker.started("std::thread::sleep(100ms): the thread is held");
             std::thread::sleep(Duration::from_millis(100)); // holds the thread
         }
         worker.completed("back-off over");
