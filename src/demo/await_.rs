@@ -55,7 +55,7 @@ impl Demo for Await {
         let checks: Vec<_> = (0..count)
             .map(|i| {
                 check(
-                    ctx.rec.task(format!("host-{}", i + 1)),
+                    ctx.rec.future(format!("host-{}", i + 1)),
                     ctx.sim(i as u64).latency(latency),
                 )
             })

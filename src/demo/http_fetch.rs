@@ -215,7 +215,7 @@ fn simulated(ctx: &Ctx, plan: Vec<Planned>, timeout: Duration) -> Vec<BoxFuture<
     plan.into_iter()
         .enumerate()
         .map(|(i, p)| {
-            let task = ctx.rec.task(format!("get-{:02}", i + 1));
+            let task = ctx.rec.future(format!("get-{:02}", i + 1));
             let rec = ctx.rec.clone();
             async move {
                 let _guard = task.guard("dropped before it finished");
@@ -266,7 +266,7 @@ fn real(
         .map(|(i, url)| {
             // Cloning a Client is cheap: the clones share one pool.
             let client = client.clone();
-            let task = ctx.rec.task(format!("get-{:02}", i + 1));
+            let task = ctx.rec.future(format!("get-{:02}", i + 1));
             async move {
                 let _guard = task.guard("dropped before it finished");
                 task.started(format!("GET {url}"));

@@ -49,17 +49,17 @@ impl Demo for Join {
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let latency = ctx.params.duration("latency")?;
         let ports = step(
-            ctx.rec.task("ports"),
+            ctx.rec.future("ports"),
             "22, 80, 443 open",
             ctx.sim(1).latency(latency),
         );
         let services = step(
-            ctx.rec.task("services"),
+            ctx.rec.future("services"),
             "OpenSSH 9.6, nginx 1.25",
             ctx.sim(2).latency(latency),
         );
         let vulns = step(
-            ctx.rec.task("vulns"),
+            ctx.rec.future("vulns"),
             "1 advisory matches",
             ctx.sim(3).latency(latency * 2),
         );

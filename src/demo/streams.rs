@@ -117,7 +117,7 @@ fn probe(
     open_ports: u32,
     unreachable: bool,
 ) -> impl Future<Output = Result<Host, String>> + use<> {
-    let task = rec.task(name.clone());
+    let task = rec.future(name.clone());
     async move {
         let _guard = task.guard("dropped: the batch stopped at an error");
         task.waiting(WaitOn::Io, "probing");

@@ -75,7 +75,7 @@ impl Demo for Timeouts {
                 sim.latency(latency)
             };
             slow += u64::from(took > timeout.min(ctx.params.duration("deadline")?));
-            let task = ctx.rec.task(format!("target-{:02}", i + 1));
+            let task = ctx.rec.future(format!("target-{:02}", i + 1));
             pending.push(check(task, took, per_op.then_some(timeout)));
         }
         ctx.rec.set_metric("slow_targets", slow);

@@ -48,15 +48,15 @@ impl Demo for TryJoin {
         let fail_services = ctx.params.choice("fail")? == "services";
         let fail_after = ctx.params.duration("fail_after")?;
 
-        let ports = step(ctx.rec.task("ports"), ctx.sim(1).latency(latency), false);
+        let ports = step(ctx.rec.future("ports"), ctx.sim(1).latency(latency), false);
         let services_time = if fail_services {
             fail_after
         } else {
             ctx.sim(2).latency(latency)
         };
-        let services = step(ctx.rec.task("services"), services_time, fail_services);
+        let services = step(ctx.rec.future("services"), services_time, fail_services);
         let vulns = step(
-            ctx.rec.task("vulns"),
+            ctx.rec.future("vulns"),
             ctx.sim(3).latency(latency * 2),
             false,
         );

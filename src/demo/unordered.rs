@@ -51,7 +51,7 @@ impl Demo for Unordered {
         let latency = ctx.params.duration("latency")?;
         let queries = (0..count).map(|i| {
             query(
-                ctx.rec.task(format!("host-{}", i + 1)),
+                ctx.rec.future(format!("host-{}", i + 1)),
                 i + 1,
                 ctx.sim(i as u64).latency(latency),
             )

@@ -92,7 +92,11 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
     row(
         &mut out,
         "throughput",
-        format!("{:.1} tasks/s", s.throughput()),
+        // Futures end too: when there are any, say what was counted.
+        match s.futures {
+            0 => format!("{:.1} tasks/s", s.throughput()),
+            _ => format!("{:.1} tasks and futures done/s", s.throughput()),
+        },
     );
     let mut ends = vec![opts.paint(&format!("{} completed", s.completed), Color::Green)];
     for (count, label, color) in [

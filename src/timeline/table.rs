@@ -198,6 +198,15 @@ fn note_cell(row: &Row, width: usize) -> String {
     truncate(&format!("{}{suffix}", truncate(note, room)), width)
 }
 
+/// The event column's word: a future's lane is `created`, not `spawned`.
+fn event_label(run: &Run, e: &Event) -> String {
+    let future = run.tasks.get(e.task.index()).is_some_and(|t| t.future);
+    match e.kind {
+        EventKind::Spawned if future => "created".to_string(),
+        kind => kind.label().into_owned(),
+    }
+}
+
 pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
     // A short table skips `spawned` rows: the lanes show when each task
     // appeared, and the rows are better spent on what tasks did.
@@ -282,7 +291,7 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
             format_duration(e.at_ns),
             pad(&task_label(run, row, name_w), name_w),
             opts.paint(
-                &pad(&truncate(&e.kind.label(), EVENT_W), EVENT_W),
+                &pad(&truncate(&event_label(run, e), EVENT_W), EVENT_W),
                 kind_color(e.kind)
             ),
             note.trim(),
@@ -297,16 +306,24 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
         .map(|(row, _)| row.tasks.len())
         .sum();
     let spawned = run.events.len() - events.len();
+    // Lanes of futures are created, not spawned: name the rows for what
+    // most of them are.
+    let futures = run.tasks.iter().filter(|t| t.future).count();
+    let word = if futures * 2 > run.tasks.len() {
+        "created"
+    } else {
+        "spawned"
+    };
     let footer = match (hidden, spawned) {
         (0, 0) => None,
         (0, s) => Some(format!(
-            "   ({s} `spawned` rows not shown; `timeline --all` shows every event)"
+            "   ({s} `{word}` rows not shown; `timeline --all` shows every event)"
         )),
         (h, 0) => Some(format!(
             "   … {h} events not shown (`timeline --all` shows every one)"
         )),
         (h, s) => Some(format!(
-            "   … {h} events not shown, and {s} `spawned` rows (`timeline --all` shows every one)"
+            "   … {h} events not shown, and {s} `{word}` rows (`timeline --all` shows every one)"
         )),
     };
     if let Some(line) = footer {
