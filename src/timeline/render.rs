@@ -36,7 +36,7 @@ impl Default for RenderOptions {
             width: 100,
             color: false,
             max_rows: Some(24),
-            max_lanes: 20,
+            max_lanes: 24,
             cutoff: None,
         }
     }

@@ -215,7 +215,7 @@ fn on_label(on: WaitOn) -> &'static str {
         WaitOn::Lock => "a lock",
         WaitOn::Timer => "a timer",
         WaitOn::Io => "i/o",
-        WaitOn::Join => "another task",
+        WaitOn::Join => "other tasks or futures",
     }
 }
 
