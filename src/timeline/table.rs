@@ -185,12 +185,20 @@ fn fold_suffix(row: &Row, until: bool) -> String {
 }
 
 /// The note column of a row, in `width` columns: the note, then the fold's
-/// count, which is never cut (the "until" goes first when room is short).
+/// count and when the last of its tasks did it. Those are facts of the
+/// run: the note is cut first, and the "until" goes only when even the
+/// suffix alone does not fit (the row's time would otherwise read as every
+/// task's).
 fn note_cell(row: &Row, width: usize) -> String {
     let note = &row.first.note;
     let full = fold_suffix(row, true);
-    let suffix = if display_width(note) + display_width(&full) <= width {
+    let spread = row.tasks.len() > 1 && row.last_at != row.first.at_ns;
+    // Short of room: `(3 to 145ms)` still says when the last one did it.
+    let compact = format!(" ({} to {})", row.tasks.len(), format_duration(row.last_at));
+    let suffix = if display_width(&full) + 4 <= width {
         full
+    } else if spread && display_width(&compact) <= width {
+        compact
     } else {
         fold_suffix(row, false)
     };
@@ -371,6 +379,31 @@ mod tests {
         };
         render_table(&mut out, run, &opts);
         out
+    }
+
+    #[test]
+    fn a_fold_spread_over_time_keeps_when_it_ended_at_any_width() {
+        let note = "a long note about why these tasks all completed as they did";
+        let done = EventKind::Completed;
+        let run = run(
+            &["get-1", "get-2", "get-3"],
+            &[
+                (113, 0, done, note),
+                (141, 1, done, note),
+                (145, 2, done, note),
+            ],
+        );
+        for width in [60, 100] {
+            let mut out = String::new();
+            let opts = RenderOptions {
+                width,
+                max_rows: Some(24),
+                ..RenderOptions::default()
+            };
+            render_table(&mut out, &run, &opts);
+            let said = out.contains("(3 tasks, until 145ms)") || out.contains("(3 to 145ms)");
+            assert!(said, "{width}:\n{out}");
+        }
     }
 
     #[test]
