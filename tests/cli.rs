@@ -313,6 +313,11 @@ fn show_code_prints_the_teaching_core_and_all_the_whole_source() {
         "show code --all must print the module verbatim"
     );
     assert!(source.contains("Semaphore::new(concurrency)"));
+    // The kit's helper that is the lesson comes with the core.
+    let out = run_with_input(&[], "open rate-limit\nshow code\n");
+    let core = text(&out.stdout);
+    assert!(core.contains("pub async fn acquire_permit("), "{core}");
+    assert!(core.contains("acquire_owned().await"), "{core}");
 }
 
 #[test]

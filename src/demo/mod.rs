@@ -83,6 +83,39 @@ pub fn registry() -> &'static [&'static dyn Demo] {
 /// mdBook-style `// ANCHOR: name` and `// ANCHOR_END: name` lines, in file
 /// order, joined by a `    // …` line; the anchor lines themselves are
 /// left out. A source without anchors is all core and comes back whole.
+/// The kit's helpers that `source` calls and whose code is part of its
+/// lesson (`acquire_permit` is the Semaphore the rate-limit lesson is
+/// about), as they are in `kit/src/demo.rs`; `None` when it calls none.
+pub fn kit_helpers_used(source: &str) -> Option<String> {
+    const KIT_DEMO: &str = include_str!("../../kit/src/demo.rs");
+    let mut shown = Vec::new();
+    for name in ["acquire_permit", "heartbeat"] {
+        if !source.contains(&format!("{name}(")) {
+            continue;
+        }
+        let Some(start) = KIT_DEMO.find(&format!("pub async fn {name}(")) else {
+            continue;
+        };
+        // Back to the start of its doc comment, on to its closing brace.
+        let head = KIT_DEMO[..start]
+            .lines()
+            .rev()
+            .take_while(|l| l.starts_with("///"))
+            .count();
+        let begin = KIT_DEMO[..start]
+            .lines()
+            .rev()
+            .take(head)
+            .map(|l| l.len() + 1)
+            .sum::<usize>();
+        let end = KIT_DEMO[start..]
+            .find("\n}\n")
+            .map_or(KIT_DEMO.len(), |e| start + e + 3);
+        shown.push(&KIT_DEMO[start - begin..end]);
+    }
+    (!shown.is_empty()).then(|| shown.join("\n"))
+}
+
 pub fn teaching_core(source: &str) -> String {
     let mut regions: Vec<Vec<&str>> = Vec::new();
     let mut inside = false;

@@ -138,7 +138,6 @@ fn mirror(rec: &Recorder, name: String, took: Duration) -> impl Future<Output = 
         task.completed(format!("answered in {}ms", took.as_millis()));
     }
 }
-// ANCHOR_END: core
 
 /// The deadline branch: a plain `sleep`, with a lane of its own so the
 /// timeline shows it winning (or being dropped when a mirror answers).
@@ -151,3 +150,4 @@ fn deadline(rec: &Recorder, name: String, after: Duration) -> impl Future<Output
         task.completed("deadline passed");
     }
 }
+// ANCHOR_END: core

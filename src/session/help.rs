@@ -113,6 +113,10 @@ impl Session {
                 info.name
             ))?;
             write!(out, "{}", crate::demo::teaching_core(info.source))?;
+            if let Some(helpers) = crate::demo::kit_helpers_used(info.source) {
+                out.aside("\n// and from asynclab-kit (kit/src/demo.rs), called above:")?;
+                write!(out, "{helpers}")?;
+            }
         }
         Ok(())
     }
