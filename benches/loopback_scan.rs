@@ -171,7 +171,7 @@ fn single_scan() {
 fn open_ports(run: &Run) -> BTreeSet<u16> {
     run.events
         .iter()
-        .filter(|e| e.kind == EventKind::Completed && e.note.starts_with("open"))
+        .filter(|e| e.kind == EventKind::Completed && run.note(e).starts_with("open"))
         .filter_map(|e| run.task_name(e.task).strip_prefix("port-")?.parse().ok())
         .collect()
 }

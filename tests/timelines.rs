@@ -130,34 +130,21 @@ fn task_info(name: &str) -> asynclab::timeline::TaskInfo {
 
 /// A run whose task names and notes hold wide characters.
 fn wide_run() -> asynclab::timeline::Run {
-    use asynclab::timeline::{Event, EventKind, FORMAT_VERSION, Outcome, Run, TaskId};
+    use asynclab::timeline::{EventKind, Outcome, Run, TaskId};
     let names = ["扫描器-1", "扫描器-2", "监视器🦀"];
-    let mut events = Vec::new();
+    let mut run = Run::new(
+        names.iter().map(|n| task_info(n)).collect(),
+        Outcome::Finished,
+    );
     for (t, _) in names.iter().enumerate() {
         let task = TaskId(t as u32);
         let note = "正在连接目标主机，等待握手完成后再继续下一步的扫描工作";
-        events.push(Event {
-            at_ns: t as u64 * 1_000_000,
-            task,
-            kind: EventKind::Started,
-            note: note.into(),
-        });
-        events.push(Event {
-            at_ns: 50_000_000 + t as u64 * 7_000_000,
-            task,
-            kind: EventKind::Completed,
-            note: "完成 ✓ 端口开放".into(),
-        });
+        run.push(t as u64 * 1_000_000, task, EventKind::Started, note);
+        let done = 50_000_000 + t as u64 * 7_000_000;
+        run.push(done, task, EventKind::Completed, "完成 ✓ 端口开放");
     }
-    Run {
-        format_version: FORMAT_VERSION,
-        tasks: names.iter().map(|n| task_info(n)).collect(),
-        events,
-        metrics: Default::default(),
-        dropped: 0,
-        findings: [("open".to_string(), "扫描器 22, 80, 443".to_string())].into(),
-        outcome: Outcome::Finished,
-    }
+    run.findings = [("open".to_string(), "扫描器 22, 80, 443".to_string())].into();
+    run
 }
 
 /// Every view of every virtual lesson's run (and of a run with wide

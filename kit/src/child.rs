@@ -10,6 +10,7 @@
 //! Arguments: `--set NAME=VALUE` (any parameter, `clock` and `seed`
 //! included), `--allow-external`.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,7 +20,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::demo::Demo;
-use crate::event::{Event, Outcome, Run, TaskId, TaskInfo};
+use crate::event::{EventText, Outcome, Run, TaskId, TaskInfo};
 use crate::lab::scope::Scope;
 use crate::params::Params;
 use crate::recorder::{Cursor, Recorder};
@@ -164,7 +165,7 @@ fn send(messages: &[Message]) {
     let _ = out.flush();
 }
 
-fn batch(tasks: Vec<(TaskId, TaskInfo)>, events: Vec<Event>) -> Vec<Message> {
+fn batch(tasks: Vec<(TaskId, TaskInfo)>, events: Vec<EventText<'static>>) -> Vec<Message> {
     tasks
         .into_iter()
         .map(|(id, t)| Message::Task { id, name: t.name })
@@ -181,7 +182,19 @@ fn send_tail(run: Run, cursor: Cursor, hidden: Vec<TaskId>) {
         .skip(cursor.tasks)
         .map(|(i, t)| (TaskId(i as u32), t.clone()))
         .collect();
-    let events = run.events.get(cursor.events..).unwrap_or_default().to_vec();
+    let events = run
+        .events
+        .get(cursor.events..)
+        .unwrap_or_default()
+        .iter()
+        .map(|e| {
+            let text = run.event_text(e);
+            EventText {
+                note: Cow::Owned(text.note.into_owned()),
+                ..text
+            }
+        })
+        .collect();
     let mut messages = batch(tasks, events);
     messages.push(Message::End {
         outcome: run.outcome,

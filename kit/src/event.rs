@@ -4,7 +4,7 @@
 //! run can be exported and read back; nothing here knows about terminals.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -111,22 +111,33 @@ impl EventKind {
 }
 
 /// One thing one task did, `at` nanoseconds after the run began.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Sixteen bytes, copied freely: a million-task run records about five
+/// million of these, so their size is the run's memory. The note is an
+/// index into the run's [`Notes`]; [`Run::note`] gives its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Event {
+    pub at_ns: u64,
+    pub task: TaskId,
+    pub kind: EventKind,
+    /// Why: "all 3 permits held: queues".
+    pub note: NoteId,
+}
+
+/// An event with its note as text: how events travel in saved runs and on
+/// the stream from a learner's program (the JSON shape of format 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventText<'a> {
     pub at_ns: u64,
     pub task: TaskId,
     #[serde(flatten)]
     pub kind: EventKind,
-    /// Why: "all 3 permits held: queues".
-    pub note: Note,
+    pub note: Cow<'a, str>,
 }
 
-/// The text of an event's "why", shared rather than copied: a fixed
-/// annotation is stored once per run however many events carry it. Two
-/// words wide (an `Arc<str>`), so an [`Event`] is 32 bytes; a
-/// million-task run records about five million of them.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+/// The text of a note, shared rather than copied: the table of a run's
+/// notes and the recorder's lookup both hold the same allocation.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Note(Arc<str>);
 
 impl std::ops::Deref for Note {
@@ -136,39 +147,91 @@ impl std::ops::Deref for Note {
     }
 }
 
-impl From<&str> for Note {
-    fn from(text: &str) -> Note {
-        Note(Arc::from(text))
-    }
-}
-
-impl From<String> for Note {
-    fn from(text: String) -> Note {
-        Note(Arc::from(text))
-    }
-}
-
-impl PartialEq<str> for Note {
-    fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
-    }
-}
-
-impl PartialEq<&str> for Note {
-    fn eq(&self, other: &&str) -> bool {
-        *self.0 == **other
-    }
-}
-
-impl std::fmt::Display for Note {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+impl std::borrow::Borrow<str> for Note {
+    fn borrow(&self) -> &str {
+        &self.0
     }
 }
 
 impl std::fmt::Debug for Note {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+/// Which note an event carries: an index into its run's [`Notes`], three
+/// bytes wide so an [`Event`] stays at sixteen. 0 is the empty note.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NoteId([u8; 3]);
+
+impl NoteId {
+    /// The empty note.
+    pub const EMPTY: NoteId = NoteId([0; 3]);
+    /// How many distinct notes a run can hold: more than any run's events
+    /// (the recorder's capacity is capped below it).
+    pub const LIMIT: usize = 1 << 24;
+
+    fn new(index: usize) -> Option<NoteId> {
+        let [a, b, c, rest @ ..] = index.to_le_bytes();
+        rest.iter().all(|&x| x == 0).then_some(NoteId([a, b, c]))
+    }
+
+    fn index(self) -> usize {
+        let [a, b, c] = self.0;
+        usize::from(a) | usize::from(b) << 8 | usize::from(c) << 16
+    }
+}
+
+/// A run's notes, each distinct text stored once: the same words on a
+/// million events are one entry.
+#[derive(Clone, Debug, Default)]
+pub struct Notes {
+    /// Note `i` (from 1) is `texts[i - 1]`; 0 is the empty note.
+    texts: Vec<Note>,
+    ids: HashMap<Note, NoteId>,
+}
+
+impl Notes {
+    /// The id of `text`, adding it if it is new. Past [`NoteId::LIMIT`]
+    /// distinct notes (never reached: see the recorder's capacity) a new
+    /// text gets the empty note.
+    pub fn intern(&mut self, text: &str) -> NoteId {
+        if text.is_empty() {
+            return NoteId::EMPTY;
+        }
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        let Some(id) = NoteId::new(self.texts.len() + 1) else {
+            return NoteId::EMPTY;
+        };
+        let note = Note(Arc::from(text));
+        self.texts.push(note.clone());
+        self.ids.insert(note, id);
+        id
+    }
+
+    /// The text of `id` ("" for an id this table never gave out).
+    pub fn get(&self, id: NoteId) -> &str {
+        id.index()
+            .checked_sub(1)
+            .and_then(|i| self.texts.get(i))
+            .map_or("", |n| n)
+    }
+
+    /// How many distinct non-empty notes there are.
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+}
+
+impl PartialEq for Notes {
+    fn eq(&self, other: &Notes) -> bool {
+        self.texts == other.texts
     }
 }
 
@@ -213,11 +276,16 @@ pub enum Outcome {
 }
 
 /// A finished run: the timeline's whole input.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Saved as JSON with each event's note written out (see [`EventText`]);
+/// read back, the notes are gathered into one table again.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     pub format_version: u32,
     pub tasks: Vec<TaskInfo>,
     pub events: Vec<Event>,
+    /// The text of every event's note.
+    pub notes: Notes,
     /// Demo-specific counts ("open_ports", "send_waits"), measured in the run.
     pub metrics: BTreeMap<String, u64>,
     /// Events the recorder had to drop because it was full. Never hidden:
@@ -226,14 +294,139 @@ pub struct Run {
     /// What the run found, in words, shown first in the summary: `open` →
     /// `22, 80, 8080`. Recorded as found, so a cancelled run keeps what it
     /// had found so far. (Absent from version-1 files.)
-    #[serde(default)]
     pub findings: BTreeMap<String, String>,
     pub outcome: Outcome,
 }
 
+/// A run as saved: the same fields, each event with its note's text.
+#[derive(Serialize, Deserialize)]
+struct RunFile<'a> {
+    format_version: u32,
+    tasks: Cow<'a, [TaskInfo]>,
+    events: EventsFile<'a>,
+    metrics: Cow<'a, BTreeMap<String, u64>>,
+    dropped: u64,
+    #[serde(default)]
+    findings: Cow<'a, BTreeMap<String, String>>,
+    outcome: Cow<'a, Outcome>,
+}
+
+/// A run's events as saved: written from the run's table without copying
+/// it, read into a fresh one.
+enum EventsFile<'a> {
+    Out(&'a Run),
+    In(Vec<Event>, Notes),
+}
+
+impl Serialize for EventsFile<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            EventsFile::Out(run) => s.collect_seq(run.events.iter().map(|e| run.event_text(e))),
+            EventsFile::In(..) => s.collect_seq(std::iter::empty::<EventText>()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EventsFile<'_> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let texts = Vec::<EventText>::deserialize(d)?;
+        let mut notes = Notes::default();
+        let events = texts.iter().map(|t| t.event(&mut notes)).collect();
+        Ok(EventsFile::In(events, notes))
+    }
+}
+
+impl Serialize for Run {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        RunFile {
+            format_version: self.format_version,
+            tasks: Cow::Borrowed(&self.tasks),
+            events: EventsFile::Out(self),
+            metrics: Cow::Borrowed(&self.metrics),
+            dropped: self.dropped,
+            findings: Cow::Borrowed(&self.findings),
+            outcome: Cow::Borrowed(&self.outcome),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Run {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let file = RunFile::deserialize(d)?;
+        let (events, notes) = match file.events {
+            EventsFile::In(events, notes) => (events, notes),
+            EventsFile::Out(_) => (Vec::new(), Notes::default()),
+        };
+        Ok(Run {
+            format_version: file.format_version,
+            tasks: file.tasks.into_owned(),
+            events,
+            notes,
+            metrics: file.metrics.into_owned(),
+            dropped: file.dropped,
+            findings: file.findings.into_owned(),
+            outcome: file.outcome.into_owned(),
+        })
+    }
+}
+
+impl EventText<'_> {
+    /// This event with its note taken into `notes`.
+    pub fn event(&self, notes: &mut Notes) -> Event {
+        Event {
+            at_ns: self.at_ns,
+            task: self.task,
+            kind: self.kind,
+            note: notes.intern(&self.note),
+        }
+    }
+}
+
 impl Run {
+    /// An empty finished run, to fill (tests, and runs rebuilt from a
+    /// stream).
+    pub fn new(tasks: Vec<TaskInfo>, outcome: Outcome) -> Run {
+        Run {
+            format_version: FORMAT_VERSION,
+            tasks,
+            events: Vec::new(),
+            notes: Notes::default(),
+            metrics: BTreeMap::new(),
+            dropped: 0,
+            findings: BTreeMap::new(),
+            outcome,
+        }
+    }
+
     pub fn task_name(&self, id: TaskId) -> &str {
         self.tasks.get(id.index()).map_or("?", |t| t.name.as_str())
+    }
+
+    /// The text of `event`'s note.
+    pub fn note(&self, event: &Event) -> &str {
+        self.notes.get(event.note)
+    }
+
+    /// `event` with its note as text, as it is saved and streamed.
+    pub fn event_text(&self, event: &Event) -> EventText<'_> {
+        EventText {
+            at_ns: event.at_ns,
+            task: event.task,
+            kind: event.kind,
+            note: Cow::Borrowed(self.note(event)),
+        }
+    }
+
+    /// Adds an event whose note is `note`.
+    pub fn push(&mut self, at_ns: u64, task: TaskId, kind: EventKind, note: &str) {
+        let note = self.notes.intern(note);
+        self.events.push(Event {
+            at_ns,
+            task,
+            kind,
+            note,
+        });
     }
 
     /// Leaves out these tasks and their events, renumbering the rest.
@@ -280,11 +473,48 @@ mod size {
     /// A million-task run holds about five million events: their size is
     /// the run's memory. A wider field here shows up in every benchmark.
     #[test]
-    fn an_event_is_32_bytes_and_a_fixed_note_is_shared() {
-        assert_eq!(std::mem::size_of::<Event>(), 32);
-        let a = Note::from("queued");
-        let b = a.clone();
-        assert!(std::ptr::eq(a.as_ptr(), b.as_ptr()));
-        assert_eq!(serde_json::to_string(&a).expect("json"), "\"queued\"");
+    fn an_event_is_16_bytes_and_a_note_is_stored_once() {
+        assert_eq!(std::mem::size_of::<Event>(), 16);
+        let mut notes = Notes::default();
+        let a = notes.intern("queued");
+        assert_eq!(notes.intern(&String::from("queued")), a);
+        assert_eq!(notes.intern(""), NoteId::EMPTY);
+        assert_eq!(
+            (notes.len(), notes.get(a), notes.get(NoteId::EMPTY)),
+            (1, "queued", "")
+        );
+    }
+
+    #[test]
+    fn a_note_id_holds_every_index_below_its_limit() {
+        for index in [0, 1, 255, 256, 65_536, NoteId::LIMIT - 1] {
+            assert_eq!(NoteId::new(index).map(NoteId::index), Some(index));
+        }
+        assert_eq!(NoteId::new(NoteId::LIMIT), None);
+    }
+
+    #[test]
+    fn a_saved_run_keeps_its_json_shape_and_reads_back() {
+        let mut run = Run::new(
+            vec![TaskInfo {
+                name: "t".into(),
+                future: false,
+            }],
+            Outcome::Finished,
+        );
+        run.push(5, TaskId(0), EventKind::Waiting(WaitOn::Permit), "queued");
+        run.push(9, TaskId(0), EventKind::Completed, "");
+        let json = serde_json::to_string(&run).expect("json");
+        assert!(
+            json.contains(r#"{"at_ns":5,"task":0,"kind":"waiting","on":"permit","note":"queued"}"#),
+            "{json}"
+        );
+        assert!(
+            json.contains(r#""outcome":{"outcome":"finished"}"#),
+            "{json}"
+        );
+        let back: Run = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, run);
+        assert_eq!(back.note(&back.events[0]), "queued");
     }
 }

@@ -36,7 +36,8 @@ pub mod text;
 pub use clock::Clock;
 pub use demo::{Ctx, Demo, DemoError, DemoInfo, acquire_permit, heartbeat};
 pub use event::{
-    Event, EventKind, FORMAT_VERSION, Outcome, REAL_CLOCK_METRIC, Run, TaskId, TaskInfo, WaitOn,
+    Event, EventKind, EventText, FORMAT_VERSION, NoteId, Notes, Outcome, REAL_CLOCK_METRIC, Run,
+    TaskId, TaskInfo, WaitOn,
 };
 pub use format::{format_duration, parse_duration};
 pub use params::{Kind, ParamError, ParamSpec, Params, Value, parse_ports};

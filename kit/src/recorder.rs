@@ -20,14 +20,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::time::Instant;
 
 use crate::event::FORMAT_VERSION;
-use crate::event::{Event, EventKind, Note, Outcome, Run, TaskId, TaskInfo, WaitOn};
+use crate::event::{
+    Event, EventKind, EventText, NoteId, Notes, Outcome, Run, TaskId, TaskInfo, WaitOn,
+};
 use crate::text::sanitize;
 
 mod tokio_lanes;
 use tokio_lanes::TokioLanes;
 
-/// Default bound on stored events: about 40 bytes each, so 8 M is ~320 MB at
-/// the very worst. Runs that would exceed it are told how much was dropped.
+/// Default bound on stored events: 16 bytes each, so 8 M is ~130 MB at the
+/// very worst. Runs that would exceed it are told how much was dropped.
 pub const DEFAULT_CAPACITY: usize = 8_000_000;
 
 thread_local! {
@@ -67,27 +69,29 @@ struct State {
     /// Lanes for plain tokio tasks, when the runtime reports them (see
     /// [`Recorder::track_tokio_tasks`]); `None` otherwise, at no cost.
     tokio: Option<TokioLanes>,
-    /// Each fixed annotation as a shared [`Note`], by the address of its
-    /// text: the same words on a million events are stored once.
-    fixed_notes: HashMap<(usize, usize), Note, BuildHasherDefault<AddressHasher>>,
+    /// Every note's text, each stored once.
+    notes: Notes,
+    /// Each fixed annotation's id by the address of its text: a lookup
+    /// costs one multiply, not a hash of the words.
+    fixed_notes: HashMap<(usize, usize), NoteId, BuildHasherDefault<AddressHasher>>,
 }
 
 impl State {
-    /// The shared note for `text`: a fixed annotation is looked up by its
-    /// address (one multiply, no hashing of the text); text built at run
-    /// time may carry outside words (a banner, a URL) and is escaped now,
-    /// so no renderer has to.
-    fn note(&mut self, text: Cow<'static, str>) -> Note {
+    /// The note for `text`: a fixed annotation is looked up by its address;
+    /// text built at run time may carry outside words (a banner, a URL)
+    /// and is escaped now, so no renderer has to.
+    fn note(&mut self, text: Cow<'static, str>) -> NoteId {
         match text {
-            Cow::Borrowed(fixed) => self
-                .fixed_notes
-                .entry((fixed.as_ptr() as usize, fixed.len()))
-                .or_insert_with(|| Note::from(fixed))
-                .clone(),
-            Cow::Owned(built) => match sanitize(&built, false) {
-                Cow::Borrowed(_) => Note::from(built),
-                Cow::Owned(clean) => Note::from(clean),
-            },
+            Cow::Borrowed(fixed) => {
+                let key = (fixed.as_ptr() as usize, fixed.len());
+                if let Some(&id) = self.fixed_notes.get(&key) {
+                    return id;
+                }
+                let id = self.notes.intern(&sanitize(fixed, false));
+                self.fixed_notes.insert(key, id);
+                id
+            }
+            Cow::Owned(built) => self.notes.intern(&sanitize(&built, false)),
         }
     }
 }
@@ -121,7 +125,9 @@ impl Recorder {
         Recorder {
             inner: Arc::new(Inner {
                 start: Instant::now(),
-                capacity,
+                // Each event brings at most one new note: note ids never
+                // run out below this.
+                capacity: capacity.min(NoteId::LIMIT - 2),
                 state: Mutex::new(State::default()),
             }),
         }
@@ -301,6 +307,7 @@ impl Recorder {
             format_version: FORMAT_VERSION,
             tasks: mem::take(&mut state.tasks),
             events: mem::take(&mut state.events),
+            notes: mem::take(&mut state.notes),
             metrics: mem::take(&mut state.metrics),
             findings: mem::take(&mut state.findings)
                 .into_iter()
@@ -313,7 +320,10 @@ impl Recorder {
 
     /// What was recorded since `cursor`, for streaming a run while it is
     /// still going: new tasks (with their ids) and new events.
-    pub fn drain_since(&self, cursor: &mut Cursor) -> (Vec<(TaskId, TaskInfo)>, Vec<Event>) {
+    pub fn drain_since(
+        &self,
+        cursor: &mut Cursor,
+    ) -> (Vec<(TaskId, TaskInfo)>, Vec<EventText<'static>>) {
         let state = self.state();
         let tasks = state
             .tasks
@@ -326,7 +336,14 @@ impl Recorder {
             .events
             .get(cursor.events..)
             .unwrap_or_default()
-            .to_vec();
+            .iter()
+            .map(|e| EventText {
+                at_ns: e.at_ns,
+                task: e.task,
+                kind: e.kind,
+                note: Cow::Owned(state.notes.get(e.note).to_string()),
+            })
+            .collect();
         cursor.tasks = cursor.tasks.max(state.tasks.len());
         cursor.events = cursor.events.max(state.events.len());
         (tasks, events)
@@ -473,7 +490,7 @@ mod tests {
             })
         });
         assert_eq!(run.tasks[0].name, "\\e]0;title\\u{7}");
-        assert_eq!(run.events[1].note, "banner: \\e]52;c;aGk=\\u{7}");
+        assert_eq!(run.note(&run.events[1]), "banner: \\e]52;c;aGk=\\u{7}");
         assert_eq!(
             run.outcome,
             Outcome::Failed {

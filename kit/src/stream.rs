@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::event::{Event, EventKind, FORMAT_VERSION, Outcome, Run, TaskId, TaskInfo};
+use crate::event::{Event, EventKind, EventText, Notes, Outcome, Run, TaskId, TaskInfo};
 use crate::recorder::DEFAULT_CAPACITY;
 use crate::text::sanitize;
 
@@ -45,7 +45,7 @@ pub enum Message {
     /// A task was registered (ids count up from 0).
     Task { id: TaskId, name: String },
     /// Something a task did.
-    Event { event: Event },
+    Event { event: EventText<'static> },
     /// Last: how the run ended, its metrics, and the lanes to leave out
     /// (tokio tasks that recorded under a name of their own).
     End {
@@ -89,6 +89,7 @@ pub struct Decoder {
     tasks: Vec<TaskInfo>,
     ended: Vec<bool>,
     events: Vec<Event>,
+    notes: Notes,
     /// The [`Message::End`], once it arrived.
     end: Option<Message>,
     hello: bool,
@@ -136,7 +137,7 @@ impl Decoder {
                 });
                 self.ended.push(false);
             }
-            Message::Event { mut event } => {
+            Message::Event { event } => {
                 let Some(ended) = self.ended.get_mut(event.task.index()) else {
                     return Err(StreamError::Garbled(format!(
                         "an event for task {}, which was never registered",
@@ -157,9 +158,17 @@ impl Decoder {
                     return Ok(());
                 }
                 let note = cut(sanitize(&event.note, false).into_owned(), MAX_NOTE);
-                self.text_bytes += note.len();
-                event.note = note.into();
-                self.events.push(event);
+                let known = self.notes.len();
+                let note = self.notes.intern(&note);
+                if self.notes.len() > known {
+                    self.text_bytes += self.notes.get(note).len();
+                }
+                self.events.push(Event {
+                    at_ns: event.at_ns,
+                    task: event.task,
+                    kind: event.kind,
+                    note,
+                });
             }
             Message::End {
                 outcome,
@@ -225,38 +234,25 @@ impl Decoder {
             }) => (outcome, metrics, findings, dropped, hidden),
             _ => {
                 let (outcome, at_ns, why) = cut_short;
-                let mut run = Run {
-                    format_version: FORMAT_VERSION,
-                    tasks: self.tasks,
-                    events: self.events,
-                    metrics: BTreeMap::new(),
-                    findings: BTreeMap::new(),
-                    dropped: self.dropped,
-                    outcome,
-                };
+                let mut run = Run::new(self.tasks, outcome);
+                run.events = self.events;
+                run.notes = self.notes;
+                run.dropped = self.dropped;
                 let at_ns = at_ns.max(run.events.last().map_or(0, |e| e.at_ns));
                 for (index, ended) in self.ended.iter().enumerate() {
                     if !ended {
-                        run.events.push(Event {
-                            at_ns,
-                            task: TaskId(index as u32),
-                            kind: EventKind::Cancelled,
-                            note: why.into(),
-                        });
+                        run.push(at_ns, TaskId(index as u32), EventKind::Cancelled, why);
                     }
                 }
                 return run;
             }
         };
-        let mut run = Run {
-            format_version: FORMAT_VERSION,
-            tasks: self.tasks,
-            events: self.events,
-            metrics,
-            findings,
-            dropped: dropped + self.dropped,
-            outcome,
-        };
+        let mut run = Run::new(self.tasks, outcome);
+        run.events = self.events;
+        run.notes = self.notes;
+        run.metrics = metrics;
+        run.findings = findings;
+        run.dropped = dropped + self.dropped;
         run.remove_tasks(&hidden);
         run
     }
@@ -283,7 +279,7 @@ mod tests {
 
     fn event(at_ns: u64, task: u32, kind: EventKind) -> Message {
         Message::Event {
-            event: Event {
+            event: EventText {
                 at_ns,
                 task: TaskId(task),
                 kind,
@@ -390,7 +386,7 @@ mod tests {
             Err(StreamError::Garbled(_))
         ));
         let sneaky = Message::Event {
-            event: Event {
+            event: EventText {
                 at_ns: 1,
                 task: TaskId(0),
                 kind: EventKind::Note,
@@ -399,7 +395,7 @@ mod tests {
         };
         d.line(&sneaky.encode()).expect("event");
         let late = Message::Event {
-            event: Event {
+            event: EventText {
                 at_ns: u64::MAX,
                 task: TaskId(0),
                 kind: EventKind::Note,
@@ -411,7 +407,7 @@ mod tests {
             Err(StreamError::Garbled(_))
         ));
         let huge = Message::Event {
-            event: Event {
+            event: EventText {
                 at_ns: 2,
                 task: TaskId(1),
                 kind: EventKind::Note,
@@ -421,8 +417,8 @@ mod tests {
         d.line(&huge.encode())
             .expect("a long note is cut, not refused");
         let run = d.finish((Outcome::Finished, 0, "cut"));
-        assert!(run.events[1].note.len() <= MAX_NOTE + '…'.len_utf8());
+        assert!(run.note(&run.events[1]).len() <= MAX_NOTE + '…'.len_utf8());
         assert_eq!(run.tasks[0].name, "\\e]0;pwned\\u{7}");
-        assert_eq!(run.events[0].note, "\\e[2J");
+        assert_eq!(run.note(&run.events[0]), "\\e[2J");
     }
 }

@@ -2,7 +2,7 @@
 //! [`Summary`]. Every number a learner sees is computed here from the run,
 //! never typed in a lesson.
 
-use super::event::{Event, EventKind, Outcome, REAL_CLOCK_METRIC, Run, TaskId, WaitOn};
+use super::event::{Event, EventKind, NoteId, Outcome, REAL_CLOCK_METRIC, Run, TaskId, WaitOn};
 pub use super::metrics::{Metric, SUMMARY_METRICS, Summary};
 
 /// What a task was doing during a [`Span`].
@@ -105,7 +105,7 @@ pub fn analyze(run: &Run) -> Analysis {
     let real_clock = metrics.remove(REAL_CLOCK_METRIC).is_some();
     let mut current: Vec<Option<(SpanState, u64)>> = vec![None; n];
     let mut facts: Vec<TaskFacts> = vec![TaskFacts::default(); n];
-    let mut notes: Vec<&str> = vec![""; n];
+    let mut notes: Vec<NoteId> = vec![NoteId::EMPTY; n];
     let mut spans = Vec::with_capacity(run.events.len());
     let mut summary = Summary {
         tasks: n as u64 - futures,
@@ -128,7 +128,7 @@ pub fn analyze(run: &Run) -> Analysis {
                      state: SpanState,
                      from: u64,
                      to: u64,
-                     note: &str,
+                     note: NoteId,
                      facts: &mut [TaskFacts],
                      summary: &mut Summary| {
         if to <= from {
@@ -151,7 +151,7 @@ pub fn analyze(run: &Run) -> Analysis {
                 f.longest_block = Some((len, on));
             }
             if summary.longest_wait.as_ref().is_none_or(|w| len > w.1) {
-                summary.longest_wait = Some((task, len, on, note.to_string()));
+                summary.longest_wait = Some((task, len, on, run.notes.get(note).to_string()));
             }
         }
     };
@@ -198,7 +198,7 @@ pub fn analyze(run: &Run) -> Analysis {
                 }
             }
             if matches!(e.kind, EventKind::Waiting(_)) {
-                notes[e.task.index()] = &e.note;
+                notes[e.task.index()] = e.note;
             }
             if e.kind.is_terminal() && facts[e.task.index()].end.is_none() {
                 facts[e.task.index()].end = Some((at, e.kind));
@@ -287,35 +287,22 @@ fn mean_of(steps: &[(u64, u64)], from: u64, to: u64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::timeline::{FORMAT_VERSION, TaskInfo};
+    use crate::timeline::TaskInfo;
 
     fn run(events: &[(u64, u32, EventKind)]) -> Run {
         let tasks = events.iter().map(|e| e.1).max().map_or(0, |m| m + 1);
-        Run {
-            format_version: FORMAT_VERSION,
-            findings: Default::default(),
-            tasks: (0..tasks)
-                .map(|i| TaskInfo {
-                    name: format!("t{i}"),
-                    future: false,
-                })
-                .collect(),
-            events: events
-                .iter()
-                .map(|&(ms, task, kind)| Event {
-                    at_ns: ms * 1_000_000,
-                    task: TaskId(task),
-                    kind,
-                    note: "why".into(),
-                })
-                .collect(),
-            metrics: BTreeMap::new(),
-            dropped: 0,
-            outcome: Outcome::Finished,
+        let tasks = (0..tasks)
+            .map(|i| TaskInfo {
+                name: format!("t{i}"),
+                future: false,
+            })
+            .collect();
+        let mut run = Run::new(tasks, Outcome::Finished);
+        for &(ms, task, kind) in events {
+            run.push(ms * 1_000_000, TaskId(task), kind, "why");
         }
+        run
     }
 
     use EventKind::*;

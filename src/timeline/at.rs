@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::analysis::{Analysis, SpanState};
-use super::event::Run;
+use super::event::{NoteId, Run};
 use super::format::format_duration;
 use super::render::{RenderOptions, name_width, pad, truncate};
 
@@ -38,10 +38,10 @@ pub fn render_at(run: &Run, analysis: &Analysis, at_ns: u64, opts: &RenderOption
     for e in run
         .events
         .iter()
-        .filter(|e| e.at_ns <= at_ns && !e.note.is_empty())
+        .filter(|e| e.at_ns <= at_ns && e.note != NoteId::EMPTY)
     {
         if let Some(slot) = last_note.get_mut(e.task.index()) {
-            *slot = &e.note;
+            *slot = run.note(e);
         }
     }
 

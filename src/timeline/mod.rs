@@ -28,7 +28,10 @@ pub use analysis::{
 };
 pub use asynclab_kit::recorder::{Recorder, TaskGuard, TaskRec};
 pub use at::render_at;
-pub use event::{Event, EventKind, FORMAT_VERSION, Outcome, Run, TaskId, TaskInfo, WaitOn};
+pub use event::{
+    Event, EventKind, EventText, FORMAT_VERSION, NoteId, Notes, Outcome, Run, TaskId, TaskInfo,
+    WaitOn,
+};
 pub use export::{to_chrome_trace, to_json, to_svg};
 pub use format::{format_duration, parse_duration};
 pub use lanes::render_lanes;

@@ -189,8 +189,8 @@ fn fold_suffix(row: &Row, until: bool) -> String {
 /// run: the note is cut first, and the "until" goes only when even the
 /// suffix alone does not fit (the row's time would otherwise read as every
 /// task's).
-fn note_cell(row: &Row, width: usize) -> String {
-    let note = &row.first.note;
+fn note_cell(run: &Run, row: &Row, width: usize) -> String {
+    let note = run.note(row.first);
     let full = fold_suffix(row, true);
     let spread = row.tasks.len() > 1 && row.last_at != row.first.at_ns;
     // Short of room: `(3 to 145ms)` still says when the last one did it.
@@ -292,7 +292,7 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
         let note = if note_w < 8 {
             String::new()
         } else {
-            note_cell(row, note_w)
+            note_cell(run, row, note_w)
         };
         let line = format!(
             "{:>8}  {}  {}  {}",
@@ -342,7 +342,7 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::{FORMAT_VERSION, TaskInfo, WaitOn};
+    use crate::timeline::{TaskInfo, WaitOn};
 
     /// A task named `name`, read the way a saved run is: fields a newer
     /// format adds take their defaults, so the test keeps compiling.
@@ -352,23 +352,12 @@ mod tests {
 
     /// A run of tasks named `names`, with `(ms, task, kind, note)` events.
     fn run(names: &[&str], events: &[(u64, u32, EventKind, &str)]) -> Run {
-        Run {
-            format_version: FORMAT_VERSION,
-            findings: Default::default(),
-            tasks: names.iter().map(|n| task_info(n)).collect(),
-            events: events
-                .iter()
-                .map(|&(ms, task, kind, note)| Event {
-                    at_ns: ms * 1_000_000,
-                    task: TaskId(task),
-                    kind,
-                    note: note.to_string().into(),
-                })
-                .collect(),
-            metrics: Default::default(),
-            outcome: crate::timeline::Outcome::Finished,
-            dropped: 0,
+        let tasks = names.iter().map(|n| task_info(n)).collect();
+        let mut run = Run::new(tasks, crate::timeline::Outcome::Finished);
+        for &(ms, task, kind, note) in events {
+            run.push(ms * 1_000_000, TaskId(task), kind, note);
         }
+        run
     }
 
     fn table(run: &Run, max_rows: Option<usize>) -> String {
