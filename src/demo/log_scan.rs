@@ -80,16 +80,29 @@ fn write_log(ctx: &Ctx, lines: usize) -> Result<TempLog, DemoError> {
             ),
         })
         .collect();
-    // Unique per run (process id, seed and a counter), so parallel runs and
-    // a crashed earlier run never collide.
+    // A new file of our own: `create_new` fails on anything already there,
+    // a symlink planted in /tmp included, so we never write through one.
+    // The name counts up past files left over or planted.
     static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!(
-        "asynclab-auth-{}-{}-{n}.log",
-        std::process::id(),
-        ctx.seed
-    ));
-    std::fs::write(&path, text)?;
+    let mut tries = 0;
+    let (path, mut file) = loop {
+        let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "asynclab-auth-{}-{}-{n}.log",
+            std::process::id(),
+            ctx.seed
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => break (path, file),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 100 => tries += 1,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    std::io::Write::write_all(&mut file, text.as_bytes())?;
     Ok(TempLog(path))
 }
 

@@ -202,6 +202,44 @@ mod tests {
         }
     }
 
+    /// Another user may plant a symlink in /tmp under the name log-scan is
+    /// about to use: the demo must not write through it.
+    #[test]
+    fn log_scan_never_writes_through_a_planted_link() {
+        let dir = std::env::temp_dir();
+        let victim = dir.join(format!("asynclab-victim-{}", std::process::id()));
+        std::fs::write(&victim, "precious").expect("victim");
+        let seed = 913_577;
+        let links: Vec<_> = (0..5)
+            .map(|n| {
+                let path = dir.join(format!(
+                    "asynclab-auth-{}-{seed}-{n}.log",
+                    std::process::id()
+                ));
+                let _ = std::os::unix::fs::symlink(&victim, &path);
+                path
+            })
+            .collect();
+        let demo = find("log-scan").expect("log-scan");
+        let mut params = Params::defaults(demo.info().params).expect("defaults");
+        params.set("seed", &seed.to_string()).expect("seed");
+        let ran = run::run(
+            demo,
+            &params,
+            crate::lab::scope::Scope::default(),
+            &tokio_util::sync::CancellationToken::new(),
+            None,
+        );
+        let kept = std::fs::read_to_string(&victim);
+        for link in links {
+            let _ = std::fs::remove_file(link);
+        }
+        let _ = std::fs::remove_file(&victim);
+        assert_eq!(kept.expect("victim still there"), "precious");
+        let run = ran.expect("the run goes on under another name");
+        assert_eq!(run.outcome, asynclab_kit::Outcome::Finished);
+    }
+
     #[test]
     fn every_demo_has_a_short_teaching_core() {
         for demo in registry() {
