@@ -171,6 +171,13 @@ fn progress_line(progress: Option<RunProgress>) {
 /// the signal pipe, a lesson file, a build's pipes, a little lab.
 const MIN_DESCRIPTORS: u64 = 64;
 
+/// Says `message` on stderr, escaped: a path or a name the user passed
+/// may hold an escape sequence, and it must not reach the terminal as one.
+fn complain(message: &dyn std::fmt::Display) {
+    let text = message.to_string();
+    eprintln!("asynclab: {}", asynclab::text::sanitize(&text, false));
+}
+
 fn main() -> ExitCode {
     install_panic_hook();
     if let Err((soft, hard)) = asynclab::lab::limits::ensure_nofile(MIN_DESCRIPTORS) {
@@ -182,7 +189,7 @@ fn main() -> ExitCode {
     let (cli, shortcut) = match resolve_command_line() {
         Ok(resolved) => resolved,
         Err(e) => {
-            eprintln!("asynclab: {e}");
+            complain(&e);
             return ExitCode::from(2);
         }
     };
@@ -199,12 +206,12 @@ fn main() -> ExitCode {
     let catalog = match catalog(cli.lessons.as_deref()) {
         Ok((catalog, note)) => {
             if let Some(note) = note {
-                eprintln!("asynclab: {note}");
+                complain(&note);
             }
             catalog
         }
         Err(e) => {
-            eprintln!("asynclab: {e}");
+            complain(&e);
             return ExitCode::from(2);
         }
     };
@@ -263,7 +270,7 @@ fn main() -> ExitCode {
     let interrupts = Interrupts::install(!interactive);
     let mut session = Session::new(catalog, opts, interrupts);
     for note in session.take_notes() {
-        eprintln!("asynclab: {note}");
+        complain(&note);
     }
     let mut out = io::stdout().lock();
 
@@ -292,7 +299,7 @@ fn main() -> ExitCode {
             match common.pairs() {
                 Ok(overrides) => session.set_overrides(overrides),
                 Err(e) => {
-                    eprintln!("asynclab: {e}");
+                    complain(&e);
                     return ExitCode::from(2);
                 }
             }
@@ -468,7 +475,7 @@ fn print_exercise(name: &str, solution: bool, out: &mut dyn Write) -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("asynclab: {e}");
+            complain(&e);
             ExitCode::from(2)
         }
     }

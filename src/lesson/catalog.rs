@@ -61,7 +61,7 @@ impl Catalog {
     /// Every `*.md` in `dir`, in file-name order (so `04-…` comes after `03-…`).
     pub fn from_dir(dir: &Path) -> Result<Catalog, CatalogError> {
         let folder = |e: std::io::Error| CatalogError::Folder {
-            path: dir.display().to_string(),
+            path: shown(dir),
             reason: e.to_string(),
         };
         let mut files: Vec<_> = fs::read_dir(dir)
@@ -75,7 +75,7 @@ impl Catalog {
             entries: files
                 .iter()
                 .map(|f| Entry {
-                    file: f.display().to_string(),
+                    file: shown(f),
                     lesson: load(f),
                 })
                 .collect(),
@@ -119,8 +119,8 @@ impl Catalog {
         if !added.is_empty() {
             said.push(format!("adding {}", added.join(", ")));
         }
-        let note = (!said.is_empty())
-            .then(|| format!("lessons from {}: {}", dir.display(), said.join("; ")));
+        let note =
+            (!said.is_empty()).then(|| format!("lessons from {}: {}", shown(dir), said.join("; ")));
         Ok((catalog, note))
     }
 
@@ -142,10 +142,21 @@ impl Catalog {
                 })?;
             return entry.lesson.as_ref().map_err(|e| e.clone().into());
         }
+        // An id first, then a file's name (`01-port-check`, `…/x.md`):
+        // a key is never matched against the middle of a name.
+        if let Some(lesson) = self.lessons().find(|l| l.meta.id == key) {
+            return Ok(lesson);
+        }
+        let md = format!("{key}.md");
         for entry in &self.entries {
-            let by_file = entry.file.ends_with(key) || entry.file.ends_with(&format!("{key}.md"));
+            let file = entry.file.trim_start_matches("built-in:");
+            let name = Path::new(file).file_name().map(|n| n.to_string_lossy());
+            let by_file = file == key
+                || file == md
+                || entry.file == key
+                || name.is_some_and(|n| n == key || n == md.as_str());
             match &entry.lesson {
-                Ok(lesson) if lesson.meta.id == key || by_file => return Ok(lesson),
+                Ok(lesson) if by_file => return Ok(lesson),
                 Err(e) if by_file => return Err(e.clone().into()),
                 _ => {}
             }
@@ -163,6 +174,12 @@ impl Catalog {
     }
 }
 
+/// A path as the user is shown it: a file name can hold any byte but `/`,
+/// an escape sequence included, so it is escaped like any outside text.
+fn shown(path: &Path) -> String {
+    asynclab_kit::text::sanitize(&path.display().to_string(), false).into_owned()
+}
+
 /// Two lessons that say the same, wherever they were read from.
 fn same_text(a: &Lesson, b: &Lesson) -> bool {
     a.meta == b.meta && a.cells == b.cells && a.explains == b.explains
@@ -171,7 +188,7 @@ fn same_text(a: &Lesson, b: &Lesson) -> bool {
 /// Reads and parses one lesson file, refusing huge or non-UTF-8 files with
 /// an error that names the file.
 pub fn load(path: &Path) -> Result<Lesson, LessonError> {
-    let source = path.display().to_string();
+    let source = shown(path);
     let fail = |line: usize, message: String| LessonError {
         file: source.clone(),
         line,
@@ -248,5 +265,26 @@ mod tests {
         assert!(note.contains("99-mine.md"), "{note}");
         // Embedded lessons are named as built in, not as a path on disk.
         assert!(select.source.starts_with("built-in:"), "{}", select.source);
+    }
+
+    #[test]
+    fn a_key_is_an_id_a_number_or_a_whole_file_name() {
+        let c = Catalog::embedded();
+        let id = |key: &str| c.find(key).map(|l| l.meta.id.clone()).ok();
+        assert_eq!(id("send-static").as_deref(), Some("send-static"));
+        assert_eq!(id("06-send-static").as_deref(), Some("send-static"));
+        assert_eq!(id("06-send-static.md").as_deref(), Some("send-static"));
+        assert_eq!(id("6").as_deref(), Some("send-static"));
+        // Not the end of a file name: `c` is no lesson's id.
+        assert_eq!(id("c"), None);
+        assert_eq!(id("static"), None);
+    }
+
+    #[test]
+    fn a_file_name_with_an_escape_is_shown_escaped() {
+        let error =
+            load(Path::new("/no/such/\u{1b}]0;pwned\u{7}\u{202e}.md")).expect_err("no file");
+        let text = error.to_string();
+        assert!(!text.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{text:?}");
     }
 }

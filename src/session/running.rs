@@ -384,7 +384,12 @@ impl Session {
         let text = export::render(path, &report.run, &report.analysis, &info)
             .map_err(SessionError::Invalid)?;
         export::write_file(path, &text, force)?;
-        writeln!(out, "wrote {file} ({} bytes)", text.len())?;
+        writeln!(
+            out,
+            "wrote {} ({} bytes)",
+            crate::text::sanitize(file, false),
+            text.len()
+        )?;
         Ok(())
     }
 }
