@@ -8,7 +8,8 @@ use std::io::{self, Write};
 use std::process::{Command, Stdio};
 
 /// Writes `text` to `out`, or through the pager when it is taller than
-/// `height` lines. A pager that cannot start is no reason to lose the text.
+/// `height` lines. A pager that cannot start, or fails, is no reason to
+/// lose the text.
 pub fn show(text: &[u8], height: usize, out: &mut dyn Write) -> io::Result<()> {
     let lines = text.iter().filter(|&&b| b == b'\n').count();
     // The prompt needs a line of its own after the text.
@@ -58,8 +59,14 @@ fn page(text: &[u8]) -> io::Result<()> {
             _ => {}
         }
     }
-    child.wait()?;
-    Ok(())
+    // A pager that failed (`PAGER=false`, a bad option) may have shown
+    // nothing: the caller writes the text itself. `less` quit with `q`
+    // succeeds.
+    if child.wait()?.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other("the pager failed"))
+    }
 }
 
 #[cfg(test)]
