@@ -96,6 +96,26 @@ impl State {
     }
 }
 
+/// `h2:80` as `["h", 2, ":", 80]`: numbers compare as numbers (ports sort
+/// 9, 14, 80) and before words (the first host's ports before `h2:`'s).
+fn natural(item: &str) -> Vec<(u8, u64, &str)> {
+    let mut parts = Vec::new();
+    let mut rest = item;
+    while let Some(c) = rest.chars().next() {
+        let digits = c.is_ascii_digit();
+        let end = rest
+            .find(|x: char| x.is_ascii_digit() != digits)
+            .unwrap_or(rest.len());
+        let (part, tail) = rest.split_at(end);
+        parts.push(match part.parse::<u64>() {
+            Ok(n) if digits => (0, n, ""),
+            _ => (1, 0, part),
+        });
+        rest = tail;
+    }
+    parts
+}
+
 /// Hashes the (address, length) keys of fixed notes: they are distinct
 /// already, so mixing them once is enough.
 #[derive(Default)]
@@ -268,6 +288,13 @@ impl Recorder {
     pub fn cancel_unfinished(&self, note: &'static str) {
         let at_ns = self.now_ns();
         let mut state = self.state();
+        // Findings were added as tasks finished; a finished run would have
+        // replaced them with its sorted list, so sort what there is.
+        for list in state.findings.values_mut() {
+            let mut items: Vec<&str> = list.split(", ").collect();
+            items.sort_by_cached_key(|item| natural(item));
+            *list = items.join(", ");
+        }
         for index in 0..state.ended.len() {
             if !state.ended[index] {
                 state.ended[index] = true;
@@ -512,6 +539,19 @@ mod tests {
             rec.finish(Outcome::Cancelled { at_ns: 0 })
         });
         assert_eq!(run.findings["open"], "22, 8080");
+    }
+
+    #[test]
+    fn a_cancelled_run_lists_its_findings_in_order() {
+        let run = paused().block_on(async {
+            let rec = Recorder::new();
+            for port in ["h2:80", "443", "9", "h2:7", "14", "h10:1", "h3:1"] {
+                rec.add_finding("open", port);
+            }
+            rec.cancel_unfinished("Ctrl-C");
+            rec.finish(Outcome::Cancelled { at_ns: 0 })
+        });
+        assert_eq!(run.findings["open"], "9, 14, 443, h2:7, h2:80, h3:1, h10:1");
     }
 
     #[test]

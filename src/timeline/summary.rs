@@ -156,10 +156,17 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
             &mut out,
             "outcome",
             opts.paint(
-                &format!(
-                    "stopped by the watchdog at {} on the timeline: the run did not finish in time (a deadlock, or a thread blocked by std::thread::sleep or a busy loop?)",
-                    format_duration(*at_ns)
-                ),
+                &if s.real_clock {
+                    format!(
+                        "stopped by the watchdog at {} on the timeline: the run did not finish in time (a deadlock, or a thread blocked by std::thread::sleep or a busy loop?)",
+                        format_duration(*at_ns)
+                    )
+                } else {
+                    format!(
+                        "stopped by the watchdog at {}, the most virtual time a run may take: more work than fits (lower count or raise concurrency), or a deadlock",
+                        format_duration(*at_ns)
+                    )
+                },
                 Color::Red,
             ),
         ),
