@@ -192,7 +192,7 @@ fn bad_input_gets_one_line_and_the_session_goes_on() {
         ),
         (
             "explain nosuch",
-            "error: no explain topic 'nosuch' in this lesson; it has: permit-wait, io-wait",
+            "error: no explain topic 'nosuch' in this lesson; it has: permit-wait, prediction, io-wait",
         ),
         (
             "show stuff",
