@@ -177,18 +177,38 @@ impl Recorder {
         self.lane(name.into(), true)
     }
 
+    /// Registers a lane for a task that does not exist yet (a port still
+    /// queued for its permit): nothing is recorded until it says so, and
+    /// [`TaskRec::spawned`] marks the moment it is really spawned. The
+    /// timeline can then show work waiting to start without claiming it
+    /// was spawned.
+    pub fn planned(&self, name: impl Into<String>) -> TaskRec {
+        let mut state = self.state();
+        let id = self.register(&mut state, name.into(), false);
+        drop(state);
+        TaskRec {
+            rec: self.clone(),
+            id,
+        }
+    }
+
     fn lane(&self, name: String, future: bool) -> TaskRec {
         let at_ns = self.now_ns();
         let mut state = self.state();
-        let id = TaskId(u32::try_from(state.tasks.len()).unwrap_or(u32::MAX));
-        state.tasks.push(TaskInfo { name, future });
-        state.ended.push(false);
+        let id = self.register(&mut state, name, future);
         self.push(&mut state, at_ns, id, EventKind::Spawned, Cow::Borrowed(""));
         drop(state);
         TaskRec {
             rec: self.clone(),
             id,
         }
+    }
+
+    fn register(&self, state: &mut State, name: String, future: bool) -> TaskId {
+        let id = TaskId(u32::try_from(state.tasks.len()).unwrap_or(u32::MAX));
+        state.tasks.push(TaskInfo { name, future });
+        state.ended.push(false);
+        id
     }
 
     fn record(&self, task: TaskId, kind: EventKind, note: Cow<'static, str>) {
@@ -408,6 +428,10 @@ impl TaskRec {
         self.id
     }
 
+    /// The task of a [`Recorder::planned`] lane was spawned just now.
+    pub fn spawned(&self, note: impl Into<Cow<'static, str>>) {
+        self.rec.record(self.id, EventKind::Spawned, note.into());
+    }
     pub fn started(&self, note: impl Into<Cow<'static, str>>) {
         self.rec.record(self.id, EventKind::Started, note.into());
     }
@@ -552,6 +576,34 @@ mod tests {
             rec.finish(Outcome::Cancelled { at_ns: 0 })
         });
         assert_eq!(run.findings["open"], "9, 14, 443, h2:7, h2:80, h3:1, h10:1");
+    }
+
+    #[test]
+    fn a_planned_lane_says_nothing_until_it_is_spawned() {
+        let run = paused().block_on(async {
+            let rec = Recorder::new();
+            let queued = rec.planned("port-2");
+            queued.waiting(WaitOn::Permit, "queued");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            queued.acquired("permit");
+            queued.spawned("spawned with its permit");
+            queued.completed("done");
+            rec.finish(Outcome::Finished)
+        });
+        let kinds: Vec<_> = run
+            .events
+            .iter()
+            .map(|e| (e.at_ns / 1_000_000, e.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (0, EventKind::Waiting(WaitOn::Permit)),
+                (5, EventKind::Acquired),
+                (5, EventKind::Spawned),
+                (5, EventKind::Completed)
+            ]
+        );
     }
 
     #[test]

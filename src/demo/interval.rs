@@ -80,7 +80,8 @@ impl Demo for Interval {
             // Delay moves the whole schedule: ticks leave the original grid.
             let since_start = (scheduled - start).as_nanos();
             off_grid += u64::from(!since_start.is_multiple_of(period.as_nanos().max(1)));
-            let rescan = ctx.rec.task(format!("rescan-{rescans}"));
+            // Run inline, not spawned: a future of the scheduler's, not a task.
+            let rescan = ctx.rec.future(format!("rescan-{rescans}"));
             rescan.started(format!(
                 "tick scheduled for {}ms, fired {}ms late",
                 (scheduled - start).as_millis(),

@@ -240,6 +240,42 @@ mod tests {
         assert_eq!(run.outcome, asynclab_kit::Outcome::Finished);
     }
 
+    /// Lesson 1 says a queued port has not been spawned yet: its lane
+    /// shows the wait for a permit, and `spawned` only when it has one.
+    #[test]
+    fn a_queued_port_is_spawned_when_it_holds_its_permit() {
+        use asynclab_kit::{EventKind, WaitOn};
+        let demo = find("port-check").expect("port-check");
+        let params = Params::defaults(demo.info().params).expect("defaults");
+        let run = run::run(
+            demo,
+            &params,
+            crate::lab::scope::Scope::default(),
+            &tokio_util::sync::CancellationToken::new(),
+            None,
+        )
+        .expect("runs");
+        let when = |task: usize, kind: EventKind| {
+            run.events
+                .iter()
+                .find(|e| e.task.index() == task && e.kind == kind)
+                .map(|e| e.at_ns)
+        };
+        let mut queued = 0;
+        for (i, lane) in run.tasks.iter().enumerate() {
+            if !lane.name.starts_with("port-") {
+                continue;
+            }
+            let (spawned, acquired) = (when(i, EventKind::Spawned), when(i, EventKind::Acquired));
+            assert!(spawned.is_some() && spawned == acquired, "{}", lane.name);
+            if let Some(wait) = when(i, EventKind::Waiting(WaitOn::Permit)) {
+                assert!(spawned > Some(wait), "{} spawned while queued", lane.name);
+                queued += 1;
+            }
+        }
+        assert_eq!(queued, 30);
+    }
+
     #[test]
     fn every_demo_has_a_short_teaching_core() {
         for demo in registry() {

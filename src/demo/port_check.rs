@@ -224,8 +224,9 @@ impl Demo for PortCheck {
 
         // About five events a port: room for all of them up front.
         ctx.rec.reserve(targets.len() + 1, targets.len() * 5 + 8);
-        // Every target is on the timeline from the start, served in order.
-        let tasks: Vec<TaskRec> = targets.iter().map(|t| ctx.rec.task(t.name())).collect();
+        // Every target is on the timeline from the start, served in order;
+        // its task is spawned only once it holds a permit.
+        let tasks: Vec<TaskRec> = targets.iter().map(|t| ctx.rec.planned(t.name())).collect();
 
         // ANCHOR: core
         // Acquire before spawn: a task exists only while it holds a permit.
@@ -248,6 +249,7 @@ impl Demo for PortCheck {
             };
             // The slot is taken now, whenever the task first runs.
             task.acquired("permit acquired: connecting");
+            task.spawned("spawned with its permit");
             let rec = ctx.rec.clone();
             checks.spawn(async move {
                 let _guard = task.guard("aborted before it finished");

@@ -64,7 +64,9 @@ pub struct Analysis {
 
 fn next_state(kind: EventKind, current: Option<SpanState>) -> Option<SpanState> {
     match kind {
-        EventKind::Spawned => Some(SpanState::Queued),
+        // A lane's first event; or, for a planned lane, the spawn of a task
+        // that already holds its slot (a permit): it stays as it was.
+        EventKind::Spawned => current.or(Some(SpanState::Queued)),
         EventKind::Started | EventKind::Acquired | EventKind::Received | EventKind::Sent => {
             Some(SpanState::Running)
         }

@@ -206,11 +206,15 @@ fn note_cell(run: &Run, row: &Row, width: usize) -> String {
     truncate(&format!("{}{suffix}", truncate(note, room)), width)
 }
 
+/// Is `e` about a future's lane (not a task's)?
+fn is_future(run: &Run, e: &Event) -> bool {
+    run.tasks.get(e.task.index()).is_some_and(|t| t.future)
+}
+
 /// The event column's word: a future's lane is `created`, not `spawned`.
 fn event_label(run: &Run, e: &Event) -> String {
-    let future = run.tasks.get(e.task.index()).is_some_and(|t| t.future);
     match e.kind {
-        EventKind::Spawned if future => "created".to_string(),
+        EventKind::Spawned if is_future(run, e) => "created".to_string(),
         kind => kind.label().into_owned(),
     }
 }
@@ -313,25 +317,33 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
         .filter(|(_, k)| !**k)
         .map(|(row, _)| row.tasks.len())
         .sum();
-    let spawned = run.events.len() - events.len();
     // Lanes of futures are created, not spawned: name the rows for what
-    // most of them are.
-    let futures = run.tasks.iter().filter(|t| t.future).count();
-    let word = if futures * 2 > run.tasks.len() {
-        "created"
+    // they are (`11 spawned`, `1 spawned and 10 created`).
+    let created = if events.len() < run.events.len() {
+        run.events
+            .iter()
+            .filter(|e| e.kind == EventKind::Spawned && is_future(run, e))
+            .count()
     } else {
-        "spawned"
+        0
     };
-    let footer = match (hidden, spawned) {
+    let spawned = run.events.len() - events.len() - created;
+    let words = match (spawned, created) {
         (0, 0) => None,
-        (0, s) => Some(format!(
-            "   ({s} `{word}` rows not shown; `timeline --all` shows every event)"
+        (s, 0) => Some(format!("{s} `spawned` rows")),
+        (0, c) => Some(format!("{c} `created` rows")),
+        (s, c) => Some(format!("{s} `spawned` and {c} `created` rows")),
+    };
+    let footer = match (hidden, words) {
+        (0, None) => None,
+        (0, Some(w)) => Some(format!(
+            "   ({w} not shown; `timeline --all` shows every event)"
         )),
-        (h, 0) => Some(format!(
+        (h, None) => Some(format!(
             "   … {h} events not shown (`timeline --all` shows every one)"
         )),
-        (h, s) => Some(format!(
-            "   … {h} events not shown, and {s} `{word}` rows (`timeline --all` shows every one)"
+        (h, Some(w)) => Some(format!(
+            "   … {h} events not shown, and {w} (`timeline --all` shows every one)"
         )),
     };
     if let Some(line) = footer {
