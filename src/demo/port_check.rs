@@ -194,7 +194,9 @@ impl Probe {
         let banner = self
             .banner
             .then(|| self.timeout.min(Duration::from_millis(500)));
-        probe::connect(addr, banner, task).await
+        // Boxed: a real connect's future (a socket, a banner buffer) is
+        // far bigger than a simulated one, and every task would carry it.
+        Box::pin(probe::connect(addr, banner, task)).await
     }
 }
 
