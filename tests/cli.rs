@@ -391,6 +391,31 @@ fn a_narrow_reproducer_breaks_between_words_and_pastes_as_one_command() {
     assert_eq!(joined, wide[0]);
 }
 
+/// A whole session through a 60-column pipe: every command's output keeps
+/// inside it (`compare`'s wide table goes into blocks, `explain`'s notes
+/// reflow).
+#[test]
+fn a_session_at_60_columns_keeps_every_line_inside_them() {
+    let input = "open 1\nrun\nexplain\nexplain permit-wait\ncompare concurrency=1,5,10\nparams\nhelp\nlessons\nwhere\nat 100ms\ntimeline\n";
+    let out = run_with_input(&["--width", "60"], input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let wide: Vec<&str> = stdout
+        .lines()
+        .filter(|l| unicode_width::UnicodeWidthStr::width(*l) > 60)
+        .collect();
+    assert!(wide.is_empty(), "lines over 60 columns: {wide:#?}");
+    assert!(stdout.contains("open_ports"), "{stdout}");
+    // A lesson note's paragraph reads as one wrapped paragraph: no short
+    // line left where the lesson's own line ended.
+    assert!(
+        stdout.contains(
+            "A port waiting on a permit has not been spawned yet: the\n    loop acquires a permit"
+        ),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn a_wall_of_pasted_text_is_not_echoed_back_whole() {
     let wall = "x".repeat(5000);

@@ -87,19 +87,41 @@ pub fn render(names: &[String], rows: &[Row], width: usize) -> String {
         .map(|i| {
             cells
                 .iter()
-                .map(|r| r[i].chars().count())
+                .map(|r| crate::layout::width(&r[i]))
                 .max()
                 .unwrap_or(0)
         })
         .collect();
+    // Too wide for the terminal: the metric columns go into several blocks,
+    // one under the other, each led by the parameters' columns again.
+    let keys = names.len().min(widths.len());
+    let mut blocks: Vec<Vec<usize>> = Vec::new();
+    let mut block: Vec<usize> = (0..keys).collect();
+    let mut used: usize = 2 + block.iter().map(|&c| widths[c] + 2).sum::<usize>();
+    for column in keys..widths.len() {
+        if used + widths[column] > width && block.len() > keys {
+            blocks.push(std::mem::replace(&mut block, (0..keys).collect()));
+            used = 2 + block.iter().map(|&c| widths[c] + 2).sum::<usize>();
+        }
+        block.push(column);
+        used += widths[column] + 2;
+    }
+    blocks.push(block);
     let mut out = String::new();
-    for line in &cells {
-        let padded: Vec<String> = line
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:>w$}"))
-            .collect();
-        let _ = writeln!(out, "  {}", padded.join("  "));
+    for (i, block) in blocks.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for line in &cells {
+            let padded: Vec<String> = block
+                .iter()
+                .map(|&c| {
+                    let gap = widths[c].saturating_sub(crate::layout::width(&line[c]));
+                    format!("{}{}", " ".repeat(gap), line[c])
+                })
+                .collect();
+            let _ = writeln!(out, "  {}", padded.join("  "));
+        }
     }
 
     // Bar chart of the totals, scaled to the longest.
@@ -145,5 +167,37 @@ mod tests {
             })
             .collect();
         assert_eq!(flat, ["a=1 b=x", "a=1 b=y", "a=2 b=x", "a=2 b=y"]);
+    }
+
+    #[test]
+    fn a_wide_table_goes_into_blocks_that_fit_each_led_by_the_parameters() {
+        let row = |c: &str, total: u64| Row {
+            values: vec![c.to_string()],
+            summary: Summary {
+                total_ns: total,
+                metrics: [
+                    ("closed_ports".to_string(), 28),
+                    ("filtered_ports".to_string(), 7),
+                    ("open_ports".to_string(), 5),
+                ]
+                .into(),
+                ..Summary::default()
+            },
+            cancelled: false,
+        };
+        let rows = [row("1", 3_720_000_000), row("10", 508_000_000)];
+        let names = ["concurrency".to_string()];
+        let wide = render(&names, &rows, 200);
+        let header = |text: &str| text.lines().filter(|l| l.contains("concurrency")).count();
+        assert_eq!(header(&wide), 1, "{wide}");
+        let narrow = render(&names, &rows, 60);
+        assert!(
+            narrow.lines().all(|l| crate::layout::width(l) <= 60),
+            "{narrow}"
+        );
+        assert!(header(&narrow) > 1, "{narrow}");
+        for column in ["total", "peak in flight", "cancelled", "open_ports"] {
+            assert!(narrow.contains(column), "{column} missing:\n{narrow}");
+        }
     }
 }

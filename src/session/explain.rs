@@ -58,12 +58,14 @@ fn were(n: impl Into<u64>) -> &'static str {
 
 /// The explanation of one run. `yours`: the run was of the learner's own
 /// code, which the lesson's notes (written about its demo) do not describe.
+/// `width`: the notes are reflowed to fit it under their indent.
 pub fn explain_run(
     run: &Run,
     a: &Analysis,
     lesson: &Lesson,
     params: &Params,
     yours: bool,
+    width: usize,
 ) -> String {
     // Demos that cap concurrency get "peak == the limit" in the story.
     let limit_param = params.int("concurrency").ok().map(|v| ("concurrency", v));
@@ -172,7 +174,9 @@ pub fn explain_run(
         let _ = writeln!(out, "{heading}");
         for note in notes {
             let _ = writeln!(out, "  [{}]", note.topic);
-            for line in note.text.lines() {
+            // Reflowed under its indent: the lesson's own line breaks,
+            // wrapped again, would leave the paragraph ragged.
+            for line in crate::layout::reflow(&note.text, width.saturating_sub(4)).lines() {
                 let _ = writeln!(out, "    {line}");
             }
         }
@@ -276,6 +280,7 @@ impl Session {
             lesson,
             &report.params,
             report.yours,
+            self.opts.width,
         );
         // Each sentence wraps under its bullet.
         for line in text.lines() {

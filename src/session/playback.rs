@@ -66,6 +66,13 @@ impl Session {
         let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
         let at = crate::timeline::parse_duration(time).map_err(SessionError::Invalid)?;
         let at_ns = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
+        let total = report.analysis.summary.total_ns;
+        if at_ns > total {
+            out.aside(&format!(
+                "(the run ended at {}: this is how it ended)",
+                format_duration(total)
+            ))?;
+        }
         let text = render_at(
             &report.run,
             &report.analysis,

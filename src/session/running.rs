@@ -328,7 +328,14 @@ impl Session {
         let same = params.changed_from(&open.params).is_empty();
         Ok(export::ExportInfo {
             title,
-            explanation: explain::explain_run(run, analysis, &open.resolved.lesson, params, yours),
+            explanation: explain::explain_run(
+                run,
+                analysis,
+                &open.resolved.lesson,
+                params,
+                yours,
+                crate::layout::PROSE_MEASURE + 4,
+            ),
             params: params
                 .specs()
                 .iter()
