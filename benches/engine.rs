@@ -37,16 +37,18 @@ fn main() {
     }
     let me = std::env::current_exe().expect("own path");
     println!(
-        "| ports | asynclab run, recorded | + analysis and render | CPU | peak | bare tokio | CPU | peak | ratio (run) | ratio (all) |"
+        "| ports | asynclab run, recorded | peak after the run | analysis + render | whole process | CPU | peak | bare tokio | CPU | peak | ratio (run) | ratio (all) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for n in SIZES {
         let a = measure(&me, "asynclab", n);
         let b = measure(&me, "bare", n);
         let ratio = |d: Duration| d.as_secs_f64() / b.all.as_secs_f64().max(1e-9);
         println!(
-            "| {n} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} MB | {:.0} ms | {:.0} ms | {:.0} MB | {:.2}x | {:.2}x |",
+            "| {n} | {:.0} ms | {:.0} MB | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} MB | {:.0} ms | {:.0} ms | {:.0} MB | {:.2}x | {:.2}x |",
             ms(a.run),
+            a.run_peak_mb,
+            ms(a.all.saturating_sub(a.run)),
             ms(a.all),
             ms(a.cpu),
             a.peak_mb,
@@ -144,10 +146,12 @@ fn timed(cmd: &mut Command, input: &str) -> Duration {
     started.elapsed()
 }
 
-/// One measurement in a fresh process: the run alone, the run with its
-/// analysis and render, the process's CPU time and its peak memory.
+/// One measurement in a fresh process: the run alone and its peak memory,
+/// the run with its analysis and render, the process's CPU time and its
+/// peak memory.
 struct Row {
     run: Duration,
+    run_peak_mb: f64,
     all: Duration,
     cpu: Duration,
     peak_mb: f64,
@@ -159,9 +163,11 @@ fn measure(me: &std::path::Path, kind: &str, n: u64) -> Row {
     let mut micros =
         || Duration::from_micros(fields.next().and_then(|f| f.parse().ok()).expect("a time"));
     let (run, all) = (micros(), micros());
-    let peak_mb = fields.next().and_then(|f| f.parse().ok()).expect("peak");
+    let mut mb = || -> f64 { fields.next().and_then(|f| f.parse().ok()).expect("a peak") };
+    let (run_peak_mb, peak_mb) = (mb(), mb());
     Row {
         run,
+        run_peak_mb,
         all,
         cpu: child.cpu,
         peak_mb,
@@ -180,7 +186,7 @@ fn port_check_params(n: u64) -> Params {
 
 fn child(kind: &str, n: u64) {
     let started = Instant::now();
-    let ran = match kind {
+    let (ran, run_peak) = match kind {
         "asynclab" => {
             let port_check = demo::find("port-check").expect("port-check");
             let done = run(
@@ -191,7 +197,7 @@ fn child(kind: &str, n: u64) {
                 None,
             )
             .expect("run");
-            let ran = started.elapsed();
+            let ran = (started.elapsed(), peak_rss_mb());
             // What a learner gets: the analysis and the rendered timeline.
             let analysis = analyze(&done);
             std::hint::black_box(render(&done, &analysis, &RenderOptions::default()));
@@ -199,12 +205,12 @@ fn child(kind: &str, n: u64) {
         }
         _ => {
             bare(n);
-            started.elapsed()
+            (started.elapsed(), peak_rss_mb())
         }
     };
     let wall = started.elapsed();
     println!(
-        "{} {} {:.1}",
+        "{} {} {run_peak:.1} {:.1}",
         ran.as_micros(),
         wall.as_micros(),
         peak_rss_mb()
