@@ -36,18 +36,79 @@ fn end_glyph(kind: EventKind) -> (char, Color) {
     }
 }
 
-/// Adds each span's overlap with each column to `acc[col][category]`.
-fn accumulate(acc: &mut [[u64; 3]], span: &Span, total: u64) {
-    let cols = acc.len() as u64;
-    let first = (span.from_ns.saturating_mul(cols) / total).min(cols - 1);
-    let last = (span.to_ns.saturating_sub(1).saturating_mul(cols) / total).min(cols - 1);
-    for col in first..=last {
-        let lo = col * total / cols;
-        let hi = (col + 1) * total / cols;
-        let overlap = span.to_ns.min(hi).saturating_sub(span.from_ns.max(lo));
+/// Each lane's time per column and category: how much of every column a
+/// lane spent queued, in flight and blocked.
+///
+/// A span adds its overlap with the first and last column it touches; the
+/// columns in between it covers whole, and those are counted once per
+/// span in a difference array and multiplied out at the end, so a span
+/// costs the same however many columns it crosses (a million-task run
+/// has a million permit waits across most of the axis).
+struct Columns {
+    /// `bounds[c]..bounds[c + 1]` is column `c`, in ns.
+    bounds: Vec<u64>,
+    total: u64,
+    acc: Vec<Vec<[u64; 3]>>,
+    /// Per lane, +1 where a run of whole columns starts and -1 after it
+    /// ends, per category.
+    whole: Vec<Vec<[i64; 3]>>,
+}
+
+impl Columns {
+    fn new(lanes: usize, cols: usize, total: u64) -> Columns {
+        Columns {
+            bounds: (0..=cols as u64).map(|c| c * total / cols as u64).collect(),
+            total,
+            acc: vec![vec![[0; 3]; cols]; lanes],
+            whole: vec![vec![[0; 3]; cols + 1]; lanes],
+        }
+    }
+
+    fn col(&self, at_ns: u64) -> usize {
+        let cols = self.acc.first().map_or(1, Vec::len);
+        ((at_ns.saturating_mul(cols as u64) / self.total) as usize).min(cols - 1)
+    }
+
+    /// Adds `span`'s overlap with each column to lane `lane`.
+    fn add(&mut self, lane: usize, span: &Span) {
+        let (first, last) = (
+            self.col(span.from_ns),
+            self.col(span.to_ns.saturating_sub(1)),
+        );
+        let k = category(span.state);
         // Zero-overlap hits (rounding) still count a little, so an instant
         // wait is not invisible.
-        acc[col as usize][category(span.state)] += overlap.max(1);
+        let overlap = |col: usize| {
+            let (lo, hi) = (self.bounds[col], self.bounds[col + 1]);
+            span.to_ns
+                .min(hi)
+                .saturating_sub(span.from_ns.max(lo))
+                .max(1)
+        };
+        let (head, tail) = (overlap(first), overlap(last));
+        self.acc[lane][first][k] += head;
+        if last > first {
+            self.acc[lane][last][k] += tail;
+            if last > first + 1 {
+                self.whole[lane][first + 1][k] += 1;
+                self.whole[lane][last][k] -= 1;
+            }
+        }
+    }
+
+    /// The totals, whole columns multiplied out.
+    fn finish(mut self) -> Vec<Vec<[u64; 3]>> {
+        for (acc, whole) in self.acc.iter_mut().zip(&self.whole) {
+            let mut running = [0i64; 3];
+            for (col, cell) in acc.iter_mut().enumerate() {
+                let width = (self.bounds[col + 1] - self.bounds[col]).max(1);
+                for k in 0..3 {
+                    running[k] += whole[col][k];
+                    cell[k] += running[k].max(0) as u64 * width;
+                }
+            }
+        }
+        self.acc
     }
 }
 
@@ -127,14 +188,15 @@ pub(super) fn lanes_into(out: &mut String, run: &Run, analysis: &Analysis, opts:
         .fold(peak_w, usize::max);
     let cols = opts.width.saturating_sub(label_w + 1 + suffix_w).max(10);
 
-    let mut acc = vec![vec![[0u64; 3]; cols]; lanes];
+    let mut columns = Columns::new(lanes, cols, total);
     for span in analysis.spans.iter().filter(|s| s.from_ns < cutoff) {
         let clipped = Span {
             to_ns: span.to_ns.min(cutoff),
             ..*span
         };
-        accumulate(&mut acc[span.task.index() / group], &clipped, total);
+        columns.add(span.task.index() / group, &clipped);
     }
+    let acc = columns.finish();
 
     let start = format_duration(0);
     let end = format_duration(analysis.summary.total_ns);
@@ -283,4 +345,44 @@ fn sparkline(analysis: &Analysis, cols: usize, total: u64, opts: &RenderOptions)
         opts.paint(line.trim_end(), Color::Cyan),
         opts.dim(&format!("peak {}", analysis.summary.peak_in_flight))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::{TaskId, WaitOn};
+
+    /// Columns adds up to what a column-by-column sum of every span's
+    /// overlap gives (the way it was counted before whole columns were
+    /// counted once per span).
+    #[test]
+    fn whole_columns_add_up_like_column_by_column() {
+        let (cols, total) = (7usize, 1_000u64);
+        let spans = [
+            (0, 1_000, SpanState::Waiting(WaitOn::Permit)),
+            (10, 20, SpanState::Running),
+            (140, 860, SpanState::Waiting(WaitOn::Io)),
+            (999, 1_000, SpanState::Queued),
+            (285, 286, SpanState::Running),
+        ];
+        let mut columns = Columns::new(1, cols, total);
+        let mut naive = vec![[0u64; 3]; cols];
+        for (from_ns, to_ns, state) in spans {
+            let span = Span {
+                task: TaskId(0),
+                from_ns,
+                to_ns,
+                state,
+            };
+            columns.add(0, &span);
+            let first = (from_ns * cols as u64 / total) as usize;
+            let last = (((to_ns - 1) * cols as u64 / total) as usize).min(cols - 1);
+            for (col, cell) in naive.iter_mut().enumerate().take(last + 1).skip(first) {
+                let (lo, hi) = (col as u64 * total / 7, (col as u64 + 1) * total / 7);
+                let overlap = to_ns.min(hi).saturating_sub(from_ns.max(lo));
+                cell[category(state)] += overlap.max(1);
+            }
+        }
+        assert_eq!(columns.finish()[0], naive);
+    }
 }

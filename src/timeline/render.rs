@@ -151,9 +151,17 @@ pub(super) fn pad(text: &str, width: usize) -> String {
 }
 
 pub(super) fn name_width(run: &Run) -> usize {
+    // ASCII (names are escaped when recorded) is one column a byte: no
+    // need to measure a million port names character by character.
     run.tasks
         .iter()
-        .map(|t| display_width(&t.name))
+        .map(|t| {
+            if t.name.is_ascii() {
+                t.name.len()
+            } else {
+                display_width(&t.name)
+            }
+        })
         .max()
         .unwrap_or(4)
         .clamp(4, 18)
