@@ -19,13 +19,47 @@ const EVENT_W: usize = 15;
 const TASK_W: usize = 22;
 
 /// One row of the table: an event, or like events of several tasks of one
-/// family folded together.
+/// family folded together. What the row shows of its tasks is kept, not
+/// the list: a million-task run folds into a million rows.
 struct Row<'a> {
     first: &'a Event,
-    /// Every task folded in, in the order their events came.
-    tasks: Vec<TaskId>,
+    /// How many tasks are folded in.
+    count: usize,
+    /// The second and the last task folded in (in the order their events
+    /// came), and whether every task's id follows the one before.
+    second: Option<TaskId>,
+    last: TaskId,
+    consecutive: bool,
     /// When the last folded event happened.
     last_at: u64,
+}
+
+impl<'a> Row<'a> {
+    fn of(e: &'a Event) -> Row<'a> {
+        Row {
+            first: e,
+            count: 1,
+            second: None,
+            last: e.task,
+            consecutive: true,
+            last_at: e.at_ns,
+        }
+    }
+
+    fn join(&mut self, e: &Event) {
+        self.count += 1;
+        self.second.get_or_insert(e.task);
+        self.consecutive &= e.task.0 == self.last.0.wrapping_add(1);
+        self.last = e.task;
+        self.last_at = e.at_ns;
+    }
+}
+
+/// The rows of a short table, and for each task the first row that holds
+/// how it ended.
+struct Folded<'a> {
+    rows: Vec<Row<'a>>,
+    ends: Vec<Option<usize>>,
 }
 
 /// The family a task belongs to: its name without the trailing number,
@@ -39,13 +73,14 @@ fn family(name: &str) -> &str {
 /// family; at the same instant it may also join an earlier row of that
 /// instant, unless its own task has a row in between (a task's events stay
 /// in the order they happened).
-fn fold<'a>(run: &Run, events: &[&'a Event]) -> Vec<Row<'a>> {
+fn fold<'a>(run: &Run, events: impl Iterator<Item = &'a Event>) -> Folded<'a> {
     let mut rows: Vec<Row<'a>> = Vec::new();
+    let mut ends: Vec<Option<usize>> = vec![None; run.tasks.len()];
     // The newest row holding each task: a row the task is in (or one
     // before it) is where the search for a row to join stops. Kept per task
     // so a fold of 60,000 tasks is not searched for each event.
     let mut last_row: Vec<Option<usize>> = vec![None; run.tasks.len()];
-    for &e in events {
+    for e in events {
         let kin = family(run.task_name(e.task));
         let own = last_row.get(e.task.index()).copied().flatten();
         let mut target = None;
@@ -67,24 +102,24 @@ fn fold<'a>(run: &Run, events: &[&'a Event]) -> Vec<Row<'a>> {
         }
         let j = match target {
             Some(j) => {
-                rows[j].tasks.push(e.task);
-                rows[j].last_at = e.at_ns;
+                rows[j].join(e);
                 j
             }
             None => {
-                rows.push(Row {
-                    first: e,
-                    tasks: vec![e.task],
-                    last_at: e.at_ns,
-                });
+                rows.push(Row::of(e));
                 rows.len() - 1
             }
         };
         if let Some(slot) = last_row.get_mut(e.task.index()) {
             *slot = Some(j);
         }
+        if e.kind.is_terminal()
+            && let Some(end) = ends.get_mut(e.task.index())
+        {
+            *end = Some(end.map_or(j, |k| k.min(j)));
+        }
     }
-    rows
+    Folded { rows, ends }
 }
 
 /// Which rows of `rows` to show within `budget` rows. Rows are taken in
@@ -93,20 +128,7 @@ fn fold<'a>(run: &Run, events: &[&'a Event]) -> Vec<Row<'a>> {
 /// `panicked` row), so the table never shows a task start and then cuts
 /// off its outcome. Once a row no longer fits, only outcomes follow: the
 /// reserved ones, then other tasks' outcomes while room is left.
-fn choose(rows: &[Row], budget: usize) -> Vec<bool> {
-    // For each task, the row that holds its first terminal event.
-    let mut ends: Vec<Option<usize>> = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
-        if !row.first.kind.is_terminal() {
-            continue;
-        }
-        for t in &row.tasks {
-            if ends.len() <= t.index() {
-                ends.resize(t.index() + 1, None);
-            }
-            ends[t.index()].get_or_insert(i);
-        }
-    }
+fn choose(Folded { rows, ends }: &Folded, budget: usize) -> Vec<bool> {
     let mut keep = vec![false; rows.len()];
     let mut pending: BTreeSet<usize> = BTreeSet::new();
     let mut used = 0;
@@ -122,10 +144,10 @@ fn choose(rows: &[Row], budget: usize) -> Vec<bool> {
         }
         // A folded row stands for its first task: reserving every folded
         // task's outcome would fill the table with outcomes alone.
-        let reserve = row
-            .tasks
-            .first()
-            .and_then(|t| ends.get(t.index()).copied().flatten())
+        let reserve = ends
+            .get(row.first.task.index())
+            .copied()
+            .flatten()
             .filter(|&j| j > i && !pending.contains(&j));
         if used + 1 + pending.len() + usize::from(reserve.is_some()) <= budget {
             keep[i] = true;
@@ -144,13 +166,13 @@ fn choose(rows: &[Row], budget: usize) -> Vec<bool> {
 /// first tasks (`scan-8, scan-2`, `scan-1, scan-7, …`), the note saying how
 /// many there are.
 fn task_label(run: &Run, row: &Row, width: usize) -> String {
-    let name = |t: &TaskId| run.task_name(*t);
-    let label = match row.tasks.as_slice() {
-        [] => name(&row.first.task).to_string(),
-        [one] => name(one).to_string(),
-        [a, b] => format!("{}, {}", name(a), name(b)),
-        [first, .., last] if row.tasks.windows(2).all(|w| w[1].0 == w[0].0 + 1) => {
-            let (first, last) = (name(first), name(last));
+    let name = |t: TaskId| run.task_name(t);
+    let (a, b) = (row.first.task, row.second.unwrap_or(row.last));
+    let label = match row.count {
+        0 | 1 => name(a).to_string(),
+        2 => format!("{}, {}", name(a), name(b)),
+        _ if row.consecutive => {
+            let (first, last) = (name(a), name(row.last));
             let full = format!("{first} … {last}");
             if display_width(&full) <= width {
                 full
@@ -159,16 +181,16 @@ fn task_label(run: &Run, row: &Row, width: usize) -> String {
                 format!("{first}…{tail}")
             }
         }
-        [a, b, ..] => format!("{}, {}, …", name(a), name(b)),
+        _ => format!("{}, {}, …", name(a), name(b)),
     };
     if display_width(&label) <= width {
         return label;
     }
     // Too wide: the first task, and a mark that there are more.
-    match row.tasks.len() {
+    match row.count {
         0 | 1 => truncate(&label, width),
         _ => {
-            let first = truncate(name(&row.tasks[0]), width.saturating_sub(3));
+            let first = truncate(name(a), width.saturating_sub(3));
             format!("{first}, …")
         }
     }
@@ -177,8 +199,8 @@ fn task_label(run: &Run, row: &Row, width: usize) -> String {
 /// What a folded row adds after its note: how many tasks, and (when
 /// `until`) when the last of them did it, if not all at once.
 fn fold_suffix(row: &Row, until: bool) -> String {
-    match row.tasks.len() {
-        1 => String::new(),
+    match row.count {
+        0 | 1 => String::new(),
         n if !until || row.last_at == row.first.at_ns => format!(" ({n} tasks)"),
         n => format!(" ({n} tasks, until {})", format_duration(row.last_at)),
     }
@@ -192,9 +214,9 @@ fn fold_suffix(row: &Row, until: bool) -> String {
 fn note_cell(run: &Run, row: &Row, width: usize) -> String {
     let note = run.note(row.first);
     let full = fold_suffix(row, true);
-    let spread = row.tasks.len() > 1 && row.last_at != row.first.at_ns;
+    let spread = row.count > 1 && row.last_at != row.first.at_ns;
     // Short of room: `(3 to 145ms)` still says when the last one did it.
-    let compact = format!(" ({} to {})", row.tasks.len(), format_duration(row.last_at));
+    let compact = format!(" ({} to {})", row.count, format_duration(row.last_at));
     let suffix = if display_width(&full) + 4 <= width {
         full
     } else if spread && display_width(&compact) <= width {
@@ -222,36 +244,22 @@ fn event_label(run: &Run, e: &Event) -> String {
 pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
     // A short table skips `spawned` rows: the lanes show when each task
     // appeared, and the rows are better spent on what tasks did.
-    let events: Vec<&Event> = match opts.max_rows {
-        Some(_) => run
-            .events
-            .iter()
-            .filter(|e| e.kind != EventKind::Spawned)
-            .collect(),
-        None => run.events.iter().collect(),
-    };
+    let shown = |e: &&Event| opts.max_rows.is_none() || e.kind != EventKind::Spawned;
     let (rows, keep) = match opts.max_rows {
         None => {
-            let rows: Vec<Row> = events
-                .iter()
-                .map(|&e| Row {
-                    first: e,
-                    tasks: vec![e.task],
-                    last_at: e.at_ns,
-                })
-                .collect();
+            let rows: Vec<Row> = run.events.iter().map(Row::of).collect();
             let keep = vec![true; rows.len()];
             (rows, keep)
         }
         Some(max) => {
-            let rows = fold(run, &events);
+            let folded = fold(run, run.events.iter().filter(shown));
             // When rows are left out, one line says so in the middle.
-            let keep = if rows.len() <= max {
-                vec![true; rows.len()]
+            let keep = if folded.rows.len() <= max {
+                vec![true; folded.rows.len()]
             } else {
-                choose(&rows, max.saturating_sub(1))
+                choose(&folded, max.saturating_sub(1))
             };
-            (rows, keep)
+            (folded.rows, keep)
         }
     };
 
@@ -315,11 +323,12 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
         .iter()
         .zip(&keep)
         .filter(|(_, k)| !**k)
-        .map(|(row, _)| row.tasks.len())
+        .map(|(row, _)| row.count)
         .sum();
     // Lanes of futures are created, not spawned: name the rows for what
     // they are (`11 spawned`, `1 spawned and 10 created`).
-    let created = if events.len() < run.events.len() {
+    let listed = run.events.iter().filter(shown).count();
+    let created = if listed < run.events.len() {
         run.events
             .iter()
             .filter(|e| e.kind == EventKind::Spawned && is_future(run, e))
@@ -327,7 +336,7 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
     } else {
         0
     };
-    let spawned = run.events.len() - events.len() - created;
+    let spawned = run.events.len() - listed - created;
     let words = match (spawned, created) {
         (0, 0) => None,
         (s, 0) => Some(format!("{s} `spawned` rows")),
