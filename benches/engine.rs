@@ -3,7 +3,8 @@
 //! `cargo bench --bench engine` prints a markdown table:
 //! - the virtual port-check demo at 10k, 100k and 1M simulated ports,
 //!   concurrency 1000, recorded and analysed, vs the same workload in bare
-//!   tokio with no recorder (same seeded latencies, same semaphore);
+//!   tokio with no recorder (same seeded latencies, same semaphore): five
+//!   pairs in turn, the median of each figure;
 //! - rendering the text timeline and the SVG of a 100k-task run;
 //! - start-up to the first prompt (piped `quit`), and the full
 //!   `replay --check` of every lesson.
@@ -27,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 const SIZES: [u64; 3] = [10_000, 100_000, 1_000_000];
 const CONCURRENCY: usize = 1000;
+const ROUNDS: usize = 5;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -41,8 +43,14 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for n in SIZES {
-        let a = measure(&me, "asynclab", n);
-        let b = measure(&me, "bare", n);
+        // Five pairs, in turn, so both see the same machine; the median
+        // of each figure.
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            ours.push(measure(&me, "asynclab", n));
+            theirs.push(measure(&me, "bare", n));
+        }
+        let (a, b) = (Row::median(ours), Row::median(theirs));
         let ratio = |d: Duration| d.as_secs_f64() / b.all.as_secs_f64().max(1e-9);
         println!(
             "| {n} | {:.0} ms | {:.0} MB | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} MB | {:.0} ms | {:.0} ms | {:.0} MB | {:.2}x | {:.2}x |",
@@ -155,6 +163,24 @@ struct Row {
     all: Duration,
     cpu: Duration,
     peak_mb: f64,
+}
+
+impl Row {
+    /// Each figure's median over the rounds (figures taken apart: the
+    /// median run and the median peak may come from different rounds).
+    fn median(rows: Vec<Row>) -> Row {
+        fn mid<T: Copy + PartialOrd>(mut v: Vec<T>) -> T {
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+            v[v.len() / 2]
+        }
+        Row {
+            run: mid(rows.iter().map(|r| r.run).collect()),
+            run_peak_mb: mid(rows.iter().map(|r| r.run_peak_mb).collect()),
+            all: mid(rows.iter().map(|r| r.all).collect()),
+            cpu: mid(rows.iter().map(|r| r.cpu).collect()),
+            peak_mb: mid(rows.iter().map(|r| r.peak_mb).collect()),
+        }
+    }
 }
 
 fn measure(me: &std::path::Path, kind: &str, n: u64) -> Row {
