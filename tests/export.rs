@@ -58,7 +58,7 @@ fn the_trace_is_chrome_trace_event_format() {
         .collect();
     assert_eq!(tids.len(), run.tasks.len());
     let names: BTreeSet<&str> = of("M").filter_map(|e| e["args"]["name"].as_str()).collect();
-    assert!(run.tasks.iter().all(|t| names.contains(t.name.as_str())));
+    assert!(run.tasks.iter().all(|t| names.contains(t.name)));
 
     // Complete spans in microseconds: the consumer handles 15 messages of
     // 50 ms each, so its running spans add up to at least 750 000 us.

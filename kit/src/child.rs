@@ -180,7 +180,7 @@ fn send_tail(run: Run, cursor: Cursor, hidden: Vec<TaskId>) {
         .iter()
         .enumerate()
         .skip(cursor.tasks)
-        .map(|(i, t)| (TaskId(i as u32), t.clone()))
+        .map(|(i, t)| (TaskId(i as u32), t.to_info()))
         .collect();
     let events = run
         .events

@@ -250,6 +250,138 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// A run's tasks: every name in one buffer, each with whether it is a
+/// future. A million tasks would otherwise be a million small allocations
+/// (and 56 bytes a name where this takes the name's length and five).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tasks {
+    text: String,
+    /// Task `i`'s name is `text[start..ends[i]]`, `start` the end before.
+    ends: Vec<u32>,
+    futures: Vec<bool>,
+}
+
+/// One task of [`Tasks`], borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Task<'a> {
+    pub name: &'a str,
+    #[serde(skip_serializing_if = "is_false")]
+    pub future: bool,
+}
+
+impl Task<'_> {
+    /// An owned copy, as the stream sends it.
+    pub fn to_info(self) -> TaskInfo {
+        TaskInfo {
+            name: self.name.to_string(),
+            future: self.future,
+        }
+    }
+}
+
+impl Tasks {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Adds a task and returns its id. Past 4 GiB of names (never reached:
+    /// names are cut at 200 bytes and a run holds at most 16 M tasks) a
+    /// name is left empty.
+    pub fn push(&mut self, name: &str, future: bool) -> TaskId {
+        let id = TaskId(u32::try_from(self.ends.len()).unwrap_or(u32::MAX));
+        if u32::try_from(self.text.len() + name.len()).is_ok() {
+            self.text.push_str(name);
+        }
+        self.ends.push(self.text.len() as u32);
+        self.futures.push(future);
+        id
+    }
+
+    /// Room for `tasks` more tasks with names of `bytes` in all.
+    pub fn reserve(&mut self, tasks: usize, bytes: usize) {
+        self.ends.reserve(tasks);
+        self.futures.reserve(tasks);
+        self.text.reserve(bytes);
+    }
+
+    pub fn get(&self, index: usize) -> Option<Task<'_>> {
+        let end = *self.ends.get(index)? as usize;
+        let start = index
+            .checked_sub(1)
+            .map_or(0, |before| self.ends[before] as usize);
+        Some(Task {
+            name: self.text.get(start..end).unwrap_or(""),
+            future: self.futures[index],
+        })
+    }
+
+    /// Task `index`'s name ("?" for no such task).
+    pub fn name(&self, index: usize) -> &str {
+        self.get(index).map_or("?", |t| t.name)
+    }
+
+    pub fn is_future(&self, index: usize) -> bool {
+        self.futures.get(index).copied().unwrap_or(false)
+    }
+
+    pub fn set_future(&mut self, index: usize, future: bool) {
+        if let Some(slot) = self.futures.get_mut(index) {
+            *slot = future;
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Task<'_>> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// The same tasks with each name passed through `f` (escaping).
+    pub fn map_names(&self, f: impl Fn(&str) -> Cow<'_, str>) -> Tasks {
+        let mut out = Tasks::default();
+        out.reserve(self.len(), self.text.len());
+        for task in self.iter() {
+            out.push(&f(task.name), task.future);
+        }
+        out
+    }
+
+    /// The tasks for which `keep(index)` holds, in order.
+    fn retained(&self, keep: impl Fn(usize) -> bool) -> Tasks {
+        let mut out = Tasks::default();
+        for (i, task) in self.iter().enumerate() {
+            if keep(i) {
+                out.push(task.name, task.future);
+            }
+        }
+        out
+    }
+}
+
+impl FromIterator<TaskInfo> for Tasks {
+    fn from_iter<I: IntoIterator<Item = TaskInfo>>(infos: I) -> Tasks {
+        let mut tasks = Tasks::default();
+        for info in infos {
+            tasks.push(&info.name, info.future);
+        }
+        tasks
+    }
+}
+
+impl Serialize for Tasks {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Tasks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Vec::<TaskInfo>::deserialize(d)?.into_iter().collect())
+    }
+}
+
 /// The metric the runner sets to 1 on the real clock. Analysis takes it out
 /// of the demo's metrics: on the real clock a task's time "in flight" also
 /// counts the time it waited for a worker thread, so no honest one-at-a-time
@@ -282,7 +414,7 @@ pub enum Outcome {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     pub format_version: u32,
-    pub tasks: Vec<TaskInfo>,
+    pub tasks: Tasks,
     pub events: Vec<Event>,
     /// The text of every event's note.
     pub notes: Notes,
@@ -302,7 +434,7 @@ pub struct Run {
 #[derive(Serialize, Deserialize)]
 struct RunFile<'a> {
     format_version: u32,
-    tasks: Cow<'a, [TaskInfo]>,
+    tasks: Cow<'a, Tasks>,
     events: EventsFile<'a>,
     metrics: Cow<'a, BTreeMap<String, u64>>,
     dropped: u64,
@@ -386,7 +518,7 @@ impl EventText<'_> {
 impl Run {
     /// An empty finished run, to fill (tests, and runs rebuilt from a
     /// stream).
-    pub fn new(tasks: Vec<TaskInfo>, outcome: Outcome) -> Run {
+    pub fn new(tasks: Tasks, outcome: Outcome) -> Run {
         Run {
             format_version: FORMAT_VERSION,
             tasks,
@@ -400,7 +532,7 @@ impl Run {
     }
 
     pub fn task_name(&self, id: TaskId) -> &str {
-        self.tasks.get(id.index()).map_or("?", |t| t.name.as_str())
+        self.tasks.name(id.index())
     }
 
     /// The text of `event`'s note.
@@ -450,11 +582,7 @@ impl Run {
                 })
             })
             .collect();
-        let mut index = 0;
-        self.tasks.retain(|_| {
-            index += 1;
-            new_id[index - 1].is_some()
-        });
+        self.tasks = self.tasks.retained(|i| new_id[i].is_some());
         self.events
             .retain_mut(|e| match new_id.get(e.task.index()).copied().flatten() {
                 Some(id) => {
@@ -495,13 +623,10 @@ mod size {
 
     #[test]
     fn a_saved_run_keeps_its_json_shape_and_reads_back() {
-        let mut run = Run::new(
-            vec![TaskInfo {
-                name: "t".into(),
-                future: false,
-            }],
-            Outcome::Finished,
-        );
+        let mut tasks = Tasks::default();
+        tasks.push("t", false);
+        tasks.push("f", true);
+        let mut run = Run::new(tasks, Outcome::Finished);
         run.push(5, TaskId(0), EventKind::Waiting(WaitOn::Permit), "queued");
         run.push(9, TaskId(0), EventKind::Completed, "");
         let json = serde_json::to_string(&run).expect("json");

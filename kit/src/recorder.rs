@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 use crate::event::FORMAT_VERSION;
 use crate::event::{
-    Event, EventKind, EventText, NoteId, Notes, Outcome, Run, TaskId, TaskInfo, WaitOn,
+    Event, EventKind, EventText, NoteId, Notes, Outcome, Run, TaskId, TaskInfo, Tasks, WaitOn,
 };
 use crate::text::sanitize;
 
@@ -52,7 +52,7 @@ struct Inner {
 
 #[derive(Default)]
 struct State {
-    tasks: Vec<TaskInfo>,
+    tasks: Tasks,
     /// One flag per task: has it recorded its terminal event? A task ends
     /// once; whatever it records afterwards (a drop guard firing after
     /// `completed`) is ignored.
@@ -205,8 +205,8 @@ impl Recorder {
     }
 
     fn register(&self, state: &mut State, name: String, future: bool) -> TaskId {
-        let id = TaskId(u32::try_from(state.tasks.len()).unwrap_or(u32::MAX));
-        state.tasks.push(TaskInfo { name, future });
+        // Escaped now, like a built note: a name may carry outside words.
+        let id = state.tasks.push(&sanitize(&name, false), future);
         state.ended.push(false);
         id
     }
@@ -266,7 +266,8 @@ impl Recorder {
         let mut state = self.state();
         let room = self.inner.capacity.saturating_sub(state.events.len());
         state.events.reserve(events.min(room));
-        state.tasks.reserve(tasks);
+        // Names of a dozen bytes: `port-12345`, `h2:port-80`.
+        state.tasks.reserve(tasks, tasks * 12);
         state.ended.reserve(tasks);
     }
 
@@ -338,12 +339,7 @@ impl Recorder {
     pub fn finish(&self, outcome: Outcome) -> Run {
         let mut state = self.state();
         state.closed = true;
-        for task in &mut state.tasks {
-            if let Cow::Owned(clean) = sanitize(&task.name, false) {
-                task.name = clean;
-            }
-        }
-        // Notes were escaped as they were recorded (State::note).
+        // Names and notes were escaped as they were recorded.
         let outcome = match outcome {
             Outcome::Failed { message } => Outcome::Failed {
                 message: sanitize(&message, false).into_owned(),
@@ -377,7 +373,7 @@ impl Recorder {
             .iter()
             .enumerate()
             .skip(cursor.tasks)
-            .map(|(i, t)| (TaskId(i as u32), t.clone()))
+            .map(|(i, t)| (TaskId(i as u32), t.to_info()))
             .collect::<Vec<_>>();
         let events = state
             .events
@@ -540,7 +536,7 @@ mod tests {
                 message: "bad \u{1b}[2J".into(),
             })
         });
-        assert_eq!(run.tasks[0].name, "\\e]0;title\\u{7}");
+        assert_eq!(run.tasks.name(0), "\\e]0;title\\u{7}");
         assert_eq!(run.note(&run.events[1]), "banner: \\e]52;c;aGk=\\u{7}");
         assert_eq!(
             run.outcome,

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::event::{Event, EventKind, EventText, Notes, Outcome, Run, TaskId, TaskInfo};
+use crate::event::{Event, EventKind, EventText, Notes, Outcome, Run, TaskId, Tasks};
 use crate::recorder::DEFAULT_CAPACITY;
 use crate::text::sanitize;
 
@@ -86,7 +86,7 @@ pub enum StreamError {
 /// capacity events are counted as dropped, not stored.
 #[derive(Default)]
 pub struct Decoder {
-    tasks: Vec<TaskInfo>,
+    tasks: Tasks,
     ended: Vec<bool>,
     events: Vec<Event>,
     notes: Notes,
@@ -131,10 +131,7 @@ impl Decoder {
                 }
                 let name = cut(sanitize(&name, false).into_owned(), MAX_NAME);
                 self.text_bytes += name.len();
-                self.tasks.push(TaskInfo {
-                    name,
-                    future: false,
-                });
+                self.tasks.push(&name, false);
                 self.ended.push(false);
             }
             Message::Event { event } => {
@@ -418,7 +415,7 @@ mod tests {
             .expect("a long note is cut, not refused");
         let run = d.finish((Outcome::Finished, 0, "cut"));
         assert!(run.note(&run.events[1]).len() <= MAX_NOTE + '…'.len_utf8());
-        assert_eq!(run.tasks[0].name, "\\e]0;pwned\\u{7}");
+        assert_eq!(run.tasks.name(0), "\\e]0;pwned\\u{7}");
         assert_eq!(run.note(&run.events[0]), "\\e[2J");
     }
 }

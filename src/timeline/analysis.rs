@@ -431,8 +431,8 @@ mod tests {
             (40, 2, Cancelled),
             (40, 0, Completed),
         ]);
-        r.tasks[1].future = true;
-        r.tasks[2].future = true;
+        r.tasks.set_future(1, true);
+        r.tasks.set_future(2, true);
         let s = analyze(&r).summary;
         assert_eq!(s.sequential_ns, 40_000_000);
         assert_eq!((s.tasks, s.futures), (1, 2));

@@ -70,7 +70,7 @@ pub fn render_at(run: &Run, analysis: &Analysis, at_ns: u64, opts: &RenderOption
             } else {
                 format!(": {}", last_note[i])
             };
-            let name = pad(&truncate(&task.name, name_w), name_w);
+            let name = pad(&truncate(task.name, name_w), name_w);
             let line = format!("  {name}  {}{note}", states[i]);
             let _ = writeln!(out, "{}", truncate(&line, opts.width));
         }

@@ -156,9 +156,9 @@ pub fn to_svg(run: &Run, analysis: &Analysis, title: Option<&str>) -> String {
         let first = row * group;
         let last = ((row + 1) * group).min(n) - 1;
         let label = if group == 1 {
-            run.tasks[first].name.clone()
+            run.tasks.name(first).to_string()
         } else {
-            format!("{}..{}", run.tasks[first].name, run.tasks[last].name)
+            format!("{}..{}", run.tasks.name(first), run.tasks.name(last))
         };
         let _ = writeln!(
             svg,

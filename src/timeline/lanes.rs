@@ -218,12 +218,12 @@ pub(super) fn lanes_into(out: &mut String, run: &Run, analysis: &Analysis, opts:
         if grouped {
             // A group of one (the last lane can be) is just its name.
             let label = if first == last {
-                run.tasks[first].name.clone()
+                run.tasks.name(first).to_string()
             } else {
                 format!(
                     "{}..{}",
-                    truncate(&run.tasks[first].name, label_w / 2),
-                    run.tasks[last].name
+                    truncate(run.tasks.name(first), label_w / 2),
+                    run.tasks.name(last)
                 )
             };
             line.push_str(&pad(&truncate(&label, label_w), label_w));
@@ -232,7 +232,7 @@ pub(super) fn lanes_into(out: &mut String, run: &Run, analysis: &Analysis, opts:
             line.push(' ');
             line.push_str(&ends[lane]);
         } else {
-            line.push_str(&pad(&truncate(&run.tasks[first].name, label_w), label_w));
+            line.push_str(&pad(&truncate(run.tasks.name(first), label_w), label_w));
             line.push(' ');
             let mut glyphs: Vec<String> = cells
                 .iter()

@@ -159,7 +159,7 @@ pub(super) fn name_width(run: &Run) -> usize {
             if t.name.is_ascii() {
                 t.name.len()
             } else {
-                display_width(&t.name)
+                display_width(t.name)
             }
         })
         .max()

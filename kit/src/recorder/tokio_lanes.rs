@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::mem;
 
 use super::{PANIC_MESSAGE, Recorder};
-use crate::event::{EventKind, TaskId, TaskInfo};
+use crate::event::{EventKind, TaskId};
 
 /// One lane per tokio task, from the runtime's task hooks. A task that
 /// records through a named [`TaskRec`] already has a better lane, so its
@@ -55,12 +55,7 @@ impl Recorder {
         if state.closed || state.tokio.is_none() {
             return;
         }
-        let lane = TaskId(u32::try_from(state.tasks.len()).unwrap_or(u32::MAX));
-        state.tasks.push(TaskInfo {
-            name: format!("task@{at}"),
-            future: false,
-        });
-        state.ended.push(false);
+        let lane = self.register(&mut state, format!("task@{at}"), false);
         let note = Cow::Owned(format!("tokio::spawn at {at}"));
         self.push(&mut state, at_ns, lane, EventKind::Spawned, note);
         if let Some(tokio) = state.tokio.as_mut() {
