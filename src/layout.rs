@@ -13,8 +13,13 @@ pub fn width(text: &str) -> usize {
 /// `text` wrapped to `width` at word boundaries; lines after the first of
 /// each paragraph start with `indent`.
 pub fn fill(text: &str, width: usize, indent: &str) -> String {
-    let options = textwrap::Options::new(width.max(20)).subsequent_indent(indent);
-    textwrap::fill(text, options)
+    textwrap::fill(text, options(width).subsequent_indent(indent))
+}
+
+/// Wrapping at spaces only: a hyphen is part of what the learner types
+/// (`bound-scan`, `built-in:01-port-check.md`), never a place to break.
+fn options<'a>(width: usize) -> textwrap::Options<'a> {
+    textwrap::Options::new(width.max(20)).word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
 
 /// `text` padded with spaces to `columns` display columns.
@@ -47,7 +52,7 @@ pub fn reflow(markdown: &str, width: usize) -> String {
             .map(|l| l.trim())
             .collect::<Vec<_>>()
             .join(" ");
-        let options = textwrap::Options::new(width.max(20)).subsequent_indent(&hang);
+        let options = options(width).subsequent_indent(&hang);
         out.extend(
             textwrap::wrap(&joined, options)
                 .into_iter()
@@ -120,7 +125,7 @@ pub fn table(rows: &[Vec<String>], width: usize) -> Vec<String> {
             head.push_str("  ");
         }
         let last = row.get(columns - 1).map_or("", String::as_str);
-        let wrapped = textwrap::wrap(last, last_width);
+        let wrapped = textwrap::wrap(last, options(last_width));
         let mut parts = wrapped.iter();
         let first = parts.next().map_or("", |l| l.as_ref());
         lines.push(format!("{head}{first}").trim_end().to_string());

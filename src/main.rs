@@ -370,11 +370,12 @@ fn repl_main(
     animate: bool,
 ) -> Result<(), SessionError> {
     if interactive {
-        writeln!(
-            out,
+        let banner = format!(
             "asynclab {}: learn async Rust by running it. `lessons` to begin, `help` for more.",
             env!("CARGO_PKG_VERSION")
-        )?;
+        );
+        let width = repl::terminal_width().unwrap_or(100);
+        writeln!(out, "{}", asynclab::layout::fill(&banner, width, ""))?;
     }
     match (lesson, session.last_lesson()) {
         (Some(id), _) => {

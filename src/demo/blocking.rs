@@ -98,6 +98,7 @@ impl Demo for Blocking {
         let parser = ctx.rec.task("parser");
         let parse = tokio::spawn(async move {
             // Let the heartbeat start first.
+            parser.waiting(WaitOn::Timer, "lets the heartbeat start first");
             time::sleep(Duration::from_millis(20)).await;
             parser.started("parsing the scan report");
             if offload {

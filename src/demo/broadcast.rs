@@ -90,7 +90,14 @@ impl Demo for Broadcast {
                             time::sleep(per_event).await; // handling it
                         }
                         Err(RecvError::Lagged(missed)) => {
-                            task.note(format!("Lagged({missed}): {missed} events were overwritten before I read them"));
+                            task.note(format!(
+                                "Lagged({missed}): {missed} {} overwritten before I read them",
+                                if missed == 1 {
+                                    "event was"
+                                } else {
+                                    "events were"
+                                }
+                            ));
                             rec.add_metric("lagged", missed);
                         }
                         Err(RecvError::Closed) => break,

@@ -105,6 +105,7 @@ async fn blocking_sleep(ctx: &Ctx, fixed: bool) -> Result<(), DemoError> {
     ));
     let worker = ctx.rec.task("worker");
     let work = tokio::spawn(async move {
+        worker.waiting(WaitOn::Timer, "lets the heartbeat start first");
         time::sleep(Duration::from_millis(20)).await;
         if fixed {
             worker.waiting(

@@ -321,7 +321,11 @@ impl Demo for PortCheck {
         } else {
             String::new()
         };
-        report.completed(format!("{} open: {}{more}", ports.len(), listed.join(", ")));
+        report.completed(if ports.is_empty() {
+            "no port open".to_string()
+        } else {
+            format!("{} open: {}{more}", ports.len(), listed.join(", "))
+        });
         // The whole list, in order, for the summary.
         ctx.rec.set_finding(
             "open",

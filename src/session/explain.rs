@@ -75,17 +75,21 @@ pub fn explain_run(
         let _ = writeln!(out, "  • {line}");
     };
 
+    // "1 task", "6 tasks (+12 futures)", as the summary counts them.
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut work = plural(s.tasks, "task", "tasks");
+    if s.futures > 0 {
+        work.push_str(&format!(" (+{})", plural(s.futures, "future", "futures")));
+    }
     // On the real clock there is no honest one-at-a-time figure to give.
     if s.real_clock || s.sequential_ns == 0 {
         say(format!(
-            "{} tasks; the run took {}.",
-            s.tasks,
+            "{work}; the run took {}.",
             format_duration(s.total_ns)
         ));
     } else {
         say(format!(
-            "{} tasks; the run took {}. Done one at a time the same work takes {} ({:.1}x).",
-            s.tasks,
+            "{work}; the run took {}. Done one at a time the same work takes {} ({:.1}x).",
             format_duration(s.total_ns),
             format_duration(s.sequential_ns),
             s.speedup()

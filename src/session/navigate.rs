@@ -83,7 +83,8 @@ impl Session {
         } else {
             String::new()
         };
-        let heading = self.bold(&format!("{numbered}{} ({})", meta.title, meta.id));
+        let heading =
+            self.bold(&self.wrapped(&format!("{numbered}{} ({})", meta.title, meta.id), "  "));
         let hint = self.dim(&self.wrapped(
             &format!(
                 "demo {} · {cells} cells · `next` steps through it, `run` runs the demo, `params` shows its knobs",

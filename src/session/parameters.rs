@@ -37,9 +37,13 @@ impl Session {
         match before {
             Some(b) if b != now => writeln!(
                 out,
-                "{param} = {now} (was {b}); `run` to see the difference"
+                "{}",
+                self.wrapped(
+                    &format!("{param} = {now} (was {b}); `run` to see the difference"),
+                    "  "
+                )
             )?,
-            _ => writeln!(out, "{param} = {now}")?,
+            _ => writeln!(out, "{}", self.wrapped(&format!("{param} = {now}"), "  "))?,
         }
         Ok(())
     }

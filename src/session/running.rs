@@ -273,11 +273,14 @@ impl Session {
         writeln!(
             out,
             "{}",
-            self.bold(&format!(
-                "compare {} on {}: {} runs · {clock} clock",
-                names.join(" × "),
-                demo.info().name,
-                runs.len()
+            self.bold(&self.wrapped(
+                &format!(
+                    "compare {} on {}: {} runs · {clock} clock",
+                    names.join(" × "),
+                    demo.info().name,
+                    runs.len()
+                ),
+                "  "
             ))
         )?;
         out.flush()?;

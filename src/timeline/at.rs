@@ -6,12 +6,25 @@ use std::fmt::Write as _;
 use super::analysis::{Analysis, SpanState};
 use super::event::{NoteId, Run};
 use super::format::format_duration;
-use super::render::{RenderOptions, name_width, pad, truncate};
+use super::render::{RenderOptions, name_width, pad, truncate, wrap};
 
 /// Every task's state at one instant: counts per state, then (for up to
 /// 40 tasks) each task with the last thing it said.
 pub fn render_at(run: &Run, analysis: &Analysis, at_ns: u64, opts: &RenderOptions) -> String {
-    let mut states: Vec<String> = vec!["not spawned yet".to_string(); run.tasks.len()];
+    // A future's lane is created, not spawned (a select! branch, an inline
+    // re-scan).
+    let mut states: Vec<String> = run
+        .tasks
+        .iter()
+        .map(|t| {
+            if t.future {
+                "not created yet"
+            } else {
+                "not spawned yet"
+            }
+            .to_string()
+        })
+        .collect();
     for (i, facts) in analysis.facts.iter().enumerate() {
         if facts.spawned_ns <= at_ns {
             states[i] = "queued".to_string();
@@ -60,8 +73,9 @@ pub fn render_at(run: &Run, analysis: &Analysis, at_ns: u64, opts: &RenderOption
         }
     }
     let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    let counts_line = format!("  {}", summary.join(" · "));
-    let _ = writeln!(out, "{}", truncate(&counts_line, opts.width));
+    for line in wrap(&summary.join(" · "), opts.width, "  ") {
+        let _ = writeln!(out, "{line}");
+    }
     if run.tasks.len() <= 40 {
         let name_w = name_width(run);
         for (i, task) in run.tasks.iter().enumerate() {

@@ -10,7 +10,7 @@ use colored::Color;
 use super::analysis::{Analysis, Span, SpanState};
 use super::event::{EventKind, Run};
 use super::format::format_duration;
-use super::render::{RenderOptions, display_width, name_width, pad, truncate};
+use super::render::{RenderOptions, display_width, name_width, pad, truncate, wrap};
 
 /// Lane glyphs, indexed by category.
 const QUEUED: usize = 0;
@@ -265,8 +265,8 @@ pub(super) fn lanes_into(out: &mut String, run: &Run, analysis: &Analysis, opts:
             opts.dim(&format!("{}  {}", legend[0], legend[1]))
         );
     } else {
-        for part in legend {
-            let _ = writeln!(out, "{}", opts.dim(&truncate(part, opts.width)));
+        for line in legend.iter().flat_map(|part| wrap(part, opts.width, "")) {
+            let _ = writeln!(out, "{}", opts.dim(&line));
         }
     }
 }

@@ -150,6 +150,20 @@ pub(super) fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(len)))
 }
 
+/// `text` wrapped to `width` at spaces (never at a hyphen), every line
+/// starting with `indent`: for lines whose every word matters (counts, a
+/// legend), where cutting would lose facts.
+pub(super) fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
+    let options = textwrap::Options::new(width.max(20))
+        .initial_indent(indent)
+        .subsequent_indent(indent)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .map(|l| l.into_owned())
+        .collect()
+}
+
 pub(super) fn name_width(run: &Run) -> usize {
     // ASCII (names are escaped when recorded) is one column a byte: no
     // need to measure a million port names character by character.

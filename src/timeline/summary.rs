@@ -125,7 +125,7 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
         } else {
             format!(": {note}")
         };
-        // The one row made of a free-text note: cut to the width.
+        // The one row made of a free-text note: at most three lines.
         let line = format!(
             "{} waited {} on {}{}",
             run.task_name(*task),
@@ -136,7 +136,7 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
         row(
             &mut out,
             "longest wait",
-            truncate(&line, opts.width.saturating_sub(18)),
+            truncate(&line, 3 * opts.width.saturating_sub(18).max(20)),
         );
     }
     for (name, value) in &s.metrics {
