@@ -396,7 +396,7 @@ fn a_narrow_reproducer_breaks_between_words_and_pastes_as_one_command() {
 /// reflow).
 #[test]
 fn a_session_at_60_columns_keeps_every_line_inside_them() {
-    let input = "open 1\nrun\nexplain\nexplain permit-wait\ncompare concurrency=1,5,10\nparams\nhelp\nlessons\nwhere\nat 100ms\ntimeline\n";
+    let input = "open 1\nrun\nexplain\nexplain permit-wait\ncompare concurrency=1,5,10\ncompare concurrency=1,5 timeout=100ms,300ms\nparams\nhelp\nlessons\nwhere\nat 100ms\ntimeline\nopen 26\nopen 28\nset pitfall unbounded-spawn\n";
     let out = run_with_input(&["--width", "60"], input);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
