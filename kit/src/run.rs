@@ -8,7 +8,7 @@
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -22,8 +22,11 @@ use crate::lab::scope::Scope;
 use crate::params::{ParamError, Params};
 use crate::recorder::Recorder;
 
-/// True while a demo runs: the panic hook then records instead of printing.
-static IN_DEMO: AtomicBool = AtomicBool::new(false);
+/// How many demos are running: while any is, the panic hook records
+/// instead of printing. A count, not a flag: with two demos at once (tests
+/// run them in parallel) the first to end must not switch the hook off
+/// for the other.
+static DEMOS_RUNNING: AtomicUsize = AtomicUsize::new(0);
 
 /// Installs the process panic hook: inside a demo, a panic message goes to
 /// the task's timeline (as a `panicked` event); outside, it is reported as
@@ -31,7 +34,7 @@ static IN_DEMO: AtomicBool = AtomicBool::new(false);
 pub fn install_panic_hook() {
     panic::set_hook(Box::new(|info| {
         let message = payload_message(info.payload());
-        if IN_DEMO.load(Ordering::SeqCst) {
+        if DEMOS_RUNNING.load(Ordering::SeqCst) > 0 {
             Recorder::note_panic(message);
         } else {
             let at = info
@@ -221,7 +224,7 @@ pub fn run_wired(
     };
 
     let watcher = progress.map(|report| Watcher::start(rec.clone(), report));
-    IN_DEMO.store(true, Ordering::SeqCst);
+    DEMOS_RUNNING.fetch_add(1, Ordering::SeqCst);
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(async {
             // Pinned out here, so `select!` only borrows it: `select!` drops
@@ -251,7 +254,7 @@ pub fn run_wired(
             }
         })
     }));
-    IN_DEMO.store(false, Ordering::SeqCst);
+    DEMOS_RUNNING.fetch_sub(1, Ordering::SeqCst);
     drop(watcher);
     let outcome = result.unwrap_or_else(|payload| Outcome::Failed {
         message: format!("the demo panicked: {}", payload_message(payload.as_ref())),
