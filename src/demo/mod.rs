@@ -202,6 +202,22 @@ mod tests {
         }
     }
 
+    /// Runs the built-in demo `name` with its defaults and `set`, in scope.
+    fn run_demo(name: &str, set: &[(&str, &str)]) -> Result<asynclab_kit::Run, run::RunError> {
+        let demo = find(name).expect("a built-in demo");
+        let mut params = Params::defaults(demo.info().params).expect("defaults");
+        for (param, value) in set {
+            params.set(param, value).expect("a valid value");
+        }
+        run::run(
+            demo,
+            &params,
+            crate::lab::scope::Scope::default(),
+            &tokio_util::sync::CancellationToken::new(),
+            None,
+        )
+    }
+
     /// Another user may plant a symlink in /tmp under the name log-scan is
     /// about to use: the demo must not write through it.
     #[test]
@@ -220,16 +236,7 @@ mod tests {
                 path
             })
             .collect();
-        let demo = find("log-scan").expect("log-scan");
-        let mut params = Params::defaults(demo.info().params).expect("defaults");
-        params.set("seed", &seed.to_string()).expect("seed");
-        let ran = run::run(
-            demo,
-            &params,
-            crate::lab::scope::Scope::default(),
-            &tokio_util::sync::CancellationToken::new(),
-            None,
-        );
+        let ran = run_demo("log-scan", &[("seed", &seed.to_string())]);
         let kept = std::fs::read_to_string(&victim);
         for link in links {
             let _ = std::fs::remove_file(link);
@@ -245,16 +252,7 @@ mod tests {
     #[test]
     fn a_queued_port_is_spawned_when_it_holds_its_permit() {
         use asynclab_kit::{EventKind, WaitOn};
-        let demo = find("port-check").expect("port-check");
-        let params = Params::defaults(demo.info().params).expect("defaults");
-        let run = run::run(
-            demo,
-            &params,
-            crate::lab::scope::Scope::default(),
-            &tokio_util::sync::CancellationToken::new(),
-            None,
-        )
-        .expect("runs");
+        let run = run_demo("port-check", &[]).expect("runs");
         let when = |task: usize, kind: EventKind| {
             run.events
                 .iter()
