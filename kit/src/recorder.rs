@@ -53,10 +53,10 @@ struct Inner {
 #[derive(Default)]
 struct State {
     tasks: Tasks,
-    /// One flag per task: has it recorded its terminal event? A task ends
-    /// once; whatever it records afterwards (a drop guard firing after
-    /// `completed`) is ignored.
-    ended: Vec<bool>,
+    /// Where each lane is: planned (its task not spawned yet), open, or
+    /// ended. A task ends once; whatever it records afterwards (a drop
+    /// guard firing after `completed`) is ignored.
+    lanes: Vec<Lane>,
     events: Vec<Event>,
     /// How many tasks have ended, for progress reports.
     finished: u64,
@@ -74,6 +74,15 @@ struct State {
     /// Each fixed annotation's id by the address of its text: a lookup
     /// costs one multiply, not a hash of the words.
     fixed_notes: HashMap<(usize, usize), NoteId, BuildHasherDefault<AddressHasher>>,
+}
+
+/// A lane's place in its life, for the recorder's own bookkeeping.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    /// Registered by [`Recorder::planned`]; its task not spawned yet.
+    Planned,
+    Open,
+    Ended,
 }
 
 impl State {
@@ -185,6 +194,7 @@ impl Recorder {
     pub fn planned(&self, name: impl Into<String>) -> TaskRec {
         let mut state = self.state();
         let id = self.register(&mut state, name.into(), false);
+        state.lanes[id.index()] = Lane::Planned;
         drop(state);
         TaskRec {
             rec: self.clone(),
@@ -207,16 +217,17 @@ impl Recorder {
     fn register(&self, state: &mut State, name: String, future: bool) -> TaskId {
         // Escaped now, like a built note: a name may carry outside words.
         let id = state.tasks.push(&sanitize(&name, false), future);
-        state.ended.push(false);
+        state.lanes.push(Lane::Open);
         id
     }
 
     fn record(&self, task: TaskId, kind: EventKind, note: Cow<'static, str>) {
         let at_ns = self.now_ns();
         let mut state = self.state();
-        if state.closed || state.ended.get(task.index()).copied().unwrap_or(true) {
-            return;
-        }
+        let lane = match state.lanes.get(task.index()) {
+            Some(&lane) if lane != Lane::Ended && !state.closed => lane,
+            _ => return,
+        };
         if let Some(tokio) = state.tokio.as_mut() {
             // This tokio task speaks for a named task: its hook lane would
             // only repeat it.
@@ -227,8 +238,10 @@ impl Recorder {
             }
         }
         if kind.is_terminal() {
-            state.ended[task.index()] = true;
+            state.lanes[task.index()] = Lane::Ended;
             state.finished += 1;
+        } else if kind == EventKind::Spawned && lane == Lane::Planned {
+            state.lanes[task.index()] = Lane::Open;
         }
         self.push(&mut state, at_ns, task, kind, note);
     }
@@ -256,7 +269,11 @@ impl Recorder {
 
     fn is_open(&self, task: TaskId) -> bool {
         let state = self.state();
-        !state.closed && !state.ended.get(task.index()).copied().unwrap_or(true)
+        !state.closed
+            && state
+                .lanes
+                .get(task.index())
+                .is_some_and(|&l| l != Lane::Ended)
     }
 
     /// Makes room for `tasks` more tasks and `events` more events at once,
@@ -268,7 +285,7 @@ impl Recorder {
         state.events.reserve(events.min(room));
         // Names of a dozen bytes: `port-12345`, `h2:port-80`.
         state.tasks.reserve(tasks, tasks * 12);
-        state.ended.reserve(tasks);
+        state.lanes.reserve(tasks);
     }
 
     /// (tasks registered, tasks ended) so far: for a progress display.
@@ -316,18 +333,17 @@ impl Recorder {
             items.sort_by_cached_key(|item| natural(item));
             *list = items.join(", ");
         }
-        for index in 0..state.ended.len() {
-            if !state.ended[index] {
-                state.ended[index] = true;
-                let id = TaskId(index as u32);
-                self.push(
-                    &mut state,
-                    at_ns,
-                    id,
-                    EventKind::Cancelled,
-                    Cow::Borrowed(note),
-                );
-            }
+        // A port still queued for its permit had no task to drop: say so.
+        let never: Cow<'static, str> = Cow::Owned(format!("{note} (its task was never spawned)"));
+        for index in 0..state.lanes.len() {
+            let why = match state.lanes[index] {
+                Lane::Ended => continue,
+                Lane::Planned => never.clone(),
+                Lane::Open => Cow::Borrowed(note),
+            };
+            state.lanes[index] = Lane::Ended;
+            let id = TaskId(index as u32);
+            self.push(&mut state, at_ns, id, EventKind::Cancelled, why);
         }
         state.closed = true;
     }
@@ -557,11 +573,22 @@ mod tests {
                 rec.add_finding("open", port);
             }
             let _still_running = rec.task("port-9999");
+            let _still_queued = rec.planned("port-10000");
             task.completed("open");
             rec.cancel_unfinished("Ctrl-C");
             rec.finish(Outcome::Cancelled { at_ns: 0 })
         });
         assert_eq!(run.findings["open"], "9, 22, 443, h2:7, h2:80, h3:1, h10:1");
+        // A running task was dropped; a queued port's task never existed.
+        let why = |task: u32| {
+            let e = run.events.iter().rev().find(|e| e.task == TaskId(task));
+            e.map(|e| (e.kind, run.note(e)))
+        };
+        assert_eq!(why(1), Some((EventKind::Cancelled, "Ctrl-C")));
+        assert_eq!(
+            why(2),
+            Some((EventKind::Cancelled, "Ctrl-C (its task was never spawned)"))
+        );
     }
 
     #[test]
