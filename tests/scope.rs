@@ -47,7 +47,11 @@ fn usable() -> bool {
 fn traced(args: &[&str], location: &str, env: &[(&str, &str)]) -> (String, Vec<String>) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scope");
     std::fs::create_dir_all(&dir).expect("dir");
-    let trace = dir.join(format!("trace-{}", std::process::id()));
+    // One file a call: the tests of this file run in parallel, and a shared
+    // name let one test delete the trace another's strace was writing.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let trace = dir.join(format!("trace-{}-{call}", std::process::id()));
     let _ = std::fs::remove_file(&trace);
     let exports: String = env
         .iter()
@@ -78,6 +82,7 @@ fn traced(args: &[&str], location: &str, env: &[(&str, &str)]) -> (String, Vec<S
         .expect("unshare runs");
     let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
     let log = std::fs::read_to_string(&trace).unwrap_or_default();
+    let _ = std::fs::remove_file(&trace);
     (said, connect_targets(&log))
 }
 
