@@ -55,6 +55,13 @@ const REPL: &[Row] = &[
         "not even looked up",
     ),
     row(
+        "outside name, said at set",
+        &[],
+        "open port-check\nset target example.com\n",
+        true,
+        "on the real clock `run` will refuse it",
+    ),
+    row(
         "mapped v6",
         &[],
         "open port-check\nset clock real\nset target [::ffff:10.0.0.1]\nrun\n",

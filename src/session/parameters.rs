@@ -26,6 +26,12 @@ impl Session {
         value: &str,
         out: &mut Transcript,
     ) -> Result<(), SessionError> {
+        // A target out of scope is said now, not only when a real-clock
+        // `run` refuses it (the virtual clock never touches it, so it is
+        // kept).
+        let refused = (param == "target")
+            .then(|| self.opts.scope.check_host_now(value).err())
+            .flatten();
         let open = self.open_mut()?;
         let before = open.params.get(param).map(Value::to_string);
         open.params.set(param, value)?;
@@ -44,6 +50,10 @@ impl Session {
                 )
             )?,
             _ => writeln!(out, "{}", self.wrapped(&format!("{param} = {now}"), "  "))?,
+        }
+        if let Some(error) = refused {
+            let note = format!("note: on the real clock `run` will refuse it: {error}");
+            out.aside(&self.wrapped(&note, "  "))?;
         }
         Ok(())
     }
