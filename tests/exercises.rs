@@ -200,9 +200,28 @@ fn the_exercise_loop_in_the_repl_check_fails_hints_solution_then_passes() {
 
     // The learner writes a correct answer (their own words: the reference).
     std::fs::write(exercise_file("bound-scan"), e.solution).expect("write answer");
-    let out = run(&[], "exercise bound-scan\ncheck\nrun\nexercises\n");
+    let out = run(
+        &[],
+        "exercise bound-scan\ncheck\nrun\nexercises\nsolution\nnext\nnext\nwhere\n",
+    );
     let said = both(&out);
     assert!(said.contains("PASSED bound-scan"), "{said}");
+    // A pass opens the solution too: they have tried.
+    assert!(
+        !said.contains("try first") && said.contains("a reference solution of bound-scan"),
+        "{said}"
+    );
+    // The lesson's own cells run its demo with its parameters, so its
+    // expectations hold; the exercise stays active for `run` and `check`.
+    assert!(
+        said.contains("the lesson's cells run its demo with its parameters"),
+        "{said}"
+    );
+    assert!(
+        said.contains("✓ expect waits == 30") && !said.contains("✗ built-in:"),
+        "{said}"
+    );
+    assert!(said.contains("exercise: bound-scan"), "{said}");
     // The header wraps at the output width, and the file's path is in it:
     // where it breaks depends on where the workspace is.
     assert!(
@@ -216,8 +235,8 @@ fn the_exercise_loop_in_the_repl_check_fails_hints_solution_then_passes() {
         "{said}"
     );
     assert_eq!(
-        summary_values(&text(&out.stdout), "peak in flight"),
-        ["3"],
+        summary_values(&text(&out.stdout), "peak in flight")[0],
+        "3",
         "run uses the graded parameters"
     );
     assert!(

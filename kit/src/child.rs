@@ -223,15 +223,28 @@ impl Streamer {
         let thread = std::thread::Builder::new()
             .name("asynclab-stream".into())
             .spawn(move || {
+                let mut hid = std::collections::BTreeSet::new();
                 while !flag.load(Ordering::SeqCst) {
                     std::thread::park_timeout(FLUSH_EVERY);
                     let Ok(mut cursor) = shared.lock() else {
                         return;
                     };
                     let (tasks, events) = source.drain_since(&mut cursor);
+                    let sent = cursor.tasks;
                     drop(cursor);
-                    if !tasks.is_empty() || !events.is_empty() {
-                        send(&batch(tasks, events));
+                    let mut messages = batch(tasks, events);
+                    // Linked lanes only grow: send the new ones, after
+                    // their tasks (a hide names a lane already sent).
+                    let linked = source.linked_lanes();
+                    let new: Vec<TaskId> = linked
+                        .into_iter()
+                        .filter(|id| id.index() < sent && hid.insert(*id))
+                        .collect();
+                    if !new.is_empty() {
+                        messages.push(Message::Hide { lanes: new });
+                    }
+                    if !messages.is_empty() {
+                        send(&messages);
                     }
                 }
             })

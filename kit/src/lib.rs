@@ -37,7 +37,7 @@ pub use clock::Clock;
 pub use demo::{Ctx, Demo, DemoError, DemoInfo, acquire_permit, heartbeat};
 pub use event::{
     Event, EventKind, EventText, FORMAT_VERSION, NoteId, Notes, Outcome, REAL_CLOCK_METRIC, Run,
-    TaskId, TaskInfo, WaitOn,
+    Task, TaskId, TaskInfo, Tasks, WaitOn,
 };
 pub use format::{format_duration, parse_duration};
 pub use params::{Kind, ParamError, ParamSpec, Params, Value, parse_ports};

@@ -17,7 +17,8 @@ use crate::recorder::DEFAULT_CAPACITY;
 use crate::text::sanitize;
 
 /// Bumped whenever a [`Message`] changes shape.
-pub const STREAM_VERSION: u32 = 1;
+/// 2: [`Message::Hide`], so a run cut short still leaves out linked lanes.
+pub const STREAM_VERSION: u32 = 2;
 
 /// Starts every stream line: a control character no program prints by
 /// accident, then a word.
@@ -46,6 +47,10 @@ pub enum Message {
     Task { id: TaskId, name: String },
     /// Something a task did.
     Event { event: EventText<'static> },
+    /// Lanes to leave out: tokio tasks that record under a name of their
+    /// own. Sent as they are found, so a run that is killed before its
+    /// end still counts each task once.
+    Hide { lanes: Vec<TaskId> },
     /// Last: how the run ended, its metrics, and the lanes to leave out
     /// (tokio tasks that recorded under a name of their own).
     End {
@@ -90,6 +95,8 @@ pub struct Decoder {
     ended: Vec<bool>,
     events: Vec<Event>,
     notes: Notes,
+    /// Lanes the program said to leave out ([`Message::Hide`]).
+    hidden: Vec<TaskId>,
     /// The [`Message::End`], once it arrived.
     end: Option<Message>,
     hello: bool,
@@ -133,6 +140,11 @@ impl Decoder {
                 self.text_bytes += name.len();
                 self.tasks.push(&name, false);
                 self.ended.push(false);
+            }
+            Message::Hide { lanes } => {
+                let known = self.tasks.len();
+                self.hidden
+                    .extend(lanes.into_iter().filter(|id| id.index() < known));
             }
             Message::Event { event } => {
                 let Some(ended) = self.ended.get_mut(event.task.index()) else {
@@ -241,6 +253,7 @@ impl Decoder {
                         run.push(at_ns, TaskId(index as u32), EventKind::Cancelled, why);
                     }
                 }
+                run.remove_tasks(&self.hidden);
                 return run;
             }
         };
@@ -250,6 +263,8 @@ impl Decoder {
         run.metrics = metrics;
         run.findings = findings;
         run.dropped = dropped + self.dropped;
+        let mut hidden = hidden;
+        hidden.extend(self.hidden);
         run.remove_tasks(&hidden);
         run
     }
@@ -341,6 +356,34 @@ mod tests {
         let run = d.finish((Outcome::Cancelled { at_ns: 10 }, 10, "killed"));
         let last = run.events.last().expect("events");
         assert_eq!((last.at_ns, last.kind), (10, EventKind::Cancelled));
+    }
+
+    /// Ctrl-C kills the program before its end: the lanes it said to hide
+    /// are still left out, so each task is counted once.
+    #[test]
+    fn a_cut_stream_still_leaves_out_the_lanes_it_hid() {
+        let mut d = Decoder::default();
+        for (id, name) in [
+            (0, "port-1"),
+            (1, "task@scan.rs:19"),
+            (2, "task@scan.rs:30"),
+        ] {
+            let task = Message::Task {
+                id: TaskId(id),
+                name: name.into(),
+            };
+            d.line(&task.encode()).expect("task");
+        }
+        // A lane not sent yet is not hidden, and a hide never fails.
+        let hide = Message::Hide {
+            lanes: vec![TaskId(1), TaskId(7)],
+        };
+        d.line(&hide.encode()).expect("hide");
+        let run = d.finish((Outcome::Cancelled { at_ns: 10 }, 10, "killed"));
+        let names: Vec<&str> = run.tasks.iter().map(|t| t.name).collect();
+        assert_eq!(names, ["port-1", "task@scan.rs:30"]);
+        let cancelled = run.events.iter().filter(|e| e.kind == EventKind::Cancelled);
+        assert_eq!(cancelled.count(), 2);
     }
 
     #[test]

@@ -213,6 +213,13 @@ pub fn run(
     // event the program recorded.
     let at_ns = if clock == Clock::Virtual { 0 } else { at_ns };
     let mut run = decoder.finish((cut_short.0, at_ns, cut_short.1));
+    // A run cut short never sent its metrics: on the real clock no
+    // one-at-a-time estimate may be made, whoever stopped it.
+    if clock == Clock::Real {
+        run.metrics
+            .entry(asynclab_kit::REAL_CLOCK_METRIC.to_string())
+            .or_insert(1);
+    }
     if clock == Clock::Virtual {
         let last = run.events.iter().map(|e| e.at_ns).max().unwrap_or(0);
         if let Outcome::Cancelled { at_ns } | Outcome::Watchdog { at_ns } = &mut run.outcome {

@@ -303,10 +303,13 @@ impl Session {
         Ok(())
     }
 
-    /// `solution`: only after a failed `check`, so it is not the first thing tried.
+    /// `solution`: only after a `check` (failed in this session, or passed
+    /// ever), so it is not the first thing tried.
     pub(super) fn solution(&self, out: &mut dyn Write) -> Result<(), SessionError> {
         let exercise = self.active_exercise()?;
-        if !self.failed_checks.contains(exercise.name) {
+        let tried = self.failed_checks.contains(exercise.name)
+            || self.progress.exercises.contains(exercise.name);
+        if !tried {
             return Err(SessionError::Invalid(format!(
                 "try first: `check` your code; after a failed check, `solution` shows the reference ({} hints wait behind `hint`)",
                 exercise.hints.len()

@@ -96,11 +96,15 @@ impl Session {
             |o| writeln!(o, "{heading}\n{hint}"),
             || serde_json::json!({"type": "lesson", "id": meta.id, "file": resolved.lesson.source}),
         )?;
-        if self
+        if let Some(e) = self
             .exercise
-            .is_some_and(|e| e.lesson != resolved.lesson.meta.id)
+            .filter(|e| e.lesson != resolved.lesson.meta.id)
         {
             self.exercise = None;
+            out.aside(&format!(
+                "(exercise {} is off: it belongs to another lesson)",
+                e.name
+            ))?;
         }
         self.open = Some(OpenLesson {
             resolved,
@@ -317,6 +321,42 @@ impl Session {
                 .map(|c| (c.line, c.text.clone(), c.command.clone()))
                 .collect(),
         };
+        // A lesson's cells and their `expect`s are about its demo: while
+        // they run, an active exercise steps aside, and comes back after.
+        // The exercise set check's parameters; the cell gets the lesson's.
+        let exercise = if execute { self.exercise.take() } else { None };
+        let mut kept = None;
+        if let Some(e) = exercise {
+            let note = format!(
+                "(the lesson's cells run its demo with its parameters, not your {}; `run` and `check` go back to yours)",
+                e.name
+            );
+            out.aside(&self.wrapped(&note, " "))?;
+            let open = self.open_mut()?;
+            kept = Some(std::mem::replace(
+                &mut open.params,
+                open.resolved.defaults.clone(),
+            ));
+        }
+        let ran = self.run_cell_commands(commands, &file, execute, out);
+        if exercise.is_some() {
+            self.exercise = exercise;
+            if let (Some(params), Ok(open)) = (kept, self.open_mut()) {
+                open.params = params;
+            }
+        }
+        ran
+    }
+
+    /// The commands of a cell, each shown, then run if `execute`; a failure
+    /// is reported with the lesson line it came from, and the rest go on.
+    fn run_cell_commands(
+        &mut self,
+        commands: Vec<(usize, String, Command)>,
+        file: &str,
+        execute: bool,
+        out: &mut Transcript,
+    ) -> Result<(), SessionError> {
         for (line, text, command) in commands {
             out.heading(&format!("» {text}"))?;
             if !execute {
@@ -370,6 +410,19 @@ impl Session {
                 "last run: {} total, peak in flight {}",
                 format_duration(s.total_ns),
                 s.peak_in_flight
+            )?;
+        }
+        if let Some(e) = self.exercise {
+            writeln!(
+                out,
+                "{}",
+                self.wrapped(
+                    &format!(
+                        "exercise: {} (`run` and `check` use your code; `exercise off` leaves it)",
+                        e.name
+                    ),
+                    "  "
+                )
             )?;
         }
         Ok(())

@@ -277,7 +277,9 @@ impl Session {
                 &format!(
                     "compare {} on {}: {} runs · {clock} clock",
                     names.join(" × "),
-                    demo.info().name,
+                    // The learner's code is named as theirs, as `run` does.
+                    self.program_label(&program)
+                        .unwrap_or_else(|| demo.info().name.to_string()),
                     runs.len()
                 ),
                 "  "

@@ -29,8 +29,8 @@ pub use analysis::{
 pub use asynclab_kit::recorder::{Recorder, TaskGuard, TaskRec};
 pub use at::render_at;
 pub use event::{
-    Event, EventKind, EventText, FORMAT_VERSION, NoteId, Notes, Outcome, Run, TaskId, TaskInfo,
-    WaitOn,
+    Event, EventKind, EventText, FORMAT_VERSION, NoteId, Notes, Outcome, Run, Task, TaskId,
+    TaskInfo, Tasks, WaitOn,
 };
 pub use export::{to_chrome_trace, to_json, to_svg};
 pub use format::{format_duration, parse_duration};

@@ -156,7 +156,12 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
             &mut out,
             "outcome",
             opts.paint(
-                &if s.real_clock {
+                // The virtual clock's limit reached: the work did not fit.
+                // Short of it, a wall-clock watchdog (a learner's program)
+                // stopped a run whose clock stood still: a blocked thread.
+                &if s.real_clock
+                    || *at_ns < asynclab_kit::run::watchdog(asynclab_kit::Clock::Virtual).as_nanos() as u64
+                {
                     format!(
                         "stopped by the watchdog at {} on the timeline: the run did not finish in time (a deadlock, or a thread blocked by std::thread::sleep or a busy loop?)",
                         format_duration(*at_ns)
@@ -229,6 +234,25 @@ fn on_label(on: WaitOn) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::first_of;
+    use crate::timeline::{Outcome, RenderOptions, Run, Tasks, analyze, render_summary};
+
+    /// The virtual clock's limit reached means more work than fits; a
+    /// watchdog that fired while the virtual clock stood still (a
+    /// learner's program spinning) means a blocked thread.
+    #[test]
+    fn the_watchdog_says_why_by_where_the_clock_stopped() {
+        let said = |at_ns: u64| {
+            let run = Run::new(Tasks::default(), Outcome::Watchdog { at_ns });
+            render_summary(&run, &analyze(&run), &RenderOptions::default())
+        };
+        assert!(said(0).contains("a thread blocked"), "{}", said(0));
+        let limit = 3_600_000_000_000;
+        assert!(
+            said(limit).contains("the most virtual time"),
+            "{}",
+            said(limit)
+        );
+    }
 
     #[test]
     fn a_long_finding_is_cut_at_an_item_and_counts_the_rest() {
