@@ -184,9 +184,10 @@ impl Workspace {
             source,
         })?;
         if self.is_cold() {
+            // Short lines: this log is not wrapped to the terminal.
             writeln!(
                 log,
-                "first build of your workspace ({}): compiling tokio and the kit once, about 20 s on 2 cores; later builds take about a second",
+                "first build of your workspace: {}\n  compiling tokio and the kit once, about 20 s on 2 cores;\n  later builds take about a second",
                 self.root.display()
             )?;
             log.flush()?;
