@@ -163,8 +163,8 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "solution",
         args: "",
-        summary: "a reference solution (after a failed check)",
-        help: "Shows the exercise's reference solution, once a `check` of yours has failed. Yours may differ and still pass.",
+        summary: "a reference solution (after a check)",
+        help: "Shows the exercise's reference solution, once a `check` of yours has failed (or passed). Yours may differ and still pass.",
         completes: ArgKind::None,
     },
     CommandSpec {
