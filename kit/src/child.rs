@@ -10,7 +10,6 @@
 //! Arguments: `--set NAME=VALUE` (any parameter, `clock` and `seed`
 //! included), `--allow-external`.
 
-use std::borrow::Cow;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -187,13 +186,7 @@ fn send_tail(run: Run, cursor: Cursor, hidden: Vec<TaskId>) {
         .get(cursor.events..)
         .unwrap_or_default()
         .iter()
-        .map(|e| {
-            let text = run.event_text(e);
-            EventText {
-                note: Cow::Owned(text.note.into_owned()),
-                ..text
-            }
-        })
+        .map(|e| run.event_text(e).into_owned())
         .collect();
     let mut messages = batch(tasks, events);
     messages.push(Message::End {
@@ -223,25 +216,17 @@ impl Streamer {
         let thread = std::thread::Builder::new()
             .name("asynclab-stream".into())
             .spawn(move || {
-                let mut hid = std::collections::BTreeSet::new();
                 while !flag.load(Ordering::SeqCst) {
                     std::thread::park_timeout(FLUSH_EVERY);
                     let Ok(mut cursor) = shared.lock() else {
                         return;
                     };
-                    let (tasks, events) = source.drain_since(&mut cursor);
-                    let sent = cursor.tasks;
+                    let new = source.drain_since(&mut cursor);
                     drop(cursor);
-                    let mut messages = batch(tasks, events);
-                    // Linked lanes only grow: send the new ones, after
-                    // their tasks (a hide names a lane already sent).
-                    let linked = source.linked_lanes();
-                    let new: Vec<TaskId> = linked
-                        .into_iter()
-                        .filter(|id| id.index() < sent && hid.insert(*id))
-                        .collect();
-                    if !new.is_empty() {
-                        messages.push(Message::Hide { lanes: new });
+                    let mut messages = batch(new.tasks, new.events);
+                    // After the tasks: a hide names lanes already sent.
+                    if !new.hidden.is_empty() {
+                        messages.push(Message::Hide { lanes: new.hidden });
                     }
                     if !messages.is_empty() {
                         send(&messages);

@@ -338,16 +338,6 @@ impl Tasks {
         (0..self.len()).filter_map(|i| self.get(i))
     }
 
-    /// The same tasks with each name passed through `f` (escaping).
-    pub fn map_names(&self, f: impl Fn(&str) -> Cow<'_, str>) -> Tasks {
-        let mut out = Tasks::default();
-        out.reserve(self.len(), self.text.len());
-        for task in self.iter() {
-            out.push(&f(task.name), task.future);
-        }
-        out
-    }
-
     /// The tasks for which `keep(index)` holds, in order.
     fn retained(&self, keep: impl Fn(usize) -> bool) -> Tasks {
         let mut out = Tasks::default();
@@ -503,7 +493,25 @@ impl<'de> Deserialize<'de> for Run {
     }
 }
 
-impl EventText<'_> {
+impl<'a> EventText<'a> {
+    /// `event` with its note's text from `notes`.
+    pub fn of(event: &Event, notes: &'a Notes) -> EventText<'a> {
+        EventText {
+            at_ns: event.at_ns,
+            task: event.task,
+            kind: event.kind,
+            note: Cow::Borrowed(notes.get(event.note)),
+        }
+    }
+
+    /// The same event owning its note, to be sent on.
+    pub fn into_owned(self) -> EventText<'static> {
+        EventText {
+            note: Cow::Owned(self.note.into_owned()),
+            ..self
+        }
+    }
+
     /// This event with its note taken into `notes`.
     pub fn event(&self, notes: &mut Notes) -> Event {
         Event {
@@ -542,12 +550,7 @@ impl Run {
 
     /// `event` with its note as text, as it is saved and streamed.
     pub fn event_text(&self, event: &Event) -> EventText<'_> {
-        EventText {
-            at_ns: event.at_ns,
-            task: event.task,
-            kind: event.kind,
-            note: Cow::Borrowed(self.note(event)),
-        }
+        EventText::of(event, &self.notes)
     }
 
     /// Adds an event whose note is `note`.

@@ -232,8 +232,9 @@ impl Recorder {
             // This tokio task speaks for a named task: its hook lane would
             // only repeat it.
             if let Some(lane) = tokio::task::try_id().and_then(|id| tokio.lanes.get_mut(&id)) {
-                if lane.lane != task {
+                if lane.lane != task && !lane.linked {
                     lane.linked = true;
+                    tokio.linked.push(lane.lane);
                 }
             }
         }
@@ -256,6 +257,15 @@ impl Recorder {
     ) {
         if state.events.len() < self.inner.capacity {
             let note = state.note(note);
+            self.push_id(state, at_ns, task, kind, note);
+        } else {
+            state.dropped += 1;
+        }
+    }
+
+    /// [`Recorder::push`] with the note already in the table.
+    fn push_id(&self, state: &mut State, at_ns: u64, task: TaskId, kind: EventKind, note: NoteId) {
+        if state.events.len() < self.inner.capacity {
             state.events.push(Event {
                 at_ns,
                 task,
@@ -334,16 +344,22 @@ impl Recorder {
             *list = items.join(", ");
         }
         // A port still queued for its permit had no task to drop: say so.
-        let never: Cow<'static, str> = Cow::Owned(format!("{note} (its task was never spawned)"));
+        let dropped = state.note(Cow::Borrowed(note));
+        let never = state.note(Cow::Owned(format!("{note} (its task was never spawned)")));
         for index in 0..state.lanes.len() {
             let why = match state.lanes[index] {
                 Lane::Ended => continue,
-                Lane::Planned => never.clone(),
-                Lane::Open => Cow::Borrowed(note),
+                Lane::Planned => never,
+                Lane::Open => dropped,
             };
             state.lanes[index] = Lane::Ended;
-            let id = TaskId(index as u32);
-            self.push(&mut state, at_ns, id, EventKind::Cancelled, why);
+            self.push_id(
+                &mut state,
+                at_ns,
+                TaskId(index as u32),
+                EventKind::Cancelled,
+                why,
+            );
         }
         state.closed = true;
     }
@@ -378,34 +394,31 @@ impl Recorder {
     }
 
     /// What was recorded since `cursor`, for streaming a run while it is
-    /// still going: new tasks (with their ids) and new events.
-    pub fn drain_since(
-        &self,
-        cursor: &mut Cursor,
-    ) -> (Vec<(TaskId, TaskInfo)>, Vec<EventText<'static>>) {
+    /// still going: new tasks (with their ids), new events, and the tokio
+    /// lanes newly found to repeat a named task (each registered, so sent
+    /// among the tasks, before it is linked).
+    pub fn drain_since(&self, cursor: &mut Cursor) -> Drained {
         let state = self.state();
-        let tasks = state
-            .tasks
-            .iter()
-            .enumerate()
-            .skip(cursor.tasks)
-            .map(|(i, t)| (TaskId(i as u32), t.to_info()))
-            .collect::<Vec<_>>();
+        let tasks = (cursor.tasks..state.tasks.len())
+            .filter_map(|i| Some((TaskId(i as u32), state.tasks.get(i)?.to_info())))
+            .collect();
         let events = state
             .events
             .get(cursor.events..)
             .unwrap_or_default()
             .iter()
-            .map(|e| EventText {
-                at_ns: e.at_ns,
-                task: e.task,
-                kind: e.kind,
-                note: Cow::Owned(state.notes.get(e.note).to_string()),
-            })
+            .map(|e| EventText::of(e, &state.notes).into_owned())
             .collect();
+        let linked = state.tokio.as_ref().map_or(&[][..], |t| &t.linked[..]);
+        let hidden = linked.get(cursor.linked..).unwrap_or_default().to_vec();
         cursor.tasks = cursor.tasks.max(state.tasks.len());
         cursor.events = cursor.events.max(state.events.len());
-        (tasks, events)
+        cursor.linked = cursor.linked.max(linked.len());
+        Drained {
+            tasks,
+            events,
+            hidden,
+        }
     }
 
     /// Called by the application's panic hook so a task's drop guard can
@@ -426,6 +439,15 @@ impl Default for Recorder {
 pub struct Cursor {
     pub tasks: usize,
     pub events: usize,
+    pub linked: usize,
+}
+
+/// What [`Recorder::drain_since`] found new.
+pub struct Drained {
+    pub tasks: Vec<(TaskId, TaskInfo)>,
+    pub events: Vec<EventText<'static>>,
+    /// Lanes to leave out: tokio tasks that speak through a named task.
+    pub hidden: Vec<TaskId>,
 }
 
 /// One task's handle on the recorder: `task.waiting(WaitOn::Permit, "…")`.

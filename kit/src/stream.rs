@@ -233,38 +233,36 @@ impl Decoder {
     /// killed or crashed) ends with `cut_short`: every unfinished task is
     /// marked cancelled at `at_ns`, with `why`.
     pub fn finish(self, cut_short: (Outcome, u64, &'static str)) -> Run {
-        let (outcome, metrics, findings, dropped, hidden) = match self.end {
+        let mut run = Run::new(self.tasks, Outcome::Finished);
+        run.events = self.events;
+        run.notes = self.notes;
+        run.dropped = self.dropped;
+        let mut hidden = self.hidden;
+        match self.end {
             Some(Message::End {
                 outcome,
                 metrics,
                 findings,
                 dropped,
-                hidden,
-            }) => (outcome, metrics, findings, dropped, hidden),
+                hidden: more,
+            }) => {
+                run.outcome = outcome;
+                run.metrics = metrics;
+                run.findings = findings;
+                run.dropped += dropped;
+                hidden.extend(more);
+            }
             _ => {
                 let (outcome, at_ns, why) = cut_short;
-                let mut run = Run::new(self.tasks, outcome);
-                run.events = self.events;
-                run.notes = self.notes;
-                run.dropped = self.dropped;
+                run.outcome = outcome;
                 let at_ns = at_ns.max(run.events.last().map_or(0, |e| e.at_ns));
                 for (index, ended) in self.ended.iter().enumerate() {
                     if !ended {
                         run.push(at_ns, TaskId(index as u32), EventKind::Cancelled, why);
                     }
                 }
-                run.remove_tasks(&self.hidden);
-                return run;
             }
-        };
-        let mut run = Run::new(self.tasks, outcome);
-        run.events = self.events;
-        run.notes = self.notes;
-        run.metrics = metrics;
-        run.findings = findings;
-        run.dropped = dropped + self.dropped;
-        let mut hidden = hidden;
-        hidden.extend(self.hidden);
+        }
         run.remove_tasks(&hidden);
         run
     }

@@ -228,15 +228,10 @@ fn note_cell(run: &Run, row: &Row, width: usize) -> String {
     truncate(&format!("{}{suffix}", truncate(note, room)), width)
 }
 
-/// Is `e` about a future's lane (not a task's)?
-fn is_future(run: &Run, e: &Event) -> bool {
-    run.tasks.get(e.task.index()).is_some_and(|t| t.future)
-}
-
 /// The event column's word: a future's lane is `created`, not `spawned`.
 fn event_label(run: &Run, e: &Event) -> String {
     match e.kind {
-        EventKind::Spawned if is_future(run, e) => "created".to_string(),
+        EventKind::Spawned if run.tasks.is_future(e.task.index()) => "created".to_string(),
         kind => kind.label().into_owned(),
     }
 }
@@ -331,7 +326,7 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
     let created = if listed < run.events.len() {
         run.events
             .iter()
-            .filter(|e| e.kind == EventKind::Spawned && is_future(run, e))
+            .filter(|e| e.kind == EventKind::Spawned && run.tasks.is_future(e.task.index()))
             .count()
     } else {
         0

@@ -16,6 +16,9 @@ use crate::event::{EventKind, TaskId};
 #[derive(Default)]
 pub(super) struct TokioLanes {
     pub(super) lanes: HashMap<tokio::task::Id, TokioLane>,
+    /// The linked lanes, in the order they were found: a streaming
+    /// reader takes the new ones from its cursor on.
+    pub(super) linked: Vec<TaskId>,
 }
 
 pub(super) struct TokioLane {
@@ -30,12 +33,7 @@ impl Recorder {
     pub fn linked_lanes(&self) -> Vec<TaskId> {
         let state = self.state();
         state.tokio.as_ref().map_or_else(Vec::new, |tokio| {
-            let mut lanes: Vec<TaskId> = tokio
-                .lanes
-                .values()
-                .filter(|l| l.linked)
-                .map(|l| l.lane)
-                .collect();
+            let mut lanes = tokio.linked.clone();
             lanes.sort();
             lanes
         })
