@@ -54,6 +54,8 @@ pub fn main(demo: &dyn Demo) -> ExitCode {
     let slot = streamer.clone();
     let wiring = Wiring {
         tokio_lanes: true,
+        // A learner's code may call `tokio::time::advance`.
+        moves_clock: true,
         on_start: Some(Box::new(move |rec: &Recorder| {
             if let Ok(mut slot) = slot.lock() {
                 *slot = Some(Streamer::start(rec.clone()));

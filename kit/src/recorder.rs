@@ -12,12 +12,9 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasherDefault;
+use std::collections::BTreeMap;
 use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-use tokio::time::Instant;
 
 use crate::event::FORMAT_VERSION;
 use crate::event::{
@@ -25,7 +22,10 @@ use crate::event::{
 };
 use crate::text::sanitize;
 
+mod time;
 mod tokio_lanes;
+pub use time::BetweenParks;
+use time::TimeSource;
 use tokio_lanes::TokioLanes;
 
 /// Default bound on stored events: 16 bytes each, so 8 M is ~130 MB at the
@@ -45,7 +45,7 @@ pub struct Recorder {
 }
 
 struct Inner {
-    start: Instant,
+    time: TimeSource,
     capacity: usize,
     state: Mutex<State>,
 }
@@ -71,9 +71,43 @@ struct State {
     tokio: Option<TokioLanes>,
     /// Every note's text, each stored once.
     notes: Notes,
-    /// Each fixed annotation's id by the address of its text: a lookup
-    /// costs one multiply, not a hash of the words.
-    fixed_notes: HashMap<(usize, usize), NoteId, BuildHasherDefault<AddressHasher>>,
+    /// Recent fixed annotations' ids by the address of their text.
+    fixed_notes: FixedNotes,
+    /// The last note built at run time, and its id: a demo builds the same
+    /// text for many tasks (`filtered: no answer in 300ms`).
+    last_built: Option<(String, NoteId)>,
+}
+
+/// Fixed annotations' ids, found by the address of their text in a small
+/// direct-mapped table: a lookup is a multiply and a compare, not a hash of
+/// the words. Two texts that share a slot take turns; the one pushed out is
+/// found again in [`Notes`] by its words.
+struct FixedNotes([(usize, usize, NoteId); FixedNotes::SLOTS]);
+
+impl FixedNotes {
+    const SLOTS: usize = 64;
+
+    fn slot(text: &'static str) -> usize {
+        let address = text.as_ptr() as usize as u64;
+        // Fibonacci hashing: the top bits of the product pick the slot.
+        (address.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize
+    }
+
+    fn get(&self, text: &'static str) -> Option<NoteId> {
+        let (address, len, id) = self.0[Self::slot(text)];
+        (address == text.as_ptr() as usize && len == text.len()).then_some(id)
+    }
+
+    fn insert(&mut self, text: &'static str, id: NoteId) {
+        self.0[Self::slot(text)] = (text.as_ptr() as usize, text.len(), id);
+    }
+}
+
+impl Default for FixedNotes {
+    fn default() -> Self {
+        // Address 0 is no text's: every slot starts empty.
+        FixedNotes([(0, 0, NoteId::EMPTY); FixedNotes::SLOTS])
+    }
 }
 
 /// A lane's place in its life, for the recorder's own bookkeeping.
@@ -92,15 +126,21 @@ impl State {
     fn note(&mut self, text: Cow<'static, str>) -> NoteId {
         match text {
             Cow::Borrowed(fixed) => {
-                let key = (fixed.as_ptr() as usize, fixed.len());
-                if let Some(&id) = self.fixed_notes.get(&key) {
+                if let Some(id) = self.fixed_notes.get(fixed) {
                     return id;
                 }
                 let id = self.notes.intern(&sanitize(fixed, false));
-                self.fixed_notes.insert(key, id);
+                self.fixed_notes.insert(fixed, id);
                 id
             }
-            Cow::Owned(built) => self.notes.intern(&sanitize(&built, false)),
+            Cow::Owned(built) => match &self.last_built {
+                Some((last, id)) if *last == built => *id,
+                _ => {
+                    let id = self.notes.intern(&sanitize(&built, false));
+                    self.last_built = Some((built, id));
+                    id
+                }
+            },
         }
     }
 }
@@ -125,35 +165,41 @@ fn natural(item: &str) -> Vec<(u8, u64, &str)> {
     parts
 }
 
-/// Hashes the (address, length) keys of fixed notes: they are distinct
-/// already, so mixing them once is enough.
-#[derive(Default)]
-struct AddressHasher(u64);
-
-impl std::hash::Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
 impl Recorder {
-    /// Starts the clock at "now". Call inside the demo's runtime.
+    /// Starts the clock at "now", read from tokio's clock at every event.
+    /// Call inside the demo's runtime.
     pub fn new() -> Recorder {
         Recorder::with_capacity(DEFAULT_CAPACITY)
     }
 
     pub fn with_capacity(capacity: usize) -> Recorder {
+        Recorder::reading(TimeSource::Tokio(tokio::time::Instant::now()), capacity)
+    }
+
+    /// A recorder for the real clock: wall time, read from std rather than
+    /// through tokio's clock (the same time, without its lock).
+    pub fn on_wall_clock() -> Recorder {
+        Recorder::reading(
+            TimeSource::Wall(std::time::Instant::now()),
+            DEFAULT_CAPACITY,
+        )
+    }
+
+    /// A recorder for the virtual clock of a demo that never moves tokio's
+    /// clock itself: it reads the clock once between the runtime's parks,
+    /// which `parks` is told of (see [`BetweenParks`]). Call inside the
+    /// demo's runtime.
+    pub fn between_parks(parks: Arc<BetweenParks>) -> Recorder {
+        Recorder::reading(
+            TimeSource::BetweenParks(tokio::time::Instant::now(), parks),
+            DEFAULT_CAPACITY,
+        )
+    }
+
+    fn reading(time: TimeSource, capacity: usize) -> Recorder {
         Recorder {
             inner: Arc::new(Inner {
-                start: Instant::now(),
+                time,
                 // Each event brings at most one new note: note ids never
                 // run out below this.
                 capacity: capacity.min(NoteId::LIMIT - 2),
@@ -164,8 +210,7 @@ impl Recorder {
 
     /// Nanoseconds since the recorder started, on the runtime's clock.
     pub fn now_ns(&self) -> u64 {
-        let elapsed = Instant::now().saturating_duration_since(self.inner.start);
-        u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX)
+        self.inner.time.now_ns()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -521,16 +566,18 @@ pub struct TaskGuard {
 
 impl Drop for TaskGuard {
     fn drop(&mut self) {
-        if !self.task.rec.is_open(self.task.id) {
+        if !std::thread::panicking() {
+            // Ignored if the task already said how it ended.
+            self.task.cancelled(self.on_drop);
             return;
         }
-        if std::thread::panicking() {
+        // Only a task still open may take the panic's message: it is this
+        // task's own panic.
+        if self.task.rec.is_open(self.task.id) {
             let message = PANIC_MESSAGE
                 .with(|slot| slot.borrow_mut().take())
                 .unwrap_or_else(|| "the task panicked".to_string());
             self.task.panicked(format!("panicked: {message}"));
-        } else {
-            self.task.cancelled(self.on_drop);
         }
     }
 }

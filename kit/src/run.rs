@@ -20,7 +20,7 @@ use crate::demo::{Ctx, Demo};
 use crate::event::{Outcome, Run};
 use crate::lab::scope::Scope;
 use crate::params::{ParamError, Params};
-use crate::recorder::Recorder;
+use crate::recorder::{BetweenParks, Recorder};
 
 /// How many demos are running: while any is, the panic hook records
 /// instead of printing. A count, not a flag: with two demos at once (tests
@@ -169,6 +169,11 @@ pub struct Wiring {
     /// Called with the run's recorder before the demo starts: the child
     /// starts streaming events from here.
     pub on_start: Option<OnStart>,
+    /// The demo may move tokio's clock itself (`tokio::time::advance`,
+    /// `pause`, `resume`), as a learner's program may: the recorder then
+    /// reads tokio's clock at every event. The built-in demos never do, so
+    /// their recorder reads it more cheaply (see [`Recorder::between_parks`]).
+    pub moves_clock: bool,
 }
 
 /// Runs `demo` with `params`, cancelled early if `cancel` fires.
@@ -196,6 +201,13 @@ pub fn run_wired(
     let mut builder = clock.builder(demo.info().single_thread);
     let slot = Arc::new(OnceLock::new());
     let hooked = wiring.tokio_lanes && crate::hooks::install(&mut builder, slot.clone());
+    let parks = (clock == Clock::Virtual && !wiring.moves_clock).then(|| {
+        // The virtual clock moves only while the runtime parks.
+        let parks = BetweenParks::new();
+        let unparked = parks.clone();
+        builder.on_thread_unpark(move || unparked.forget());
+        parks
+    });
     let runtime = builder
         .build()
         .map_err(|source| RunError::Runtime { clock, source })?;
@@ -203,7 +215,11 @@ pub fn run_wired(
     // The recorder must read the runtime's clock, so it is made inside it.
     let rec = {
         let _inside = runtime.enter();
-        Recorder::new()
+        match parks {
+            Some(parks) => Recorder::between_parks(parks),
+            None if clock == Clock::Real && !wiring.moves_clock => Recorder::on_wall_clock(),
+            None => Recorder::new(),
+        }
     };
     if hooked {
         rec.track_tokio_tasks();

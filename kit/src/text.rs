@@ -69,7 +69,9 @@ pub fn did_you_mean(suggestion: Option<&str>) -> String {
 /// `text` with every control character escaped; with `keep_color`, SGR
 /// colour sequences pass through unchanged.
 pub fn sanitize(text: &str, keep_color: bool) -> Cow<'_, str> {
-    if !text.chars().any(is_control) {
+    // Printable ASCII, the usual case (`port-80`, `open: handshake
+    // completed`), is checked a byte at a time.
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) || !text.chars().any(is_control) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -274,6 +274,33 @@ mod tests {
         assert_eq!(queued, 30);
     }
 
+    /// The recorder of a built-in demo reads the virtual clock once between
+    /// the runtime's parks; a learner's run reads it at every event. Both
+    /// must give every demo the same timeline, to the nanosecond.
+    #[test]
+    fn reading_the_virtual_clock_between_parks_changes_no_timestamp() {
+        for demo in registry() {
+            let mut params = Params::defaults(demo.info().params).expect("defaults");
+            if params.clock().ok() != Some(asynclab_kit::Clock::Virtual) {
+                continue;
+            }
+            params.set("seed", "7").expect("a seed");
+            let recorded = |moves_clock| {
+                let wiring = run::Wiring {
+                    moves_clock,
+                    ..run::Wiring::default()
+                };
+                let cancel = tokio_util::sync::CancellationToken::new();
+                let scope = crate::lab::scope::Scope::default();
+                run::run_wired(*demo, &params, scope, &cancel, None, wiring).expect("runs")
+            };
+            let (cheap, every) = (recorded(false), recorded(true));
+            let name = demo.info().name;
+            assert!(every.events.len() > 1, "{name}: recorded nothing");
+            assert_eq!(cheap.events, every.events, "{name}: timelines differ");
+        }
+    }
+
     #[test]
     fn every_demo_has_a_short_teaching_core() {
         for demo in registry() {
