@@ -41,5 +41,5 @@ pub use event::{
 };
 pub use format::{format_duration, parse_duration};
 pub use params::{Kind, ParamError, ParamSpec, Params, Value, parse_ports};
-pub use recorder::{Recorder, TaskGuard, TaskRec};
+pub use recorder::{PlannedLanes, Recorder, TaskGuard, TaskRec};
 pub use sim::Sim;

@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
 use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -22,8 +23,10 @@ use crate::event::{
 };
 use crate::text::sanitize;
 
+mod planned;
 mod time;
 mod tokio_lanes;
+pub use planned::PlannedLanes;
 pub use time::BetweenParks;
 use time::TimeSource;
 use tokio_lanes::TokioLanes;
@@ -120,6 +123,19 @@ enum Lane {
 }
 
 impl State {
+    /// The tokio task running now records for `task`: its own hook lane
+    /// would only repeat it, so it is linked (and left out).
+    fn link_current_tokio_task(&mut self, task: TaskId) {
+        if let Some(tokio) = self.tokio.as_mut() {
+            if let Some(lane) = tokio::task::try_id().and_then(|id| tokio.lanes.get_mut(&id)) {
+                if lane.lane != task && !lane.linked {
+                    lane.linked = true;
+                    tokio.linked.push(lane.lane);
+                }
+            }
+        }
+    }
+
     /// The note for `text`: a fixed annotation is looked up by its address;
     /// text built at run time may carry outside words (a banner, a URL)
     /// and is escaped now, so no renderer has to.
@@ -143,6 +159,26 @@ impl State {
             },
         }
     }
+}
+
+/// Formats a lane's name into a buffer this thread reuses, and hands it to
+/// `register`: naming a million lanes allocates nothing. The buffer is
+/// filled before the recorder is locked, so a `Display` that records
+/// cannot deadlock it.
+fn named<R>(name: impl fmt::Display, register: impl FnOnce(&str) -> R) -> R {
+    thread_local! {
+        static NAME: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    NAME.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            let _ = write!(buffer, "{name}");
+            register(&buffer)
+        }
+        // A name whose `Display` names a lane of its own: rare enough
+        // for an allocation.
+        Err(_) => register(&name.to_string()),
+    })
 }
 
 /// `h2:80` as `["h", 2, ":", 80]`: numbers compare as numbers (ports sort
@@ -220,15 +256,15 @@ impl Recorder {
     }
 
     /// Registers a task and records that it was spawned.
-    pub fn task(&self, name: impl Into<String>) -> TaskRec {
-        self.lane(name.into(), false)
+    pub fn task(&self, name: impl fmt::Display) -> TaskRec {
+        named(name, |name| self.lane(name, false))
     }
 
     /// Registers a lane for a future that is not a task of its own (a
     /// `select!` branch, one of the futures `join!` polls): it records like
     /// a task, but the summary counts it apart from spawned tasks.
-    pub fn future(&self, name: impl Into<String>) -> TaskRec {
-        self.lane(name.into(), true)
+    pub fn future(&self, name: impl fmt::Display) -> TaskRec {
+        named(name, |name| self.lane(name, true))
     }
 
     /// Registers a lane for a task that does not exist yet (a port still
@@ -236,9 +272,13 @@ impl Recorder {
     /// [`TaskRec::spawned`] marks the moment it is really spawned. The
     /// timeline can then show work waiting to start without claiming it
     /// was spawned.
-    pub fn planned(&self, name: impl Into<String>) -> TaskRec {
+    pub fn planned(&self, name: impl fmt::Display) -> TaskRec {
+        named(name, |name| self.planned_named(name))
+    }
+
+    fn planned_named(&self, name: &str) -> TaskRec {
         let mut state = self.state();
-        let id = self.register(&mut state, name.into(), false);
+        let id = self.register(&mut state, name, false);
         state.lanes[id.index()] = Lane::Planned;
         drop(state);
         TaskRec {
@@ -247,7 +287,7 @@ impl Recorder {
         }
     }
 
-    fn lane(&self, name: String, future: bool) -> TaskRec {
+    fn lane(&self, name: &str, future: bool) -> TaskRec {
         let at_ns = self.now_ns();
         let mut state = self.state();
         let id = self.register(&mut state, name, future);
@@ -259,9 +299,9 @@ impl Recorder {
         }
     }
 
-    fn register(&self, state: &mut State, name: String, future: bool) -> TaskId {
+    fn register(&self, state: &mut State, name: &str, future: bool) -> TaskId {
         // Escaped now, like a built note: a name may carry outside words.
-        let id = state.tasks.push(&sanitize(&name, false), future);
+        let id = state.tasks.push(&sanitize(name, false), future);
         state.lanes.push(Lane::Open);
         id
     }
@@ -273,16 +313,7 @@ impl Recorder {
             Some(&lane) if lane != Lane::Ended && !state.closed => lane,
             _ => return,
         };
-        if let Some(tokio) = state.tokio.as_mut() {
-            // This tokio task speaks for a named task: its hook lane would
-            // only repeat it.
-            if let Some(lane) = tokio::task::try_id().and_then(|id| tokio.lanes.get_mut(&id)) {
-                if lane.lane != task && !lane.linked {
-                    lane.linked = true;
-                    tokio.linked.push(lane.lane);
-                }
-            }
-        }
+        state.link_current_tokio_task(task);
         if kind.is_terminal() {
             state.lanes[task.index()] = Lane::Ended;
             state.finished += 1;
@@ -338,8 +369,9 @@ impl Recorder {
         let mut state = self.state();
         let room = self.inner.capacity.saturating_sub(state.events.len());
         state.events.reserve(events.min(room));
-        // Names of a dozen bytes: `port-12345`, `h2:port-80`.
-        state.tasks.reserve(tasks, tasks * 12);
+        // Names of a dozen bytes or so (`port-12345`, `h2:port-80`): room
+        // enough that the buffer is not grown, and copied, as it fills.
+        state.tasks.reserve(tasks, tasks * 16);
         state.lanes.reserve(tasks);
     }
 

@@ -18,6 +18,7 @@
 //! Virtual clock: the network is simulated from the seed. Real clock: the
 //! demo opens listeners on 127.0.0.1 and really connects to `target`.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,13 +160,15 @@ impl Target {
     }
 
     /// The task's name: `port-80`, or `h2:port-80` on a further host.
-    fn name(&self) -> String {
-        match self {
+    /// Written straight into the recorder's list of names: a million
+    /// ports need no million `String`s.
+    fn name(&self) -> impl fmt::Display + '_ {
+        fmt::from_fn(move |f| match self {
             Target::Simulated { host, port, .. } if *host > 0 => {
-                format!("h{}:port-{port}", host + 1)
+                write!(f, "h{}:port-{port}", host + 1)
             }
-            _ => format!("port-{}", self.port()),
-        }
+            _ => write!(f, "port-{}", self.port()),
+        })
     }
 }
 
@@ -228,7 +231,7 @@ impl Demo for PortCheck {
         ctx.rec.reserve(targets.len() + 1, targets.len() * 5 + 8);
         // Every target is on the timeline from the start, served in order;
         // its task is spawned only once it holds a permit.
-        let tasks: Vec<TaskRec> = targets.iter().map(|t| ctx.rec.planned(t.name())).collect();
+        let tasks = ctx.rec.planned_lanes(targets.iter().map(Target::name));
 
         // ANCHOR: core
         // Acquire before spawn: a task exists only while it holds a permit.
@@ -238,12 +241,10 @@ impl Demo for PortCheck {
         let mut tally = Tally::default();
         let mut queue_shown = false;
         for (i, target) in targets.into_iter().enumerate() {
-            let task = tasks[i].clone();
+            let task = tasks.get(i);
             if permits.available_permits() == 0 && !queue_shown {
                 // From here on every target queues (FIFO) for a permit.
-                for queued in &tasks[i..] {
-                    queued.waiting(WaitOn::Permit, "all permits held: queues for one");
-                }
+                tasks.waiting_from(i, WaitOn::Permit, "all permits held: queues for one");
                 queue_shown = true;
             }
             let Ok(permit) = permits.clone().acquire_owned().await else {

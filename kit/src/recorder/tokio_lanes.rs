@@ -53,7 +53,7 @@ impl Recorder {
         if state.closed || state.tokio.is_none() {
             return;
         }
-        let lane = self.register(&mut state, format!("task@{at}"), false);
+        let lane = self.register(&mut state, &format!("task@{at}"), false);
         let note = Cow::Owned(format!("tokio::spawn at {at}"));
         self.push(&mut state, at_ns, lane, EventKind::Spawned, note);
         if let Some(tokio) = state.tokio.as_mut() {

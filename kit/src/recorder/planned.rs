@@ -1,0 +1,161 @@
+//! Many lanes registered at once, for work that waits before it starts: a
+//! scan puts every port on the timeline at 0 ms, each spawned only once it
+//! holds its permit.
+//!
+//! [`Recorder::planned`] would do the same one lane at a time, but a scan
+//! of a million ports would then hold a million handles (16 MB) and take
+//! the recorder's lock three million times before its first connect.
+//! [`PlannedLanes`] is one handle for them all, and records the queue in
+//! one go.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+use std::ops::Range;
+
+use super::{Lane, Recorder, TaskRec};
+use crate::event::{EventKind, TaskId, WaitOn};
+
+/// Lanes registered together by [`Recorder::planned_lanes`], in order.
+#[derive(Clone)]
+pub struct PlannedLanes {
+    rec: Recorder,
+    ids: Range<u32>,
+}
+
+impl Recorder {
+    /// Registers a planned lane (see [`Recorder::planned`]) for each name,
+    /// in order: nothing is recorded until a lane says so.
+    pub fn planned_lanes<N: fmt::Display>(
+        &self,
+        names: impl IntoIterator<Item = N>,
+    ) -> PlannedLanes {
+        // Formatted before the lock is taken (a `Display` may record), and
+        // registered under one lock, so the lanes' ids are consecutive.
+        // Sized up front (names of a dozen bytes, `port-12345`): grown by
+        // doubling, the copies would outlast the call in the allocator.
+        let names = names.into_iter();
+        let count = names.size_hint().0;
+        let mut text = String::with_capacity(count * 16);
+        let mut ends: Vec<u32> = Vec::with_capacity(count);
+        for name in names {
+            let _ = write!(text, "{name}");
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        }
+        let mut state = self.state();
+        let first = u32::try_from(state.tasks.len()).unwrap_or(u32::MAX);
+        let mut start = 0;
+        for end in ends {
+            let end = end as usize;
+            let id = self.register(&mut state, text.get(start..end).unwrap_or(""), false);
+            state.lanes[id.index()] = Lane::Planned;
+            start = end;
+        }
+        let end = u32::try_from(state.tasks.len()).unwrap_or(u32::MAX);
+        PlannedLanes {
+            rec: self.clone(),
+            ids: first..end,
+        }
+    }
+}
+
+impl PlannedLanes {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Lane `i`'s handle. Past the end, a handle that records nothing.
+    pub fn get(&self, i: usize) -> TaskRec {
+        let id = u32::try_from(i)
+            .ok()
+            .and_then(|i| self.ids.start.checked_add(i))
+            .filter(|id| self.ids.contains(id))
+            .unwrap_or(u32::MAX);
+        TaskRec {
+            rec: self.rec.clone(),
+            id: TaskId(id),
+        }
+    }
+
+    /// Lanes `from..` all start waiting on `on` now, for one reason: as if
+    /// each said `waiting`, with one reading of the clock and one lock.
+    pub fn waiting_from(&self, from: usize, on: WaitOn, note: impl Into<Cow<'static, str>>) {
+        let rec = &self.rec;
+        let at_ns = rec.now_ns();
+        let mut state = rec.state();
+        if state.closed {
+            return;
+        }
+        let first = self
+            .ids
+            .start
+            .saturating_add(u32::try_from(from).unwrap_or(u32::MAX));
+        let lanes = first.min(self.ids.end)..self.ids.end;
+        if let Some(task) = lanes.clone().next() {
+            state.link_current_tokio_task(TaskId(task));
+        }
+        let note = state.note(note.into());
+        for task in lanes {
+            if state.lanes.get(task as usize) != Some(&Lane::Ended) {
+                rec.push_id(
+                    &mut state,
+                    at_ns,
+                    TaskId(task),
+                    EventKind::Waiting(on),
+                    note,
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Outcome;
+
+    #[test]
+    fn planned_lanes_queue_together_and_start_one_by_one() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .expect("runtime");
+        let run = runtime.block_on(async {
+            let rec = Recorder::new();
+            let before = rec.task("before");
+            let ports = rec.planned_lanes((1..=4).map(|p| format!("port-{p}")));
+            // Port 1 runs at once; ports 2..=4 queue.
+            ports.get(0).spawned("spawned");
+            ports.waiting_from(1, WaitOn::Permit, "queued");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            ports.get(1).acquired("permit");
+            // Past the end: a handle that records nothing.
+            ports.get(4).completed("nobody");
+            before.completed("done");
+            rec.finish(Outcome::Finished)
+        });
+        let names: Vec<&str> = run.tasks.iter().map(|t| t.name).collect();
+        assert_eq!(names, ["before", "port-1", "port-2", "port-3", "port-4"]);
+        let events: Vec<_> = run
+            .events
+            .iter()
+            .map(|e| (e.at_ns / 1_000_000, e.task.0, e.kind))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                (0, 0, EventKind::Spawned),
+                (0, 1, EventKind::Spawned),
+                (0, 2, EventKind::Waiting(WaitOn::Permit)),
+                (0, 3, EventKind::Waiting(WaitOn::Permit)),
+                (0, 4, EventKind::Waiting(WaitOn::Permit)),
+                (5, 2, EventKind::Acquired),
+                (5, 0, EventKind::Completed),
+            ]
+        );
+    }
+}
