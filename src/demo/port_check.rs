@@ -31,7 +31,7 @@ use tokio::time;
 use asynclab_kit::lab::limits::cap_to_descriptors;
 use asynclab_kit::lab::probe::{self, LabScan, PortState};
 use asynclab_kit::{
-    Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, TaskRec, WaitOn, parse_ports,
+    Clock, Ctx, Demo, DemoError, DemoInfo, Kind, ParamSpec, Sim, TaskRec, WaitOn, parse_ports,
 };
 
 static INFO: DemoInfo = DemoInfo {
@@ -117,15 +117,58 @@ impl Tally {
 }
 
 /// A port to check: simulated (virtual clock) or a real address.
+#[derive(Clone, Copy)]
 enum Target {
-    /// `answer` is `None` for a filtered port: it never replies. `host`
-    /// counts simulated hosts past the first (65 535 ports each).
+    /// `host` counts simulated hosts past the first (65 535 ports each).
     Simulated {
         host: u32,
         port: u16,
-        answer: Option<(Duration, PortState)>,
     },
     Real(SocketAddr),
+}
+
+/// The targets of a scan, each made as the scan reaches it: a million
+/// simulated ports held in a list would be 40 MB.
+enum Targets {
+    /// `ports` of the first simulated host; or (`auto`) ports 1..=65535 of
+    /// host 0, then of host 1, ..., `count` in all.
+    Simulated {
+        ports: Option<Vec<u16>>,
+        count: u64,
+    },
+    Real(Vec<SocketAddr>),
+}
+
+impl Targets {
+    fn len(&self) -> usize {
+        match self {
+            Targets::Simulated {
+                ports: Some(ports), ..
+            } => ports.len(),
+            Targets::Simulated { ports: None, count } => *count as usize,
+            Targets::Real(addrs) => addrs.len(),
+        }
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = Target> + Send + '_> {
+        match self {
+            Targets::Simulated {
+                ports: Some(ports), ..
+            } => Box::new(
+                ports
+                    .iter()
+                    .map(|&port| Target::Simulated { host: 0, port }),
+            ),
+            Targets::Simulated { ports: None, count } => Box::new((0..*count).map(|i| {
+                let (host, port) = (i / 65_535, i % 65_535 + 1);
+                Target::Simulated {
+                    host: host as u32,
+                    port: port as u16,
+                }
+            })),
+            Targets::Real(addrs) => Box::new(addrs.iter().map(|&addr| Target::Real(addr))),
+        }
+    }
 }
 
 impl Target {
@@ -162,9 +205,9 @@ impl Target {
     /// The task's name: `port-80`, or `h2:port-80` on a further host.
     /// Written straight into the recorder's list of names: a million
     /// ports need no million `String`s.
-    fn name(&self) -> impl fmt::Display + '_ {
+    fn name(self) -> impl fmt::Display {
         fmt::from_fn(move |f| match self {
-            Target::Simulated { host, port, .. } if *host > 0 => {
+            Target::Simulated { host, port } if host > 0 => {
                 write!(f, "h{}:port-{port}", host + 1)
             }
             _ => write!(f, "port-{}", self.port()),
@@ -172,27 +215,22 @@ impl Target {
     }
 }
 
-/// How each real check behaves.
+/// How each check behaves.
 #[derive(Clone, Copy)]
 struct Probe {
     timeout: Duration,
     banner: bool,
+    /// The simulated network: its seed and typical round trip.
+    seed: u64,
+    latency: Duration,
 }
 
 impl Probe {
-    /// One connect attempt. A filtered simulated port never answers: the
-    /// caller's `timeout` is what ends it, exactly as on a network.
+    /// One connect attempt.
     async fn connect(&self, target: &Target, task: &TaskRec) -> std::io::Result<PortState> {
-        let addr = match target {
-            Target::Simulated {
-                answer: Some((after, state)),
-                ..
-            } => {
-                time::sleep(*after).await;
-                return Ok(*state);
-            }
-            Target::Simulated { answer: None, .. } => return std::future::pending().await,
-            Target::Real(addr) => *addr,
+        let addr = match *target {
+            Target::Simulated { host, port } => return self.simulated(host, port).await,
+            Target::Real(addr) => addr,
         };
         let banner = self
             .banner
@@ -200,6 +238,20 @@ impl Probe {
         // Boxed: a real connect's future (a socket, a banner buffer) is
         // far bigger than a simulated one, and every task would carry it.
         Box::pin(probe::connect(addr, banner, task)).await
+    }
+
+    /// A simulated host: about 10% of ports open, 20% filtered. A filtered
+    /// port never answers: the caller's `timeout` is what ends it, exactly
+    /// as on a network.
+    async fn simulated(&self, host: u32, port: u16) -> std::io::Result<PortState> {
+        let mut sim = Sim::new(self.seed, u64::from(host) * 65_536 + u64::from(port));
+        let state = match sim.below(100) {
+            0..10 => PortState::Open,
+            10..30 => return std::future::pending().await,
+            _ => PortState::Closed,
+        };
+        time::sleep(sim.latency(self.latency)).await;
+        Ok(state)
     }
 }
 
@@ -214,16 +266,21 @@ impl Demo for PortCheck {
         let probe = Probe {
             timeout: ctx.params.duration("timeout")?,
             banner: ctx.params.choice("banner")? == "on",
+            seed: ctx.seed,
+            latency: ctx.params.duration("latency")?,
         };
 
         // `_farm` keeps the lab's listeners open until the scan is over.
         let (targets, _farm) = match ctx.clock {
-            Clock::Virtual => (simulated(&ctx)?, None),
+            Clock::Virtual => {
+                let count = ctx.params.usize("count")? as u64;
+                let ports = port_list(&ctx)?;
+                (Targets::Simulated { ports, count }, None)
+            }
             Clock::Real => {
                 let scan = real_scan(&ctx).await?;
                 concurrency = cap_to_descriptors(&ctx.rec, concurrency);
-                let targets = scan.addrs.iter().map(|a| Target::Real(*a)).collect();
-                (targets, Some(scan.farm))
+                (Targets::Real(scan.addrs), Some(scan.farm))
             }
         };
 
@@ -240,7 +297,7 @@ impl Demo for PortCheck {
         let mut checks = JoinSet::new();
         let mut tally = Tally::default();
         let mut queue_shown = false;
-        for (i, target) in targets.into_iter().enumerate() {
+        for (i, target) in targets.iter().enumerate() {
             let task = tasks.get(i);
             if permits.available_permits() == 0 && !queue_shown {
                 // From here on every target queues (FIFO) for a permit.
@@ -355,31 +412,6 @@ fn port_list(ctx: &Ctx) -> Result<Option<Vec<u16>>, DemoError> {
     }
     let ranges = parse_ports(text).map_err(DemoError::Setup)?;
     Ok(Some(ranges.into_iter().flatten().collect()))
-}
-
-/// A simulated host: about 10% of ports open, 20% filtered.
-fn simulated(ctx: &Ctx) -> Result<Vec<Target>, DemoError> {
-    let latency = ctx.params.duration("latency")?;
-    let count = ctx.params.usize("count")? as u64;
-    // (host, port) pairs: ports 1..=65535 of host 0, then of host 1, ...
-    let targets: Vec<(u32, u16)> = match port_list(ctx)? {
-        Some(ports) => ports.into_iter().map(|p| (0, p)).collect(),
-        None => (0..count)
-            .map(|i| ((i / 65_535) as u32, (i % 65_535 + 1) as u16))
-            .collect(),
-    };
-    Ok(targets
-        .into_iter()
-        .map(|(host, port)| {
-            let mut sim = ctx.sim(u64::from(host) * 65_536 + u64::from(port));
-            let answer = match sim.below(100) {
-                0..10 => Some((sim.latency(latency), PortState::Open)),
-                10..30 => None,
-                _ => Some((sim.latency(latency), PortState::Closed)),
-            };
-            Target::Simulated { host, port, answer }
-        })
-        .collect())
 }
 
 /// A real scan of `target`: the lab's listeners (unless `lab off`), so
