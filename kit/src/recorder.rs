@@ -1,14 +1,14 @@
 //! The [`Recorder`]: a cheap, cloneable handle demos record events through.
 //!
-//! Timestamps come from `tokio::time::Instant`, so under a paused (virtual)
-//! clock they are virtual time and under the real clock wall time. A
-//! recorder must therefore be created *inside* the runtime that runs the
-//! demo.
+//! Timestamps are virtual time under a paused (virtual) clock and wall
+//! time under the real clock (`time.rs` says how each is read). A recorder
+//! must therefore be created *inside* the runtime that runs the demo.
 //!
-//! It never blocks the code it observes on anything but a push into a `Vec`
-//! (the lock is never held across an `.await` or any other work), and it
-//! never lies: past its capacity it drops events and counts them, and the
-//! summary shows that count.
+//! It never blocks the code it observes on anything but a clock reading
+//! and a push into a `Vec` (the lock is never held across an `.await` or
+//! any other work; the clock is read under it, so events are stored in the
+//! order of their times), and it never lies: past its capacity it drops
+//! events and counts them, and the summary shows that count.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -288,8 +288,8 @@ impl Recorder {
     }
 
     fn lane(&self, name: &str, future: bool) -> TaskRec {
-        let at_ns = self.now_ns();
         let mut state = self.state();
+        let at_ns = self.now_ns();
         let id = self.register(&mut state, name, future);
         self.push(&mut state, at_ns, id, EventKind::Spawned, Cow::Borrowed(""));
         drop(state);
@@ -307,12 +307,16 @@ impl Recorder {
     }
 
     fn record(&self, task: TaskId, kind: EventKind, note: Cow<'static, str>) {
-        let at_ns = self.now_ns();
         let mut state = self.state();
         let lane = match state.lanes.get(task.index()) {
             Some(&lane) if lane != Lane::Ended && !state.closed => lane,
+            // Ended already (a drop guard after `completed`): ignored
+            // before the clock is even read.
             _ => return,
         };
+        // Read under the lock: the events' order is their times' order,
+        // even with two workers recording at once.
+        let at_ns = self.now_ns();
         state.link_current_tokio_task(task);
         if kind.is_terminal() {
             state.lanes[task.index()] = Lane::Ended;
@@ -411,8 +415,8 @@ impl Recorder {
     /// Used when the user presses Ctrl-C or the watchdog fires: the tasks
     /// are about to be dropped, and this is the instant it happens.
     pub fn cancel_unfinished(&self, note: &'static str) {
-        let at_ns = self.now_ns();
         let mut state = self.state();
+        let at_ns = self.now_ns();
         // Findings were added as tasks finished; a finished run would have
         // replaced them with its sorted list, so sort what there is.
         for list in state.findings.values_mut() {
@@ -582,21 +586,22 @@ impl TaskRec {
     /// `cancelled` when its future is dropped (a lost `select!` race, an
     /// aborted task), `panicked` when it unwinds. Hold it for the task's
     /// whole body: `let _guard = task.guard("…");`.
-    pub fn guard(&self, on_drop: &'static str) -> TaskGuard {
+    /// It borrows the task's handle, so it costs no clone of it.
+    pub fn guard(&self, on_drop: &'static str) -> TaskGuard<'_> {
         TaskGuard {
-            task: self.clone(),
+            task: self,
             on_drop,
         }
     }
 }
 
 /// See [`TaskRec::guard`].
-pub struct TaskGuard {
-    task: TaskRec,
+pub struct TaskGuard<'a> {
+    task: &'a TaskRec,
     on_drop: &'static str,
 }
 
-impl Drop for TaskGuard {
+impl Drop for TaskGuard<'_> {
     fn drop(&mut self) {
         if !std::thread::panicking() {
             // Ignored if the task already said how it ended.

@@ -84,8 +84,8 @@ impl PlannedLanes {
     /// each said `waiting`, with one reading of the clock and one lock.
     pub fn waiting_from(&self, from: usize, on: WaitOn, note: impl Into<Cow<'static, str>>) {
         let rec = &self.rec;
-        let at_ns = rec.now_ns();
         let mut state = rec.state();
+        let at_ns = rec.now_ns();
         if state.closed {
             return;
         }

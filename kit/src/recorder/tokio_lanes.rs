@@ -48,8 +48,8 @@ impl Recorder {
 
     /// A tokio task was spawned at `at` (`file:line`).
     pub fn tokio_spawned(&self, id: tokio::task::Id, at: &str) {
-        let at_ns = self.now_ns();
         let mut state = self.state();
+        let at_ns = self.now_ns();
         if state.closed || state.tokio.is_none() {
             return;
         }
