@@ -23,6 +23,9 @@ const TASK_W: usize = 22;
 /// the list: a million-task run folds into a million rows.
 struct Row<'a> {
     first: &'a Event,
+    /// The family of the first task's name (see [`family`]): found once
+    /// a row, not once for every event compared with it.
+    kin: &'a str,
     /// How many tasks are folded in.
     count: usize,
     /// The second and the last task folded in (in the order their events
@@ -35,9 +38,10 @@ struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn of(e: &'a Event) -> Row<'a> {
+    fn of(e: &'a Event, kin: &'a str) -> Row<'a> {
         Row {
             first: e,
+            kin,
             count: 1,
             second: None,
             last: e.task,
@@ -73,7 +77,7 @@ fn family(name: &str) -> &str {
 /// family; at the same instant it may also join an earlier row of that
 /// instant, unless its own task has a row in between (a task's events stay
 /// in the order they happened).
-fn fold<'a>(run: &Run, events: impl Iterator<Item = &'a Event>) -> Folded<'a> {
+fn fold<'a>(run: &'a Run, events: impl Iterator<Item = &'a Event>) -> Folded<'a> {
     let mut rows: Vec<Row<'a>> = Vec::new();
     let mut ends: Vec<Option<usize>> = vec![None; run.tasks.len()];
     // The newest row holding each task: a row the task is in (or one
@@ -92,10 +96,7 @@ fn fold<'a>(run: &Run, events: impl Iterator<Item = &'a Event>) -> Folded<'a> {
             if !newest && row.last_at != e.at_ns {
                 break;
             }
-            if row.first.kind == e.kind
-                && row.first.note == e.note
-                && family(run.task_name(row.first.task)) == kin
-            {
+            if row.first.kind == e.kind && row.first.note == e.note && row.kin == kin {
                 target = Some(j);
                 break;
             }
@@ -106,7 +107,7 @@ fn fold<'a>(run: &Run, events: impl Iterator<Item = &'a Event>) -> Folded<'a> {
                 j
             }
             None => {
-                rows.push(Row::of(e));
+                rows.push(Row::of(e, kin));
                 rows.len() - 1
             }
         };
@@ -242,7 +243,7 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
     let shown = |e: &&Event| opts.max_rows.is_none() || e.kind != EventKind::Spawned;
     let (rows, keep) = match opts.max_rows {
         None => {
-            let rows: Vec<Row> = run.events.iter().map(Row::of).collect();
+            let rows: Vec<Row> = run.events.iter().map(|e| Row::of(e, "")).collect();
             let keep = vec![true; rows.len()];
             (rows, keep)
         }
