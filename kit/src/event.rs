@@ -301,6 +301,26 @@ impl Tasks {
         id
     }
 
+    /// Adds the tasks named `text[..ends[0]]`, `text[ends[0]..ends[1]]`,
+    /// ... (spawned tasks, not futures), and returns their ids: one copy
+    /// of the names, however many. `ends` must rise and end inside `text`
+    /// on character boundaries; where they do not, nothing is added.
+    pub fn push_all(&mut self, text: &str, ends: &[u32]) -> std::ops::Range<u32> {
+        let first = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
+        let base = self.text.len();
+        let fits = ends.is_sorted()
+            && ends.iter().all(|&end| text.is_char_boundary(end as usize))
+            && u32::try_from(base + text.len()).is_ok();
+        if !fits {
+            return first..first;
+        }
+        self.text.push_str(text);
+        self.ends
+            .extend(ends.iter().map(|&end| (base + end as usize) as u32));
+        self.futures.resize(self.ends.len(), false);
+        first..u32::try_from(self.ends.len()).unwrap_or(u32::MAX)
+    }
+
     /// Room for `tasks` more tasks with names of `bytes` in all.
     pub fn reserve(&mut self, tasks: usize, bytes: usize) {
         self.ends.reserve(tasks);
