@@ -3,7 +3,7 @@
 //! `cargo bench --bench engine` prints a markdown table:
 //! - the virtual port-check demo at 10k, 100k and 1M simulated ports,
 //!   concurrency 1000, recorded and analysed, vs the same workload in bare
-//!   tokio with no recorder (same seeded latencies, same semaphore): five
+//!   tokio with no recorder (same seeded latencies, same semaphore): nine
 //!   pairs in turn, the median of each figure;
 //! - rendering the text timeline and the SVG of a 100k-task run;
 //! - start-up to the first prompt (piped `quit`), and the full
@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 const SIZES: [u64; 3] = [10_000, 100_000, 1_000_000];
 const CONCURRENCY: usize = 1000;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 9;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -43,7 +43,7 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for n in SIZES {
-        // Five pairs, in turn, so both see the same machine; the median
+        // Nine pairs, in turn, so both see the same machine; the median
         // of each figure.
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {

@@ -288,9 +288,8 @@ impl Tasks {
         self.ends.is_empty()
     }
 
-    /// Adds a task and returns its id. Past 4 GiB of names (never reached:
-    /// names are cut at 200 bytes and a run holds at most 16 M tasks) a
-    /// name is left empty.
+    /// Adds a task and returns its id. Past 4 GiB of names a name is left
+    /// empty.
     pub fn push(&mut self, name: &str, future: bool) -> TaskId {
         let id = TaskId(u32::try_from(self.ends.len()).unwrap_or(u32::MAX));
         if u32::try_from(self.text.len() + name.len()).is_ok() {
@@ -303,13 +302,15 @@ impl Tasks {
 
     /// Adds the tasks named `text[..ends[0]]`, `text[ends[0]..ends[1]]`,
     /// ... (spawned tasks, not futures), and returns their ids: one copy
-    /// of the names, however many. `ends` must rise and end inside `text`
-    /// on character boundaries; where they do not, nothing is added.
+    /// of the names, however many. `ends` must rise on character
+    /// boundaries and the last must be the end of `text`; where they do
+    /// not, nothing is added.
     pub fn push_all(&mut self, text: &str, ends: &[u32]) -> std::ops::Range<u32> {
         let first = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
         let base = self.text.len();
         let fits = ends.is_sorted()
             && ends.iter().all(|&end| text.is_char_boundary(end as usize))
+            && ends.last().map_or(0, |&end| end as usize) == text.len()
             && u32::try_from(base + text.len()).is_ok();
         if !fits {
             return first..first;

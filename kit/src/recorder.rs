@@ -4,11 +4,12 @@
 //! time under the real clock (`time.rs` says how each is read). A recorder
 //! must therefore be created *inside* the runtime that runs the demo.
 //!
-//! It never blocks the code it observes on anything but a clock reading
-//! and a push into a `Vec` (the lock is never held across an `.await` or
-//! any other work; the clock is read under it, so events are stored in the
-//! order of their times), and it never lies: past its capacity it drops
-//! events and counts them, and the summary shows that count.
+//! It never blocks the code it observes on more than its own bookkeeping:
+//! the lock is never held across an `.await` or the demo's work, only for
+//! a clock reading and a push into a `Vec` (the clock is read under it, so
+//! events are stored in the order of their times), or once for a batch
+//! ([`PlannedLanes`]). It never lies: past its capacity it drops events and
+//! counts them, and the summary shows that count.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -118,7 +119,8 @@ impl Default for FixedNotes {
 /// A lane's place in its life, for the recorder's own bookkeeping.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lane {
-    /// Registered by [`Recorder::planned`]; its task not spawned yet.
+    /// Registered by [`Recorder::planned`] or [`Recorder::planned_lanes`];
+    /// its task not spawned yet.
     Planned,
     Open,
     Ended,
@@ -246,15 +248,16 @@ impl Recorder {
         }
     }
 
-    /// Nanoseconds since the recorder started, on the runtime's clock.
+    /// Nanoseconds since the recorder started, on the run's clock (read
+    /// as `time.rs` says).
     pub fn now_ns(&self) -> u64 {
         self.inner.time.now_ns()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        // parking_lot's lock: no poisoning to check on every event (a panic
-        // never happens while it is held; only pushes do), and the
-        // uncontended path is one compare-and-swap each way.
+        // parking_lot's lock: no poisoning to check on every event, and the
+        // uncontended path is one compare-and-swap each way. (Were a panic
+        // to unwind while it is held, the data would still be consistent.)
         self.inner.state.lock()
     }
 

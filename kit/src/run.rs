@@ -159,8 +159,10 @@ pub fn watchdog(clock: Clock) -> Duration {
 /// See [`Wiring::on_start`].
 pub type OnStart = Box<dyn FnOnce(&Recorder)>;
 
-/// Extra wiring for one run, used by a learner's program in its child
-/// process (see [`crate::child`]).
+/// Extra wiring for one run. The default is a built-in demo's; a
+/// learner's program in its child process (see [`crate::child`]) asks for
+/// its tokio tasks' lanes and a recorder that reads tokio's clock at every
+/// event, since its code may move that clock.
 #[derive(Default)]
 pub struct Wiring {
     /// Gives plain tokio tasks lanes of their own through tokio's task

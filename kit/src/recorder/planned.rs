@@ -13,7 +13,7 @@ use std::fmt::{self, Write as _};
 use std::ops::Range;
 
 use super::{Lane, Recorder, TaskRec};
-use crate::event::{EventKind, TaskId, WaitOn};
+use crate::event::{EventKind, NoteId, TaskId, WaitOn};
 
 /// Lanes registered together by [`Recorder::planned_lanes`], in order.
 #[derive(Clone)]
@@ -34,15 +34,25 @@ impl Recorder {
         // Sized up front (names of a dozen bytes, `port-12345`): grown by
         // doubling, the copies would outlast the call in the allocator.
         let names = names.into_iter();
-        let count = names.size_hint().0;
+        // A size hint is only a hint: room for at most a few million.
+        let count = names.size_hint().0.min(1 << 24);
         let mut text = String::with_capacity(count * 16);
         let mut ends: Vec<u32> = Vec::with_capacity(count);
         for name in names {
             let _ = write!(text, "{name}");
             ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
         }
+        let plain = is_plain(&text);
         let mut state = self.state();
-        let ids = if is_plain(&text) {
+        if state.closed {
+            // The run is over: nothing would be recorded.
+            let end = u32::try_from(state.tasks.len()).unwrap_or(u32::MAX);
+            return PlannedLanes {
+                rec: self.clone(),
+                ids: end..end,
+            };
+        }
+        let ids = if plain {
             // Nothing to escape: every name in one copy.
             let ids = state.tasks.push_all(&text, &ends);
             let lanes = state.tasks.len();
@@ -103,11 +113,12 @@ impl PlannedLanes {
     /// each said `waiting`, with one reading of the clock and one lock.
     pub fn waiting_from(&self, from: usize, on: WaitOn, note: impl Into<Cow<'static, str>>) {
         let rec = &self.rec;
+        let mut note = Some(note.into());
         let mut state = rec.state();
-        let at_ns = rec.now_ns();
         if state.closed {
             return;
         }
+        let at_ns = rec.now_ns();
         let first = self
             .ids
             .start
@@ -116,17 +127,20 @@ impl PlannedLanes {
         if let Some(task) = lanes.clone().next() {
             state.link_current_tokio_task(TaskId(task));
         }
-        let note = state.note(note.into());
+        // The note goes into the run's table with the first event stored,
+        // not before: an event brings at most one new note.
+        let mut id = NoteId::EMPTY;
         for task in lanes {
-            if state.lanes.get(task as usize) != Some(&Lane::Ended) {
-                rec.push_id(
-                    &mut state,
-                    at_ns,
-                    TaskId(task),
-                    EventKind::Waiting(on),
-                    note,
-                );
+            if !matches!(
+                state.lanes.get(task as usize),
+                Some(Lane::Planned | Lane::Open)
+            ) {
+                continue;
             }
+            if let Some(text) = note.take_if(|_| state.events.len() < rec.inner.capacity) {
+                id = state.note(text);
+            }
+            rec.push_id(&mut state, at_ns, TaskId(task), EventKind::Waiting(on), id);
         }
     }
 }
@@ -202,5 +216,39 @@ mod escaping {
         assert_eq!(names, ["a", "\\e]0;x\\u{7}", "c"]);
         assert_eq!(run.events.len(), 1);
         assert_eq!(run.events[0].task, TaskId(2));
+    }
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+    use crate::event::{Outcome, Tasks};
+
+    #[test]
+    fn a_queue_past_the_capacity_is_counted_and_brings_no_note() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let run = runtime.block_on(async {
+            let rec = Recorder::with_capacity(1);
+            let lanes = rec.planned_lanes(["a", "b", "c"]);
+            lanes.get(0).spawned("first");
+            lanes.waiting_from(1, WaitOn::Permit, "queued");
+            rec.finish(Outcome::Finished)
+        });
+        assert_eq!((run.events.len(), run.dropped), (1, 2));
+        assert_eq!(run.notes.len(), 1, "only the stored event's note");
+    }
+
+    #[test]
+    fn names_that_do_not_end_where_the_text_does_are_refused() {
+        let mut tasks = Tasks::default();
+        assert!(tasks.push_all("abcdef", &[3]).is_empty());
+        assert!(tasks.push_all("ab", &[2, 1]).is_empty());
+        assert_eq!(tasks.push_all("abcdef", &[3, 6]), 0..2);
+        tasks.push("x", false);
+        let names: Vec<&str> = tasks.iter().map(|t| t.name).collect();
+        assert_eq!(names, ["abc", "def", "x"]);
     }
 }

@@ -14,7 +14,10 @@
 //!   does, every event between two parks happens at the same instant, so
 //!   the first one reads the clock and the rest reuse it; the runtime's
 //!   `on_thread_unpark` hook forgets the reading. Blocking tasks are no
-//!   exception: tokio holds the paused clock still while one runs.
+//!   exception: tokio holds the paused clock still while one runs. Every
+//!   thread that records must be the runtime's (its worker or its blocking
+//!   pool): a thread of the demo's own would read std's clock and leave
+//!   that reading for the others.
 //!
 //! A learner's program may move the clock itself, so it reads tokio's
 //! clock every time ([`crate::run::Wiring::moves_clock`]).
