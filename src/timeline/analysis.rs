@@ -36,20 +36,19 @@ pub struct Span {
     pub state: SpanState,
 }
 
-/// What one task did, condensed.
+/// What one task did, condensed: 32 bytes, kept for every task. (What
+/// each waited on is in its spans; the longest wait of all, with its note,
+/// in the summary.)
 #[derive(Clone, Debug, Default)]
 pub struct TaskFacts {
     pub spawned_ns: u64,
     pub end: Option<(u64, EventKind)>,
     /// Time spent in flight: the task's own work.
     pub work_ns: u64,
-    /// Time spent blocked on a permit, channel, lock or join.
-    pub blocked_ns: u64,
-    /// The longest single blocked stretch and what on. (Its note is kept
-    /// only run-wide, in the summary: a string per task would cost more
-    /// than everything else about a million-task run.)
-    pub longest_block: Option<(u64, WaitOn)>,
 }
+
+// The size the doc gives: a million tasks keep a million of these.
+const _: () = assert!(std::mem::size_of::<TaskFacts>() == 32);
 
 /// Everything derived from one run, computed once and shared by the
 /// renderer, `explain` and `expect`.
@@ -147,11 +146,7 @@ pub fn analyze(run: &Run) -> Analysis {
         if state.in_flight() {
             f.work_ns += len;
         } else if let SpanState::Waiting(on) = state {
-            f.blocked_ns += len;
             summary.waits += 1;
-            if f.longest_block.is_none_or(|b| len > b.0) {
-                f.longest_block = Some((len, on));
-            }
             if summary.longest_wait.as_ref().is_none_or(|w| len > w.1) {
                 summary.longest_wait = Some((task, len, on, run.notes.get(note).to_string()));
             }

@@ -63,7 +63,9 @@ impl<'a> Row<'a> {
 /// how it ended.
 struct Folded<'a> {
     rows: Vec<Row<'a>>,
-    ends: Vec<Option<usize>>,
+    /// Row numbers as `u32` (a run holds at most 8 M events): two of
+    /// these a task would otherwise be 32 MB at a million tasks.
+    ends: Vec<Option<u32>>,
 }
 
 /// The family a task belongs to: its name without the trailing number,
@@ -79,14 +81,18 @@ fn family(name: &str) -> &str {
 /// in the order they happened).
 fn fold<'a>(run: &'a Run, events: impl Iterator<Item = &'a Event>) -> Folded<'a> {
     let mut rows: Vec<Row<'a>> = Vec::new();
-    let mut ends: Vec<Option<usize>> = vec![None; run.tasks.len()];
+    let mut ends: Vec<Option<u32>> = vec![None; run.tasks.len()];
     // The newest row holding each task: a row the task is in (or one
     // before it) is where the search for a row to join stops. Kept per task
     // so a fold of 60,000 tasks is not searched for each event.
-    let mut last_row: Vec<Option<usize>> = vec![None; run.tasks.len()];
+    let mut last_row: Vec<Option<u32>> = vec![None; run.tasks.len()];
     for e in events {
         let kin = family(run.task_name(e.task));
-        let own = last_row.get(e.task.index()).copied().flatten();
+        let own = last_row
+            .get(e.task.index())
+            .copied()
+            .flatten()
+            .map(|j| j as usize);
         let mut target = None;
         for (j, row) in rows.iter().enumerate().rev() {
             if own.is_some_and(|own| j <= own) {
@@ -111,13 +117,14 @@ fn fold<'a>(run: &'a Run, events: impl Iterator<Item = &'a Event>) -> Folded<'a>
                 rows.len() - 1
             }
         };
+        let row = u32::try_from(j).unwrap_or(u32::MAX);
         if let Some(slot) = last_row.get_mut(e.task.index()) {
-            *slot = Some(j);
+            *slot = Some(row);
         }
         if e.kind.is_terminal()
             && let Some(end) = ends.get_mut(e.task.index())
         {
-            *end = Some(end.map_or(j, |k| k.min(j)));
+            *end = Some(end.map_or(row, |k| k.min(row)));
         }
     }
     Folded { rows, ends }
@@ -149,6 +156,7 @@ fn choose(Folded { rows, ends }: &Folded, budget: usize) -> Vec<bool> {
             .get(row.first.task.index())
             .copied()
             .flatten()
+            .map(|j| j as usize)
             .filter(|&j| j > i && !pending.contains(&j));
         if used + 1 + pending.len() + usize::from(reserve.is_some()) <= budget {
             keep[i] = true;
