@@ -10,7 +10,9 @@
 //! - [`clock`]: the virtual (paused, seeded) and real runtimes; [`sim`]
 //!   the seeded latencies of the virtual clock.
 //! - [`recorder`]: the cheap cloneable [`Recorder`] every task writes its
-//!   [`event`]s through; [`format`] reads and writes durations.
+//!   [`event`]s through ([`PlannedLanes`] for many lanes registered at
+//!   once; `recorder/time.rs` says how each event's time is read);
+//!   [`format`] reads and writes durations.
 //! - [`run`]: runs one demo on one clock against Ctrl-C and a watchdog.
 //! - [`stream`] and [`child`]: a learner's program runs as a child process
 //!   of asynclab and sends its events back as a versioned line stream.
