@@ -46,14 +46,23 @@ impl BetweenParks {
     }
 
     /// The reading since the last park, or a fresh one from `read`.
-    fn get(&self, read: impl FnOnce() -> u64) -> u64 {
+    fn get(&self, read: impl Fn() -> u64) -> u64 {
         match self.ns.load(Ordering::Relaxed) {
             Self::UNREAD => {
                 let ns = read().min(Self::UNREAD - 1);
                 self.ns.store(ns, Ordering::Relaxed);
                 ns
             }
-            ns => ns,
+            ns => {
+                // Debug builds (every test) check the assumption at every
+                // event: the clock has not moved since it was read.
+                debug_assert_eq!(
+                    ns,
+                    read().min(Self::UNREAD - 1),
+                    "virtual time moved without a park of the runtime"
+                );
+                ns
+            }
         }
     }
 }
