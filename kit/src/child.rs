@@ -176,20 +176,7 @@ fn batch(tasks: Vec<(TaskId, TaskInfo)>, events: Vec<EventText<'static>>) -> Vec
 
 /// Sends what the streamer had not sent yet, then the end.
 fn send_tail(run: Run, cursor: Cursor, hidden: Vec<TaskId>) {
-    let tasks = run
-        .tasks
-        .iter()
-        .enumerate()
-        .skip(cursor.tasks)
-        .map(|(i, t)| (TaskId(i as u32), t.to_info()))
-        .collect();
-    let events = run
-        .events
-        .get(cursor.events..)
-        .unwrap_or_default()
-        .iter()
-        .map(|e| run.event_text(e).into_owned())
-        .collect();
+    let (tasks, events) = cursor.unsent(&run.tasks, &run.events, &run.notes);
     let mut messages = batch(tasks, events);
     messages.push(Message::End {
         outcome: run.outcome,

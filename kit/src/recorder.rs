@@ -278,19 +278,9 @@ impl Recorder {
     /// [`TaskRec::spawned`] marks the moment it is really spawned. The
     /// timeline can then show work waiting to start without claiming it
     /// was spawned.
+    /// (One lane of [`Recorder::planned_lanes`].)
     pub fn planned(&self, name: impl fmt::Display) -> TaskRec {
-        named(name, |name| self.planned_named(name))
-    }
-
-    fn planned_named(&self, name: &str) -> TaskRec {
-        let mut state = self.state();
-        let id = self.register(&mut state, name, false);
-        state.lanes[id.index()] = Lane::Planned;
-        drop(state);
-        TaskRec {
-            rec: self.clone(),
-            id,
-        }
+        self.planned_lanes([name]).get(0)
     }
 
     fn lane(&self, name: &str, future: bool) -> TaskRec {
@@ -486,16 +476,7 @@ impl Recorder {
     /// among the tasks, before it is linked).
     pub fn drain_since(&self, cursor: &mut Cursor) -> Drained {
         let state = self.state();
-        let tasks = (cursor.tasks..state.tasks.len())
-            .filter_map(|i| Some((TaskId(i as u32), state.tasks.get(i)?.to_info())))
-            .collect();
-        let events = state
-            .events
-            .get(cursor.events..)
-            .unwrap_or_default()
-            .iter()
-            .map(|e| EventText::of(e, &state.notes).into_owned())
-            .collect();
+        let (tasks, events) = cursor.unsent(&state.tasks, &state.events, &state.notes);
         let linked = state.tokio.as_ref().map_or(&[][..], |t| &t.linked[..]);
         let hidden = linked.get(cursor.linked..).unwrap_or_default().to_vec();
         cursor.tasks = cursor.tasks.max(state.tasks.len());
@@ -527,6 +508,28 @@ pub struct Cursor {
     pub tasks: usize,
     pub events: usize,
     pub linked: usize,
+}
+
+impl Cursor {
+    /// The tasks (with their ids) and events past this cursor, owned, for
+    /// sending on: from the live recorder, or from the finished run.
+    pub fn unsent(
+        &self,
+        tasks: &Tasks,
+        events: &[Event],
+        notes: &Notes,
+    ) -> (Vec<(TaskId, TaskInfo)>, Vec<EventText<'static>>) {
+        let tasks = (self.tasks..tasks.len())
+            .filter_map(|i| Some((TaskId(i as u32), tasks.get(i)?.to_info())))
+            .collect();
+        let events = events
+            .get(self.events..)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| EventText::of(e, notes).into_owned())
+            .collect();
+        (tasks, events)
+    }
 }
 
 /// What [`Recorder::drain_since`] found new.

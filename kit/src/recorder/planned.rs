@@ -14,6 +14,7 @@ use std::ops::Range;
 
 use super::{Lane, Recorder, TaskRec};
 use crate::event::{EventKind, NoteId, TaskId, WaitOn};
+use crate::text::is_plain;
 
 /// Lanes registered together by [`Recorder::planned_lanes`], in order.
 #[derive(Clone)]
@@ -76,17 +77,6 @@ impl Recorder {
     }
 }
 
-/// Printable ASCII only, so nothing in `text` needs escaping. Checked in
-/// blocks without an early exit, which the compiler turns into vector
-/// instructions: a million names are 12 MB.
-fn is_plain(text: &str) -> bool {
-    text.as_bytes().chunks(64).all(|block| {
-        block
-            .iter()
-            .fold(true, |plain, &b| plain & (b' '..=b'~').contains(&b))
-    })
-}
-
 impl PlannedLanes {
     pub fn len(&self) -> usize {
         self.ids.len()
@@ -147,18 +137,34 @@ impl PlannedLanes {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::event::Outcome;
+    use std::future::Future;
 
-    #[test]
-    fn planned_lanes_queue_together_and_start_one_by_one() {
+    use super::*;
+    use crate::event::{Outcome, Run, Tasks};
+    use crate::recorder::DEFAULT_CAPACITY;
+
+    /// What `body` records on a paused runtime, with room for `capacity`
+    /// events.
+    fn recorded<F: Future<Output = ()>>(capacity: usize, body: impl FnOnce(Recorder) -> F) -> Run {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
             .build()
             .expect("runtime");
-        let run = runtime.block_on(async {
-            let rec = Recorder::new();
+        runtime.block_on(async {
+            let rec = Recorder::with_capacity(capacity);
+            body(rec.clone()).await;
+            rec.finish(Outcome::Finished)
+        })
+    }
+
+    fn names(run: &Run) -> Vec<&str> {
+        run.tasks.iter().map(|t| t.name).collect()
+    }
+
+    #[test]
+    fn planned_lanes_queue_together_and_start_one_by_one() {
+        let run = recorded(DEFAULT_CAPACITY, |rec| async move {
             let before = rec.task("before");
             let ports = rec.planned_lanes((1..=4).map(|p| format!("port-{p}")));
             // Port 1 runs at once; ports 2..=4 queue.
@@ -169,10 +175,11 @@ mod tests {
             // Past the end: a handle that records nothing.
             ports.get(4).completed("nobody");
             before.completed("done");
-            rec.finish(Outcome::Finished)
         });
-        let names: Vec<&str> = run.tasks.iter().map(|t| t.name).collect();
-        assert_eq!(names, ["before", "port-1", "port-2", "port-3", "port-4"]);
+        assert_eq!(
+            names(&run),
+            ["before", "port-1", "port-2", "port-3", "port-4"]
+        );
         assert!(run.tasks.iter().all(|t| !t.future));
         let events: Vec<_> = run
             .events
@@ -192,50 +199,25 @@ mod tests {
             ]
         );
     }
-}
-
-#[cfg(test)]
-mod escaping {
-    use super::*;
-    use crate::event::Outcome;
 
     #[test]
     fn a_name_from_outside_is_escaped_with_the_rest_kept_in_order() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .expect("runtime");
-        let run = runtime.block_on(async {
-            let rec = Recorder::new();
+        let run = recorded(DEFAULT_CAPACITY, |rec| async move {
             let lanes = rec.planned_lanes(["a", "\u{1b}]0;x\u{7}", "c"]);
             assert_eq!(lanes.len(), 3);
             lanes.get(2).spawned("");
-            rec.finish(Outcome::Finished)
         });
-        let names: Vec<&str> = run.tasks.iter().map(|t| t.name).collect();
-        assert_eq!(names, ["a", "\\e]0;x\\u{7}", "c"]);
+        assert_eq!(names(&run), ["a", "\\e]0;x\\u{7}", "c"]);
         assert_eq!(run.events.len(), 1);
         assert_eq!(run.events[0].task, TaskId(2));
     }
-}
-
-#[cfg(test)]
-mod limits {
-    use super::*;
-    use crate::event::{Outcome, Tasks};
 
     #[test]
     fn a_queue_past_the_capacity_is_counted_and_brings_no_note() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .expect("runtime");
-        let run = runtime.block_on(async {
-            let rec = Recorder::with_capacity(1);
+        let run = recorded(1, |rec| async move {
             let lanes = rec.planned_lanes(["a", "b", "c"]);
             lanes.get(0).spawned("first");
             lanes.waiting_from(1, WaitOn::Permit, "queued");
-            rec.finish(Outcome::Finished)
         });
         assert_eq!((run.events.len(), run.dropped), (1, 2));
         assert_eq!(run.notes.len(), 1, "only the stored event's note");
