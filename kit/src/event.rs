@@ -301,11 +301,11 @@ impl Tasks {
     }
 
     /// Adds the tasks named `text[..ends[0]]`, `text[ends[0]..ends[1]]`,
-    /// ... (spawned tasks, not futures), and returns their ids: one copy
-    /// of the names, however many. `ends` must rise on character
+    /// ... (spawned tasks, not futures), and returns their ids: the
+    /// names copied once, however many (not at all as the first tasks). `ends` must rise on character
     /// boundaries and the last must be the end of `text`; where they do
     /// not, nothing is added.
-    pub fn push_all(&mut self, text: &str, ends: &[u32]) -> std::ops::Range<u32> {
+    pub fn push_all(&mut self, text: String, ends: Vec<u32>) -> std::ops::Range<u32> {
         let first = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
         let base = self.text.len();
         let fits = ends.is_sorted()
@@ -315,9 +315,15 @@ impl Tasks {
         if !fits {
             return first..first;
         }
-        self.text.push_str(text);
-        self.ends
-            .extend(ends.iter().map(|&end| (base + end as usize) as u32));
+        if self.ends.is_empty() {
+            // The first names: their buffers become the list, uncopied.
+            self.text = text;
+            self.ends = ends;
+        } else {
+            self.text.push_str(&text);
+            self.ends
+                .extend(ends.iter().map(|&end| (base + end as usize) as u32));
+        }
         self.futures.resize(self.ends.len(), false);
         first..u32::try_from(self.ends.len()).unwrap_or(u32::MAX)
     }

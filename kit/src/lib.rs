@@ -43,5 +43,5 @@ pub use event::{
 };
 pub use format::{format_duration, parse_duration};
 pub use params::{Kind, ParamError, ParamSpec, Params, Value, parse_ports};
-pub use recorder::{PlannedLanes, Recorder, TaskGuard, TaskRec};
+pub use recorder::{KeptNote, LaneName, NoteText, PlannedLanes, Recorder, TaskGuard, TaskRec};
 pub use sim::Sim;

@@ -11,12 +11,12 @@
 //! ([`PlannedLanes`]). It never lies: past its capacity it drops events and
 //! counts them, and the summary shows that count.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::mem;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::{Mutex, MutexGuard};
 
@@ -26,10 +26,13 @@ use crate::event::{
 };
 use crate::text::sanitize;
 
+mod notes;
 mod planned;
 mod time;
 mod tokio_lanes;
-pub use planned::PlannedLanes;
+use notes::FixedNotes;
+pub use notes::{KeptNote, NoteText};
+pub use planned::{LaneName, PlannedLanes};
 pub use time::BetweenParks;
 use time::TimeSource;
 use tokio_lanes::TokioLanes;
@@ -52,6 +55,8 @@ pub struct Recorder {
 
 struct Inner {
     time: TimeSource,
+    /// This recorder's number: a [`KeptNote`] is only read by its own.
+    serial: u64,
     capacity: usize,
     state: Mutex<State>,
 }
@@ -84,38 +89,6 @@ struct State {
     last_built: Option<(String, NoteId)>,
 }
 
-/// Fixed annotations' ids, found by the address of their text in a small
-/// direct-mapped table: a lookup is a multiply and a compare, not a hash of
-/// the words. Two texts that share a slot take turns; the one pushed out is
-/// found again in [`Notes`] by its words.
-struct FixedNotes([(usize, usize, NoteId); FixedNotes::SLOTS]);
-
-impl FixedNotes {
-    const SLOTS: usize = 64;
-
-    fn slot(text: &'static str) -> usize {
-        let address = text.as_ptr() as usize as u64;
-        // Fibonacci hashing: the top bits of the product pick the slot.
-        (address.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize
-    }
-
-    fn get(&self, text: &'static str) -> Option<NoteId> {
-        let (address, len, id) = self.0[Self::slot(text)];
-        (address == text.as_ptr() as usize && len == text.len()).then_some(id)
-    }
-
-    fn insert(&mut self, text: &'static str, id: NoteId) {
-        self.0[Self::slot(text)] = (text.as_ptr() as usize, text.len(), id);
-    }
-}
-
-impl Default for FixedNotes {
-    fn default() -> Self {
-        // Address 0 is no text's: every slot starts empty.
-        FixedNotes([(0, 0, NoteId::EMPTY); FixedNotes::SLOTS])
-    }
-}
-
 /// A lane's place in its life, for the recorder's own bookkeeping.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lane {
@@ -137,30 +110,6 @@ impl State {
                     tokio.linked.push(lane.lane);
                 }
             }
-        }
-    }
-
-    /// The note for `text`: a fixed annotation is looked up by its address;
-    /// text built at run time may carry outside words (a banner, a URL)
-    /// and is escaped now, so no renderer has to.
-    fn note(&mut self, text: Cow<'static, str>) -> NoteId {
-        match text {
-            Cow::Borrowed(fixed) => {
-                if let Some(id) = self.fixed_notes.get(fixed) {
-                    return id;
-                }
-                let id = self.notes.intern(&sanitize(fixed, false));
-                self.fixed_notes.insert(fixed, id);
-                id
-            }
-            Cow::Owned(built) => match &self.last_built {
-                Some((last, id)) if *last == built => *id,
-                _ => {
-                    let id = self.notes.intern(&sanitize(&built, false));
-                    self.last_built = Some((built, id));
-                    id
-                }
-            },
         }
     }
 }
@@ -240,6 +189,7 @@ impl Recorder {
         Recorder {
             inner: Arc::new(Inner {
                 time,
+                serial: notes::next_serial(),
                 // Each event brings at most one new note: note ids never
                 // run out below this.
                 capacity: capacity.min(NoteId::LIMIT - 2),
@@ -250,10 +200,12 @@ impl Recorder {
 
     /// Nanoseconds since the recorder started, on the run's clock (read
     /// as `time.rs` says).
+    #[inline]
     pub fn now_ns(&self) -> u64 {
         self.inner.time.now_ns()
     }
 
+    #[inline]
     fn state(&self) -> MutexGuard<'_, State> {
         // parking_lot's lock: no poisoning to check on every event, and the
         // uncontended path is one compare-and-swap each way. (Were a panic
@@ -280,19 +232,19 @@ impl Recorder {
     /// was spawned.
     /// (One lane of [`Recorder::planned_lanes`].)
     pub fn planned(&self, name: impl fmt::Display) -> TaskRec {
-        self.planned_lanes([name]).get(0)
+        self.planned_lanes([|out: &mut String| {
+            let _ = write!(out, "{name}");
+        }])
+        .get(0)
     }
 
     fn lane(&self, name: &str, future: bool) -> TaskRec {
         let mut state = self.state();
         let at_ns = self.now_ns();
         let id = self.register(&mut state, name, future);
-        self.push(&mut state, at_ns, id, EventKind::Spawned, Cow::Borrowed(""));
+        self.push(&mut state, at_ns, id, EventKind::Spawned, "".into());
         drop(state);
-        TaskRec {
-            rec: self.clone(),
-            id,
-        }
+        TaskRec::new(self.clone(), id)
     }
 
     fn register(&self, state: &mut State, name: &str, future: bool) -> TaskId {
@@ -302,37 +254,37 @@ impl Recorder {
         id
     }
 
-    fn record(&self, task: TaskId, kind: EventKind, note: Cow<'static, str>) {
-        let mut state = self.state();
-        let lane = match state.lanes.get(task.index()) {
-            Some(&lane) if lane != Lane::Ended && !state.closed => lane,
+    fn record(&self, task: TaskId, kind: EventKind, note: NoteText) {
+        let mut guard = self.state();
+        let state = &mut *guard;
+        let Some(lane) = state.lanes.get_mut(task.index()) else {
+            return;
+        };
+        if *lane == Lane::Ended || state.closed {
             // Ended already (a drop guard after `completed`): ignored
             // before the clock is even read.
-            _ => return,
-        };
+            return;
+        }
         // Read under the lock: the events' order is their times' order,
         // even with two workers recording at once.
         let at_ns = self.now_ns();
-        state.link_current_tokio_task(task);
         if kind.is_terminal() {
-            state.lanes[task.index()] = Lane::Ended;
+            *lane = Lane::Ended;
             state.finished += 1;
-        } else if kind == EventKind::Spawned && lane == Lane::Planned {
-            state.lanes[task.index()] = Lane::Open;
+        } else if kind == EventKind::Spawned {
+            // A planned lane's task exists from now on.
+            *lane = Lane::Open;
         }
-        self.push(&mut state, at_ns, task, kind, note);
+        if state.tokio.is_some() {
+            state.link_current_tokio_task(task);
+        }
+        self.push(state, at_ns, task, kind, note);
     }
 
-    fn push(
-        &self,
-        state: &mut State,
-        at_ns: u64,
-        task: TaskId,
-        kind: EventKind,
-        note: Cow<'static, str>,
-    ) {
+    #[inline(always)]
+    fn push(&self, state: &mut State, at_ns: u64, task: TaskId, kind: EventKind, note: NoteText) {
         if state.events.len() < self.inner.capacity {
-            let note = state.note(note);
+            let note = state.note(note, self.inner.serial);
             self.push_id(state, at_ns, task, kind, note);
         } else {
             state.dropped += 1;
@@ -340,6 +292,7 @@ impl Recorder {
     }
 
     /// [`Recorder::push`] with the note already in the table.
+    #[inline(always)]
     fn push_id(&self, state: &mut State, at_ns: u64, task: TaskId, kind: EventKind, note: NoteId) {
         if state.events.len() < self.inner.capacity {
             state.events.push(Event {
@@ -388,13 +341,19 @@ impl Recorder {
 
     /// Adds `item` to the finding `name` (a comma-separated list), as soon
     /// as it is found: `rec.add_finding("open", "8080")`.
-    pub fn add_finding(&self, name: &str, item: &str) {
-        let mut state = self.state();
-        let list = state.findings.entry(name.to_string()).or_default();
-        if !list.is_empty() {
-            list.push_str(", ");
-        }
-        list.push_str(item);
+    pub fn add_finding(&self, name: &str, item: impl fmt::Display) {
+        named(item, |item| {
+            let mut state = self.state();
+            if !state.findings.contains_key(name) {
+                state.findings.insert(name.to_string(), String::new());
+            }
+            if let Some(list) = state.findings.get_mut(name) {
+                if !list.is_empty() {
+                    list.push_str(", ");
+                }
+                list.push_str(item);
+            }
+        })
     }
 
     /// Replaces the finding `name` (the final, sorted list).
@@ -421,8 +380,11 @@ impl Recorder {
             *list = items.join(", ");
         }
         // A port still queued for its permit had no task to drop: say so.
-        let dropped = state.note(Cow::Borrowed(note));
-        let never = state.note(Cow::Owned(format!("{note} (its task was never spawned)")));
+        let dropped = state.note(note.into(), self.inner.serial);
+        let never = state.note(
+            format!("{note} (its task was never spawned)").into(),
+            self.inner.serial,
+        );
         for index in 0..state.lanes.len() {
             let why = match state.lanes[index] {
                 Lane::Ended => continue,
@@ -541,54 +503,80 @@ pub struct Drained {
 }
 
 /// One task's handle on the recorder: `task.waiting(WaitOn::Permit, "…")`.
-#[derive(Clone)]
 pub struct TaskRec {
     rec: Recorder,
     id: TaskId,
+    /// Set once this handle has ended the task, so its drop guard knows
+    /// without taking the recorder's lock. (The recorder's own record of
+    /// the lane is what counts: a clone may have ended it unseen.)
+    ended: AtomicBool,
+}
+
+impl Clone for TaskRec {
+    fn clone(&self) -> Self {
+        TaskRec {
+            rec: self.rec.clone(),
+            id: self.id,
+            ended: AtomicBool::new(self.ended.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 impl TaskRec {
+    pub(crate) fn new(rec: Recorder, id: TaskId) -> TaskRec {
+        TaskRec {
+            rec,
+            id,
+            ended: AtomicBool::new(false),
+        }
+    }
+
     pub fn id(&self) -> TaskId {
         self.id
     }
 
     /// The task of a [`Recorder::planned`] lane was spawned just now.
-    pub fn spawned(&self, note: impl Into<Cow<'static, str>>) {
+    pub fn spawned(&self, note: impl Into<NoteText>) {
         self.rec.record(self.id, EventKind::Spawned, note.into());
     }
-    pub fn started(&self, note: impl Into<Cow<'static, str>>) {
+    pub fn started(&self, note: impl Into<NoteText>) {
         self.rec.record(self.id, EventKind::Started, note.into());
     }
-    pub fn waiting(&self, on: WaitOn, note: impl Into<Cow<'static, str>>) {
+    pub fn waiting(&self, on: WaitOn, note: impl Into<NoteText>) {
         self.rec
             .record(self.id, EventKind::Waiting(on), note.into());
     }
-    pub fn acquired(&self, note: impl Into<Cow<'static, str>>) {
+    pub fn acquired(&self, note: impl Into<NoteText>) {
         self.rec.record(self.id, EventKind::Acquired, note.into());
     }
-    pub fn sent(&self, note: impl Into<Cow<'static, str>>) {
+    pub fn sent(&self, note: impl Into<NoteText>) {
         self.rec.record(self.id, EventKind::Sent, note.into());
     }
-    pub fn received(&self, note: impl Into<Cow<'static, str>>) {
+    pub fn received(&self, note: impl Into<NoteText>) {
         self.rec.record(self.id, EventKind::Received, note.into());
     }
-    pub fn completed(&self, note: impl Into<Cow<'static, str>>) {
-        self.rec.record(self.id, EventKind::Completed, note.into());
+    pub fn completed(&self, note: impl Into<NoteText>) {
+        self.end(EventKind::Completed, note.into());
     }
-    pub fn failed(&self, note: impl Into<Cow<'static, str>>) {
-        self.rec.record(self.id, EventKind::Failed, note.into());
+    pub fn failed(&self, note: impl Into<NoteText>) {
+        self.end(EventKind::Failed, note.into());
     }
-    pub fn timed_out(&self, note: impl Into<Cow<'static, str>>) {
-        self.rec.record(self.id, EventKind::TimedOut, note.into());
+    pub fn timed_out(&self, note: impl Into<NoteText>) {
+        self.end(EventKind::TimedOut, note.into());
     }
-    pub fn cancelled(&self, note: impl Into<Cow<'static, str>>) {
-        self.rec.record(self.id, EventKind::Cancelled, note.into());
+    pub fn cancelled(&self, note: impl Into<NoteText>) {
+        self.end(EventKind::Cancelled, note.into());
     }
-    pub fn panicked(&self, note: impl Into<Cow<'static, str>>) {
-        self.rec.record(self.id, EventKind::Panicked, note.into());
+    pub fn panicked(&self, note: impl Into<NoteText>) {
+        self.end(EventKind::Panicked, note.into());
     }
-    pub fn note(&self, note: impl Into<Cow<'static, str>>) {
+    pub fn note(&self, note: impl Into<NoteText>) {
         self.rec.record(self.id, EventKind::Note, note.into());
+    }
+
+    fn end(&self, kind: EventKind, note: NoteText) {
+        self.rec.record(self.id, kind, note);
+        self.ended.store(true, Ordering::Relaxed);
     }
 
     /// A guard that records how this task ended if it never said so itself:
@@ -612,6 +600,10 @@ pub struct TaskGuard<'a> {
 
 impl Drop for TaskGuard<'_> {
     fn drop(&mut self) {
+        if self.task.ended.load(Ordering::Relaxed) {
+            // The task said how it ended: nothing to add.
+            return;
+        }
         if !std::thread::panicking() {
             // Ignored if the task already said how it ended.
             self.task.cancelled(self.on_drop);
@@ -774,5 +766,64 @@ mod tests {
                 (TaskId(0), EventKind::Cancelled)
             ]
         );
+    }
+
+    #[test]
+    fn a_kept_note_is_said_by_many_tasks_and_read_only_by_its_own_recorder() {
+        let (run, other) = paused().block_on(async {
+            let rec = Recorder::new();
+            let other = Recorder::new();
+            let filtered = rec.keep_note("filtered: no answer in 300ms \u{1b}[2J");
+            for name in ["a", "b"] {
+                rec.task(name).timed_out(filtered);
+            }
+            // A note kept by one recorder means nothing to another.
+            other.task("c").timed_out(filtered);
+            (
+                rec.finish(Outcome::Finished),
+                other.finish(Outcome::Finished),
+            )
+        });
+        let said: Vec<_> = run.events.iter().map(|e| (e.kind, run.note(e))).collect();
+        let words = "filtered: no answer in 300ms \\e[2J";
+        assert_eq!(
+            said,
+            [
+                (EventKind::Spawned, ""),
+                (EventKind::TimedOut, words),
+                (EventKind::Spawned, ""),
+                (EventKind::TimedOut, words),
+            ]
+        );
+        assert_eq!(run.notes.len(), 1, "kept once, said twice");
+        assert_eq!(other.note(&other.events[1]), "(a note kept by another run)");
+    }
+
+    #[test]
+    fn a_guard_still_sees_an_end_said_through_a_clone() {
+        let run = paused().block_on(async {
+            let rec = Recorder::new();
+            let task = rec.task("t");
+            {
+                let _guard = task.guard("dropped");
+                // Another handle on the same lane ends it: this handle's
+                // guard does not know, and the recorder ignores it.
+                task.clone().completed("done by a clone");
+            }
+            rec.finish(Outcome::Finished)
+        });
+        let kinds: Vec<_> = run.events.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [EventKind::Spawned, EventKind::Completed]);
+    }
+
+    #[test]
+    fn findings_take_anything_displayed() {
+        let run = paused().block_on(async {
+            let rec = Recorder::new();
+            rec.add_finding("open", 22);
+            rec.add_finding("open", format_args!("h{}:{}", 2, 80));
+            rec.finish(Outcome::Finished)
+        });
+        assert_eq!(run.findings["open"], "22, h2:80");
     }
 }

@@ -172,7 +172,7 @@ impl Demo for LogScan {
 
         for (ip, n) in failures.iter().filter(|(_, n)| **n >= threshold) {
             ctx.rec
-                .add_finding("brute force", &format!("{ip} ({n} failures)"));
+                .add_finding("brute force", format!("{ip} ({n} failures)"));
         }
         ctx.rec.set_metric("lines_read", read);
         ctx.rec.set_metric("send_waits", waits);

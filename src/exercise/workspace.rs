@@ -48,6 +48,8 @@ publish = false
 asynclab-kit = { path = "kit" }
 async-trait = "0.1"
 futures = "0.3"
+# port-check writes its lanes' names with it.
+itoa = "1"
 tokio = { version = "1", features = ["full", "test-util"] }
 
 [workspace]

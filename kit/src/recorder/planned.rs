@@ -8,12 +8,10 @@
 //! [`PlannedLanes`] is one handle for them all, and records the queue in
 //! one go.
 
-use std::borrow::Cow;
-use std::fmt::{self, Write as _};
 use std::ops::Range;
 
-use super::{Lane, Recorder, TaskRec};
-use crate::event::{EventKind, NoteId, TaskId, WaitOn};
+use super::{Lane, NoteText, Recorder, State, TaskRec};
+use crate::event::{Event, EventKind, NoteId, TaskId, WaitOn};
 use crate::text::is_plain;
 
 /// Lanes registered together by [`Recorder::planned_lanes`], in order.
@@ -23,14 +21,36 @@ pub struct PlannedLanes {
     ids: Range<u32>,
 }
 
+/// A lane's name, written straight into the recorder's list of names:
+/// a `&str`, a `String`, or a closure that writes it (`|out| ...`), so a
+/// million names need no million `String`s.
+pub trait LaneName {
+    fn write_to(self, out: &mut String);
+}
+
+impl LaneName for &str {
+    fn write_to(self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl LaneName for String {
+    fn write_to(self, out: &mut String) {
+        out.push_str(&self);
+    }
+}
+
+impl<F: FnOnce(&mut String)> LaneName for F {
+    fn write_to(self, out: &mut String) {
+        self(out);
+    }
+}
+
 impl Recorder {
     /// Registers a planned lane (see [`Recorder::planned`]) for each name,
     /// in order: nothing is recorded until a lane says so.
-    pub fn planned_lanes<N: fmt::Display>(
-        &self,
-        names: impl IntoIterator<Item = N>,
-    ) -> PlannedLanes {
-        // Formatted before the lock is taken (a `Display` may record), and
+    pub fn planned_lanes(&self, names: impl IntoIterator<Item = impl LaneName>) -> PlannedLanes {
+        // Written before the lock is taken (a closure may record), and
         // registered under one lock, so the lanes' ids are consecutive.
         // Sized up front (names of a dozen bytes, `port-12345`): grown by
         // doubling, the copies would outlast the call in the allocator.
@@ -40,7 +60,7 @@ impl Recorder {
         let mut text = String::with_capacity(count * 16);
         let mut ends: Vec<u32> = Vec::with_capacity(count);
         for name in names {
-            let _ = write!(text, "{name}");
+            name.write_to(&mut text);
             ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
         }
         let plain = is_plain(&text);
@@ -54,8 +74,9 @@ impl Recorder {
             };
         }
         let ids = if plain {
-            // Nothing to escape: every name in one copy.
-            let ids = state.tasks.push_all(&text, &ends);
+            // Nothing to escape: every name in one go, the buffer itself
+            // when these are the run's first lanes.
+            let ids = state.tasks.push_all(text, ends);
             let lanes = state.tasks.len();
             state.lanes.resize(lanes, Lane::Planned);
             ids
@@ -93,17 +114,13 @@ impl PlannedLanes {
             .and_then(|i| self.ids.start.checked_add(i))
             .filter(|id| self.ids.contains(id))
             .unwrap_or(u32::MAX);
-        TaskRec {
-            rec: self.rec.clone(),
-            id: TaskId(id),
-        }
+        TaskRec::new(self.rec.clone(), TaskId(id))
     }
 
     /// Lanes `from..` all start waiting on `on` now, for one reason: as if
     /// each said `waiting`, with one reading of the clock and one lock.
-    pub fn waiting_from(&self, from: usize, on: WaitOn, note: impl Into<Cow<'static, str>>) {
+    pub fn waiting_from(&self, from: usize, on: WaitOn, note: impl Into<NoteText>) {
         let rec = &self.rec;
-        let mut note = Some(note.into());
         let mut state = rec.state();
         if state.closed {
             return;
@@ -117,20 +134,42 @@ impl PlannedLanes {
         if let Some(task) = lanes.clone().next() {
             state.link_current_tokio_task(TaskId(task));
         }
-        // The note goes into the run's table with the first event stored,
-        // not before: an event brings at most one new note.
-        let mut id = NoteId::EMPTY;
-        for task in lanes {
-            if !matches!(
-                state.lanes.get(task as usize),
-                Some(Lane::Planned | Lane::Open)
-            ) {
-                continue;
+        let capacity = rec.inner.capacity;
+        let serial = rec.inner.serial;
+        let state = &mut *state;
+        let range = lanes.start as usize..lanes.end as usize;
+        let waits = |lane: &Lane| matches!(lane, Lane::Planned | Lane::Open);
+        // The note goes into the run's table only if an event is stored
+        // with it: an event brings at most one new note.
+        let stores = state.events.len() < capacity
+            && state
+                .lanes
+                .get(range.clone())
+                .is_some_and(|lanes| lanes.iter().any(waits));
+        let id = if stores {
+            state.note(note.into(), serial)
+        } else {
+            NoteId::EMPTY
+        };
+        let State {
+            lanes: all,
+            events,
+            dropped,
+            ..
+        } = state;
+        let kind = EventKind::Waiting(on);
+        let lanes = all.get(range).unwrap_or_default();
+        for (task, _) in (first..).zip(lanes).filter(|(_, lane)| waits(lane)) {
+            if events.len() < capacity {
+                events.push(Event {
+                    at_ns,
+                    task: TaskId(task),
+                    kind,
+                    note: id,
+                });
+            } else {
+                *dropped += 1;
             }
-            if let Some(text) = note.take_if(|_| state.events.len() < rec.inner.capacity) {
-                id = state.note(text);
-            }
-            rec.push_id(&mut state, at_ns, TaskId(task), EventKind::Waiting(on), id);
         }
     }
 }
@@ -201,6 +240,27 @@ mod tests {
     }
 
     #[test]
+    fn names_written_by_closures_and_later_lanes_follow_the_first() {
+        let run = recorded(DEFAULT_CAPACITY, |rec| async move {
+            // The first lanes hand over their buffer; later ones append.
+            let first = rec.planned_lanes((80..82).map(|port| {
+                move |out: &mut String| {
+                    out.push_str("port-");
+                    out.push_str(&port.to_string());
+                }
+            }));
+            let later = rec.planned_lanes(["x", "y"]);
+            let single = rec.task("z");
+            assert_eq!((first.len(), later.len()), (2, 2));
+            later.get(1).spawned("");
+            single.completed("");
+        });
+        assert_eq!(names(&run), ["port-80", "port-81", "x", "y", "z"]);
+        let tasks: Vec<u32> = run.events.iter().map(|e| e.task.0).collect();
+        assert_eq!(tasks, [4, 3, 4]);
+    }
+
+    #[test]
     fn a_name_from_outside_is_escaped_with_the_rest_kept_in_order() {
         let run = recorded(DEFAULT_CAPACITY, |rec| async move {
             let lanes = rec.planned_lanes(["a", "\u{1b}]0;x\u{7}", "c"]);
@@ -226,9 +286,9 @@ mod tests {
     #[test]
     fn names_that_do_not_end_where_the_text_does_are_refused() {
         let mut tasks = Tasks::default();
-        assert!(tasks.push_all("abcdef", &[3]).is_empty());
-        assert!(tasks.push_all("ab", &[2, 1]).is_empty());
-        assert_eq!(tasks.push_all("abcdef", &[3, 6]), 0..2);
+        assert!(tasks.push_all("abcdef".into(), vec![3]).is_empty());
+        assert!(tasks.push_all("ab".into(), vec![2, 1]).is_empty());
+        assert_eq!(tasks.push_all("abcdef".into(), vec![3, 6]), 0..2);
         tasks.push("x", false);
         let names: Vec<&str> = tasks.iter().map(|t| t.name).collect();
         assert_eq!(names, ["abc", "def", "x"]);

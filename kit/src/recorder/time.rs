@@ -45,14 +45,18 @@ impl BetweenParks {
         self.ns.store(Self::UNREAD, Ordering::Relaxed);
     }
 
+    #[cold]
+    fn read_fresh(&self, read: impl Fn() -> u64) -> u64 {
+        let ns = read().min(Self::UNREAD - 1);
+        self.ns.store(ns, Ordering::Relaxed);
+        ns
+    }
+
     /// The reading since the last park, or a fresh one from `read`.
+    #[inline(always)]
     fn get(&self, read: impl Fn() -> u64) -> u64 {
         match self.ns.load(Ordering::Relaxed) {
-            Self::UNREAD => {
-                let ns = read().min(Self::UNREAD - 1);
-                self.ns.store(ns, Ordering::Relaxed);
-                ns
-            }
+            Self::UNREAD => self.read_fresh(read),
             ns => {
                 // Debug builds (every test) check the assumption at every
                 // event: the clock has not moved since it was read.
@@ -78,15 +82,25 @@ pub(super) enum TimeSource {
 }
 
 impl TimeSource {
+    /// Inlined into every recording call: between parks, a reading of
+    /// the virtual clock is one load.
+    #[inline(always)]
     pub(super) fn now_ns(&self) -> u64 {
         match self {
-            TimeSource::Tokio(start) => {
-                since(tokio::time::Instant::now().into_std(), start.into_std())
-            }
-            TimeSource::Wall(start) => since(std::time::Instant::now(), *start),
             TimeSource::BetweenParks(start, parks) => {
                 parks.get(|| since(tokio::time::Instant::now().into_std(), start.into_std()))
             }
+            other => other.read(),
+        }
+    }
+
+    #[inline(never)]
+    fn read(&self) -> u64 {
+        match self {
+            TimeSource::Tokio(start) | TimeSource::BetweenParks(start, _) => {
+                since(tokio::time::Instant::now().into_std(), start.into_std())
+            }
+            TimeSource::Wall(start) => since(std::time::Instant::now(), *start),
         }
     }
 }

@@ -3,7 +3,6 @@
 //! lane of its own, so a learner's plain tokio code shows on the timeline
 //! without a single recording call.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::mem;
 
@@ -54,7 +53,7 @@ impl Recorder {
             return;
         }
         let lane = self.register(&mut state, &format!("task@{at}"), false);
-        let note = Cow::Owned(format!("tokio::spawn at {at}"));
+        let note = format!("tokio::spawn at {at}").into();
         self.push(&mut state, at_ns, lane, EventKind::Spawned, note);
         if let Some(tokio) = state.tokio.as_mut() {
             tokio.lanes.insert(
@@ -81,7 +80,7 @@ impl Recorder {
             }
             lane.lane
         };
-        self.record(lane, EventKind::Started, Cow::Borrowed("first poll"));
+        self.record(lane, EventKind::Started, "first poll".into());
     }
 
     /// Tokio task `id` is gone: it returned, panicked or was aborted.
@@ -97,12 +96,12 @@ impl Recorder {
             Some(message) => self.record(
                 lane,
                 EventKind::Panicked,
-                Cow::Owned(format!("panicked: {message}")),
+                format!("panicked: {message}").into(),
             ),
             None => self.record(
                 lane,
                 EventKind::Completed,
-                Cow::Borrowed("the task ended (returned, or was aborted)"),
+                "the task ended (returned, or was aborted)".into(),
             ),
         }
     }
