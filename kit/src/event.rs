@@ -171,7 +171,7 @@ impl NoteId {
     /// (the recorder's capacity is capped below it).
     pub const LIMIT: usize = 1 << 24;
 
-    fn new(index: usize) -> Option<NoteId> {
+    pub(crate) fn new(index: usize) -> Option<NoteId> {
         let [a, b, c, rest @ ..] = index.to_le_bytes();
         rest.iter().all(|&x| x == 0).then_some(NoteId([a, b, c]))
     }
@@ -301,8 +301,8 @@ impl Tasks {
     }
 
     /// Adds the tasks named `text[..ends[0]]`, `text[ends[0]..ends[1]]`,
-    /// ... (spawned tasks, not futures), and returns their ids: the
-    /// names copied once, however many (not at all as the first tasks). `ends` must rise on character
+    /// ... (spawned tasks, not futures), and returns their ids: the names
+    /// are copied once, however many, and not at all as the first tasks. `ends` must rise on character
     /// boundaries and the last must be the end of `text`; where they do
     /// not, nothing is added.
     pub fn push_all(&mut self, text: String, ends: Vec<u32>) -> std::ops::Range<u32> {

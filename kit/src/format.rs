@@ -11,12 +11,12 @@ pub fn format_duration(ns: u64) -> String {
     } else if ns < MS {
         format!("{}us", ns / 1_000)
     } else if ns < S {
-        if ns % MS == 0 {
+        if ns.is_multiple_of(MS) {
             format!("{}ms", ns / MS)
         } else {
             format!("{:.1}ms", ns as f64 / MS as f64)
         }
-    } else if ns % S == 0 {
+    } else if ns.is_multiple_of(S) {
         format!("{}s", ns / S)
     } else {
         format!("{:.2}s", ns as f64 / S as f64)

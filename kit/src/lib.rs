@@ -11,8 +11,11 @@
 //!   the seeded latencies of the virtual clock.
 //! - [`recorder`]: the cheap cloneable [`Recorder`] every task writes its
 //!   [`event`]s through ([`PlannedLanes`] for many lanes registered at
-//!   once; `recorder/time.rs` says how each event's time is read);
-//!   [`format`] reads and writes durations.
+//!   once, each name a [`LaneName`] written straight into the list;
+//!   `recorder/notes.rs` turns what an event says, a [`NoteText`], into
+//!   an index in the run's table, a [`KeptNote`] for words many tasks
+//!   say; `recorder/time.rs` says how each event's time is read);
+//!   [`format`](mod@format) reads and writes durations.
 //! - [`run`]: runs one demo on one clock against Ctrl-C and a watchdog.
 //! - [`stream`] and [`child`]: a learner's program runs as a child process
 //!   of asynclab and sends its events back as a versioned line stream.

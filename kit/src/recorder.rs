@@ -56,7 +56,7 @@ pub struct Recorder {
 struct Inner {
     time: TimeSource,
     /// This recorder's number: a [`KeptNote`] is only read by its own.
-    serial: u64,
+    serial: u32,
     capacity: usize,
     state: Mutex<State>,
 }
@@ -84,8 +84,8 @@ struct State {
     notes: Notes,
     /// Recent fixed annotations' ids by the address of their text.
     fixed_notes: FixedNotes,
-    /// The last note built at run time, and its id: a demo builds the same
-    /// text for many tasks (`filtered: no answer in 300ms`).
+    /// The last note built at run time, and its id: the same words are
+    /// often built for many tasks in a row (`connect error: …`).
     last_built: Option<(String, NoteId)>,
 }
 
@@ -99,38 +99,56 @@ enum Lane {
     Ended,
 }
 
+impl Lane {
+    /// Planned or open: what it records is kept.
+    fn is_live(self) -> bool {
+        self != Lane::Ended
+    }
+}
+
+/// Keeps `event` if there is room below `capacity`, else counts it.
+#[inline(always)]
+fn store(events: &mut Vec<Event>, dropped: &mut u64, capacity: usize, event: Event) {
+    if events.len() < capacity {
+        events.push(event);
+    } else {
+        *dropped += 1;
+    }
+}
+
 impl State {
     /// The tokio task running now records for `task`: its own hook lane
     /// would only repeat it, so it is linked (and left out).
+    #[inline]
     fn link_current_tokio_task(&mut self, task: TaskId) {
-        if let Some(tokio) = self.tokio.as_mut() {
-            if let Some(lane) = tokio::task::try_id().and_then(|id| tokio.lanes.get_mut(&id)) {
-                if lane.lane != task && !lane.linked {
-                    lane.linked = true;
-                    tokio.linked.push(lane.lane);
-                }
-            }
+        if let Some(tokio) = self.tokio.as_mut()
+            && let Some(lane) = tokio::task::try_id().and_then(|id| tokio.lanes.get_mut(&id))
+            && lane.lane != task
+            && !lane.linked
+        {
+            lane.linked = true;
+            tokio.linked.push(lane.lane);
         }
     }
 }
 
-/// Formats a lane's name into a buffer this thread reuses, and hands it to
-/// `register`: naming a million lanes allocates nothing. The buffer is
-/// filled before the recorder is locked, so a `Display` that records
-/// cannot deadlock it.
-fn named<R>(name: impl fmt::Display, register: impl FnOnce(&str) -> R) -> R {
+/// Formats `text` (a lane's name, a finding) into a buffer this thread
+/// reuses, and hands it to `register`: a million names allocate nothing.
+/// The buffer is filled before the recorder is locked, so a `Display`
+/// that records cannot deadlock it.
+fn formatted<R>(text: impl fmt::Display, register: impl FnOnce(&str) -> R) -> R {
     thread_local! {
         static NAME: RefCell<String> = const { RefCell::new(String::new()) };
     }
     NAME.with(|buffer| match buffer.try_borrow_mut() {
         Ok(mut buffer) => {
             buffer.clear();
-            let _ = write!(buffer, "{name}");
+            let _ = write!(buffer, "{text}");
             register(&buffer)
         }
-        // A name whose `Display` names a lane of its own: rare enough
-        // for an allocation.
-        Err(_) => register(&name.to_string()),
+        // A `Display` that itself names a lane or adds a finding: rare
+        // enough for an allocation.
+        Err(_) => register(&text.to_string()),
     })
 }
 
@@ -215,14 +233,14 @@ impl Recorder {
 
     /// Registers a task and records that it was spawned.
     pub fn task(&self, name: impl fmt::Display) -> TaskRec {
-        named(name, |name| self.lane(name, false))
+        formatted(name, |name| self.lane(name, false))
     }
 
     /// Registers a lane for a future that is not a task of its own (a
     /// `select!` branch, one of the futures `join!` polls): it records like
     /// a task, but the summary counts it apart from spawned tasks.
     pub fn future(&self, name: impl fmt::Display) -> TaskRec {
-        named(name, |name| self.lane(name, true))
+        formatted(name, |name| self.lane(name, true))
     }
 
     /// Registers a lane for a task that does not exist yet (a port still
@@ -254,15 +272,16 @@ impl Recorder {
         id
     }
 
+    #[inline(always)]
     fn record(&self, task: TaskId, kind: EventKind, note: NoteText) {
         let mut guard = self.state();
         let state = &mut *guard;
         let Some(lane) = state.lanes.get_mut(task.index()) else {
             return;
         };
-        if *lane == Lane::Ended || state.closed {
-            // Ended already (a drop guard after `completed`): ignored
-            // before the clock is even read.
+        if !lane.is_live() || state.closed {
+            // Ended already (a drop guard whose handle did not see the
+            // end, through a clone): ignored before the clock is read.
             return;
         }
         // Read under the lock: the events' order is their times' order,
@@ -275,9 +294,7 @@ impl Recorder {
             // A planned lane's task exists from now on.
             *lane = Lane::Open;
         }
-        if state.tokio.is_some() {
-            state.link_current_tokio_task(task);
-        }
+        state.link_current_tokio_task(task);
         self.push(state, at_ns, task, kind, note);
     }
 
@@ -294,25 +311,23 @@ impl Recorder {
     /// [`Recorder::push`] with the note already in the table.
     #[inline(always)]
     fn push_id(&self, state: &mut State, at_ns: u64, task: TaskId, kind: EventKind, note: NoteId) {
-        if state.events.len() < self.inner.capacity {
-            state.events.push(Event {
-                at_ns,
-                task,
-                kind,
-                note,
-            });
-        } else {
-            state.dropped += 1;
-        }
+        let event = Event {
+            at_ns,
+            task,
+            kind,
+            note,
+        };
+        store(
+            &mut state.events,
+            &mut state.dropped,
+            self.inner.capacity,
+            event,
+        );
     }
 
     fn is_open(&self, task: TaskId) -> bool {
         let state = self.state();
-        !state.closed
-            && state
-                .lanes
-                .get(task.index())
-                .is_some_and(|&l| l != Lane::Ended)
+        !state.closed && state.lanes.get(task.index()).is_some_and(|l| l.is_live())
     }
 
     /// Makes room for `tasks` more tasks and `events` more events at once,
@@ -342,16 +357,16 @@ impl Recorder {
     /// Adds `item` to the finding `name` (a comma-separated list), as soon
     /// as it is found: `rec.add_finding("open", "8080")`.
     pub fn add_finding(&self, name: &str, item: impl fmt::Display) {
-        named(item, |item| {
+        formatted(item, |item| {
             let mut state = self.state();
-            if !state.findings.contains_key(name) {
-                state.findings.insert(name.to_string(), String::new());
-            }
-            if let Some(list) = state.findings.get_mut(name) {
-                if !list.is_empty() {
+            match state.findings.get_mut(name) {
+                Some(list) => {
                     list.push_str(", ");
+                    list.push_str(item);
                 }
-                list.push_str(item);
+                None => {
+                    state.findings.insert(name.to_string(), item.to_string());
+                }
             }
         })
     }
@@ -523,7 +538,7 @@ impl Clone for TaskRec {
 }
 
 impl TaskRec {
-    pub(crate) fn new(rec: Recorder, id: TaskId) -> TaskRec {
+    fn new(rec: Recorder, id: TaskId) -> TaskRec {
         TaskRec {
             rec,
             id,

@@ -77,12 +77,13 @@ pub fn sanitize(text: &str, keep_color: bool) -> Cow<'_, str> {
     let mut out = String::with_capacity(text.len() + 8);
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
-        if c == '\u{1b}' && keep_color {
-            if let Some(len) = sgr_len(rest) {
-                out.push_str(&rest[..len]);
-                rest = &rest[len..];
-                continue;
-            }
+        if c == '\u{1b}'
+            && keep_color
+            && let Some(len) = sgr_len(rest)
+        {
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+            continue;
         }
         match c {
             '\u{1b}' => out.push_str("\\e"),

@@ -5,17 +5,19 @@
 //! string literal), words built at run time (`format!`), or a note it
 //! formatted once and keeps for many tasks ([`Recorder::keep_note`]). A
 //! literal is found by its address, a kept note carries its id, and only
-//! built words are compared as text.
+//! built words are compared as text. Words from outside (a banner, a URL)
+//! are escaped as they enter the table, so no renderer has to.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::{Recorder, State};
 use crate::event::NoteId;
 use crate::text::sanitize;
 
-/// What an event says. Every recording call takes `impl Into<NoteText>`:
-/// a `&'static str`, a `String`, a `Cow` or a [`KeptNote`].
+/// What an event says. Every [`TaskRec`](super::TaskRec) call takes
+/// `impl Into<NoteText>`: a `&'static str`, a `String`, a `Cow` or a
+/// [`KeptNote`].
 pub enum NoteText {
     Words(Cow<'static, str>),
     Kept(KeptNote),
@@ -50,13 +52,16 @@ impl From<KeptNote> for NoteText {
 #[derive(Clone, Copy, Debug)]
 pub struct KeptNote {
     id: NoteId,
-    /// Which recorder's table `id` indexes.
-    recorder: u64,
+    /// Which recorder's table `id` indexes. (Eight bytes in all: every
+    /// task of a scan carries one.)
+    recorder: u32,
 }
 
-/// Each recorder's number, so a kept note is only read from its own table.
-pub(super) fn next_serial() -> u64 {
-    static SERIAL: AtomicU64 = AtomicU64::new(1);
+/// Each recorder's number, so a kept note is only read from its own
+/// table. (It would take four billion recorders in one process to meet a
+/// number again.)
+pub(super) fn next_serial() -> u32 {
+    static SERIAL: AtomicU32 = AtomicU32::new(1);
     SERIAL.fetch_add(1, Ordering::Relaxed)
 }
 
@@ -64,10 +69,15 @@ impl Recorder {
     /// Puts `words` in the run's table once, for many events to say:
     /// `let filtered = rec.keep_note(format!("no answer in {ms}ms"));`
     /// then `task.timed_out(filtered)` in every task, with no `format!`
-    /// per task.
+    /// per task. (Kept notes are outside the bound of one new note per
+    /// event: a demo keeps a handful. A closed recorder keeps none.)
     pub fn keep_note(&self, words: impl Into<String>) -> KeptNote {
-        let words = words.into();
-        let id = self.state().notes.intern(&sanitize(&words, false));
+        let mut state = self.state();
+        let id = if state.closed {
+            NoteId::EMPTY
+        } else {
+            state.intern_outside(&words.into())
+        };
         KeptNote {
             id,
             recorder: self.inner.serial,
@@ -76,11 +86,11 @@ impl Recorder {
 }
 
 impl State {
-    /// The note for `text`: a fixed annotation is looked up by its address;
-    /// text built at run time may carry outside words (a banner, a URL)
-    /// and is escaped now, so no renderer has to.
+    /// The note for `text`: a literal is looked up by its address, a kept
+    /// note is already in the table, built words are compared with the
+    /// last built.
     #[inline]
-    pub(super) fn note(&mut self, text: NoteText, recorder: u64) -> NoteId {
+    pub(super) fn note(&mut self, text: NoteText, recorder: u32) -> NoteId {
         match text {
             // The common case, found in a few instructions.
             NoteText::Words(Cow::Borrowed(fixed)) => match self.fixed_notes.get(fixed) {
@@ -93,9 +103,14 @@ impl State {
         }
     }
 
+    /// Words that may come from outside, escaped into the table.
+    fn intern_outside(&mut self, words: &str) -> NoteId {
+        self.notes.intern(&sanitize(words, false))
+    }
+
     #[cold]
     fn new_fixed_note(&mut self, fixed: &'static str) -> NoteId {
-        let id = self.notes.intern(&sanitize(fixed, false));
+        let id = self.intern_outside(fixed);
         self.fixed_notes.insert(fixed, id);
         id
     }
@@ -104,7 +119,7 @@ impl State {
         match &self.last_built {
             Some((last, id)) if *last == built => *id,
             _ => {
-                let id = self.notes.intern(&sanitize(&built, false));
+                let id = self.intern_outside(&built);
                 self.last_built = Some((built, id));
                 id
             }
@@ -112,36 +127,115 @@ impl State {
     }
 }
 
-/// Fixed annotations' ids, found by the address of their text in a small
-/// direct-mapped table: a lookup is a multiply and a compare, not a hash of
-/// the words. Two texts that share a slot take turns; the one pushed out is
-/// found again in the run's table by its words.
-pub(super) struct FixedNotes([(usize, usize, NoteId); FixedNotes::SLOTS]);
+/// Fixed annotations' ids, found by the address of their text: a lookup
+/// is a multiply and a compare or two, not a hash of the words.
+///
+/// The table is set-associative, two texts to a set: a demo's literals sit
+/// close together in the binary, and in a direct-mapped table two hot ones
+/// sharing a slot would push each other out at every event (each miss a
+/// hash of the words). A text pushed out is found again in the run's table
+/// by its words.
+pub(super) struct FixedNotes(Box<[[Slot; FixedNotes::WAYS]; FixedNotes::SETS]>);
 
-impl FixedNotes {
-    const SLOTS: usize = 64;
+/// A text's address and length, and its id.
+#[derive(Clone, Copy)]
+struct Slot {
+    address: usize,
+    len: u32,
+    id: NoteId,
+}
+
+impl Slot {
+    /// Address 0 is no text's.
+    const EMPTY: Slot = Slot {
+        address: 0,
+        len: 0,
+        id: NoteId::EMPTY,
+    };
 
     #[inline]
-    fn slot(text: &'static str) -> usize {
+    fn holds(&self, text: &'static str) -> bool {
+        self.address == text.as_ptr() as usize && self.len as usize == text.len()
+    }
+}
+
+impl FixedNotes {
+    const SETS: usize = 256;
+    const WAYS: usize = 2;
+
+    #[inline]
+    fn set(text: &'static str) -> usize {
         let address = text.as_ptr() as usize as u64;
-        // Fibonacci hashing: the top bits of the product pick the slot.
-        (address.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize
+        // Fibonacci hashing: the top 8 bits of the product pick the set.
+        (address.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize
     }
 
     #[inline]
     fn get(&self, text: &'static str) -> Option<NoteId> {
-        let (address, len, id) = self.0[Self::slot(text)];
-        (address == text.as_ptr() as usize && len == text.len()).then_some(id)
+        let set = &self.0[Self::set(text)];
+        set.iter().find(|slot| slot.holds(text)).map(|slot| slot.id)
     }
 
+    /// The newest text takes the set's first way; the one before moves
+    /// to the second.
     fn insert(&mut self, text: &'static str, id: NoteId) {
-        self.0[Self::slot(text)] = (text.as_ptr() as usize, text.len(), id);
+        let Ok(len) = u32::try_from(text.len()) else {
+            return;
+        };
+        let set = &mut self.0[Self::set(text)];
+        set[1] = set[0];
+        set[0] = Slot {
+            address: text.as_ptr() as usize,
+            len,
+            id,
+        };
     }
 }
 
 impl Default for FixedNotes {
     fn default() -> Self {
-        // Address 0 is no text's: every slot starts empty.
-        FixedNotes([(0, 0, NoteId::EMPTY); FixedNotes::SLOTS])
+        FixedNotes(Box::new(
+            [[Slot::EMPTY; FixedNotes::WAYS]; FixedNotes::SETS],
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_kept_is_found_and_only_by_its_own_address() {
+        let mut table = FixedNotes::default();
+        // More texts than one set holds, some sharing a set: each lookup
+        // finds its own id or nothing, never another text's.
+        let texts: Vec<&'static str> = (0..600)
+            .map(|i| &*Box::leak(format!("note {i}").into_boxed_str()))
+            .collect();
+        for (i, text) in texts.iter().enumerate() {
+            table.insert(text, NoteId::new(i + 1).expect("small id"));
+        }
+        let mut found = 0;
+        for (i, text) in texts.iter().enumerate() {
+            if let Some(id) = table.get(text) {
+                assert_eq!(id, NoteId::new(i + 1).expect("small id"));
+                found += 1;
+            }
+        }
+        // Most slots are full: 600 texts over 256 sets of two.
+        assert!(found >= FixedNotes::SETS, "{found}");
+        // The same words at another address are not the same text.
+        let copy: &'static str = Box::leak(texts[599].to_string().into_boxed_str());
+        assert_eq!(table.get(copy), None);
+        // Two texts of one set (600 texts, 256 sets: some share) both stay.
+        let mut by_set = std::collections::HashMap::new();
+        let (a, b) = texts
+            .iter()
+            .find_map(|&t| by_set.insert(FixedNotes::set(t), t).map(|other| (other, t)))
+            .expect("two texts share a set");
+        let mut pair = FixedNotes::default();
+        pair.insert(a, NoteId::new(1).expect("id"));
+        pair.insert(b, NoteId::new(2).expect("id"));
+        assert_eq!((pair.get(a), pair.get(b)), (NoteId::new(1), NoteId::new(2)));
     }
 }

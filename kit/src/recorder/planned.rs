@@ -8,9 +8,10 @@
 //! [`PlannedLanes`] is one handle for them all, and records the queue in
 //! one go.
 
+use std::fmt::{self, Write as _};
 use std::ops::Range;
 
-use super::{Lane, NoteText, Recorder, State, TaskRec};
+use super::{Lane, NoteText, Recorder, State, TaskRec, store};
 use crate::event::{Event, EventKind, NoteId, TaskId, WaitOn};
 use crate::text::is_plain;
 
@@ -22,8 +23,9 @@ pub struct PlannedLanes {
 }
 
 /// A lane's name, written straight into the recorder's list of names:
-/// a `&str`, a `String`, or a closure that writes it (`|out| ...`), so a
-/// million names need no million `String`s.
+/// a `&str`, a `String`, a `fmt::from_fn`, or a closure that writes it
+/// (`|out: &mut String| ...`), so a million names need no million
+/// `String`s.
 pub trait LaneName {
     fn write_to(self, out: &mut String);
 }
@@ -37,6 +39,18 @@ impl LaneName for &str {
 impl LaneName for String {
     fn write_to(self, out: &mut String) {
         out.push_str(&self);
+    }
+}
+
+impl LaneName for &String {
+    fn write_to(self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> LaneName for fmt::FromFn<F> {
+    fn write_to(self, out: &mut String) {
+        let _ = write!(out, "{self}");
     }
 }
 
@@ -58,7 +72,9 @@ impl Recorder {
         // A size hint is only a hint: room for at most a few million.
         let count = names.size_hint().0.min(1 << 24);
         let mut text = String::with_capacity(count * 16);
-        let mut ends: Vec<u32> = Vec::with_capacity(count);
+        // A few more ends than names: the list becomes the recorder's when
+        // these are its first lanes, and a scan adds its `report` after.
+        let mut ends: Vec<u32> = Vec::with_capacity(count + 8);
         for name in names {
             name.write_to(&mut text);
             ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
@@ -109,11 +125,10 @@ impl PlannedLanes {
 
     /// Lane `i`'s handle. Past the end, a handle that records nothing.
     pub fn get(&self, i: usize) -> TaskRec {
-        let id = u32::try_from(i)
-            .ok()
-            .and_then(|i| self.ids.start.checked_add(i))
-            .filter(|id| self.ids.contains(id))
-            .unwrap_or(u32::MAX);
+        let id = match u32::try_from(i) {
+            Ok(i) if (i as usize) < self.ids.len() => self.ids.start + i,
+            _ => u32::MAX,
+        };
         TaskRec::new(self.rec.clone(), TaskId(id))
     }
 
@@ -138,14 +153,13 @@ impl PlannedLanes {
         let serial = rec.inner.serial;
         let state = &mut *state;
         let range = lanes.start as usize..lanes.end as usize;
-        let waits = |lane: &Lane| matches!(lane, Lane::Planned | Lane::Open);
         // The note goes into the run's table only if an event is stored
         // with it: an event brings at most one new note.
         let stores = state.events.len() < capacity
             && state
                 .lanes
                 .get(range.clone())
-                .is_some_and(|lanes| lanes.iter().any(waits));
+                .is_some_and(|lanes| lanes.iter().any(|lane| lane.is_live()));
         let id = if stores {
             state.note(note.into(), serial)
         } else {
@@ -158,18 +172,15 @@ impl PlannedLanes {
             ..
         } = state;
         let kind = EventKind::Waiting(on);
-        let lanes = all.get(range).unwrap_or_default();
-        for (task, _) in (first..).zip(lanes).filter(|(_, lane)| waits(lane)) {
-            if events.len() < capacity {
-                events.push(Event {
-                    at_ns,
-                    task: TaskId(task),
-                    kind,
-                    note: id,
-                });
-            } else {
-                *dropped += 1;
-            }
+        let live = all.get(range).unwrap_or_default();
+        for (task, _) in lanes.zip(live).filter(|(_, lane)| lane.is_live()) {
+            let event = Event {
+                at_ns,
+                task: TaskId(task),
+                kind,
+                note: id,
+            };
+            store(events, dropped, capacity, event);
         }
     }
 }
@@ -258,6 +269,29 @@ mod tests {
         assert_eq!(names(&run), ["port-80", "port-81", "x", "y", "z"]);
         let tasks: Vec<u32> = run.events.iter().map(|e| e.task.0).collect();
         assert_eq!(tasks, [4, 3, 4]);
+    }
+
+    #[test]
+    fn names_formatted_as_before_still_register() {
+        // A learner's copy of an older port-check names its lanes with
+        // `fmt::from_fn`, or with `&String`s.
+        let owned = String::from("b");
+        let run = recorded(DEFAULT_CAPACITY, |rec| async move {
+            rec.planned_lanes([std::fmt::from_fn(|f| write!(f, "port-{}", 1))]);
+            rec.planned_lanes([&owned]);
+        });
+        assert_eq!(names(&run), ["port-1", "b"]);
+    }
+
+    #[test]
+    fn a_queue_from_past_the_end_records_nothing() {
+        let run = recorded(DEFAULT_CAPACITY, |rec| async move {
+            let lanes = rec.planned_lanes(["a", "b"]);
+            lanes.waiting_from(usize::MAX, WaitOn::Permit, "never");
+            lanes.waiting_from(2, WaitOn::Permit, "never");
+        });
+        assert!(run.events.is_empty());
+        assert_eq!(run.notes.len(), 0);
     }
 
     #[test]

@@ -87,13 +87,13 @@ impl TimeSource {
     #[inline(always)]
     pub(super) fn now_ns(&self) -> u64 {
         match self {
-            TimeSource::BetweenParks(start, parks) => {
-                parks.get(|| since(tokio::time::Instant::now().into_std(), start.into_std()))
-            }
-            other => other.read(),
+            TimeSource::BetweenParks(_, parks) => parks.get(|| self.read()),
+            _ => self.read(),
         }
     }
 
+    /// A fresh reading: out of line, so the inlined path above stays a
+    /// load and a compare.
     #[inline(never)]
     fn read(&self) -> u64 {
         match self {
