@@ -18,7 +18,7 @@
 //! Virtual clock: the network is simulated from the seed. Real clock: the
 //! demo opens listeners on 127.0.0.1 and really connects to `target`.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -150,24 +150,26 @@ impl Targets {
         }
     }
 
-    fn iter(&self) -> Box<dyn Iterator<Item = Target> + Send + '_> {
+    /// Target `i`, made when asked for.
+    fn get(&self, i: usize) -> Option<Target> {
         match self {
             Targets::Simulated {
                 ports: Some(ports), ..
-            } => Box::new(
-                ports
-                    .iter()
-                    .map(|&port| Target::Simulated { host: 0, port }),
-            ),
-            Targets::Simulated { ports: None, count } => Box::new((0..*count).map(|i| {
-                let (host, port) = (i / 65_535, i % 65_535 + 1);
-                Target::Simulated {
-                    host: host as u32,
-                    port: port as u16,
-                }
-            })),
-            Targets::Real(addrs) => Box::new(addrs.iter().map(|&addr| Target::Real(addr))),
+            } => ports
+                .get(i)
+                .map(|&port| Target::Simulated { host: 0, port }),
+            Targets::Simulated { ports: None, count } => {
+                (i < *count as usize).then(|| Target::Simulated {
+                    host: (i / 65_535) as u32,
+                    port: (i % 65_535 + 1) as u16,
+                })
+            }
+            Targets::Real(addrs) => addrs.get(i).map(|&addr| Target::Real(addr)),
         }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Target> + Send + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
     }
 }
 
@@ -188,10 +190,33 @@ impl Target {
 
     /// How results name it: `80`, or `h2:80` on a further simulated host.
     fn label(self) -> impl fmt::Display {
-        fmt::from_fn(move |f| match self {
-            Target::Simulated { host, port } if host > 0 => write!(f, "h{}:{port}", host + 1),
-            _ => f.write_str(itoa::Buffer::new().format(self.port())),
+        fmt::from_fn(move |f| {
+            self.write_host(f)?;
+            f.write_str(itoa::Buffer::new().format(self.port()))
         })
+    }
+
+    /// The task's name, `port-80` (or `h2:port-80` on a further host),
+    /// written straight into the recorder's list of names.
+    fn name(self) -> impl FnOnce(&mut String) {
+        move |out| {
+            let _ = self.write_host(out);
+            out.push_str("port-");
+            out.push_str(itoa::Buffer::new().format(self.port()));
+        }
+    }
+
+    /// `h2:` for a further simulated host, nothing for the first. (`itoa`
+    /// writes numbers without `format!`'s machinery: a million of them.)
+    fn write_host(self, out: &mut impl fmt::Write) -> fmt::Result {
+        match self {
+            Target::Simulated { host, .. } if host > 0 => {
+                out.write_char('h')?;
+                out.write_str(itoa::Buffer::new().format(host + 1))?;
+                out.write_char(':')
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Results are listed by host, then port.
@@ -199,25 +224,6 @@ impl Target {
         match self {
             Target::Simulated { host, port, .. } => (*host, *port),
             Target::Real(addr) => (0, addr.port()),
-        }
-    }
-
-    /// The task's name, `port-80` (or `h2:port-80` on a further host),
-    /// written straight into the recorder's list of names. A million
-    /// ports need no million `String`s, and `itoa` writes the number
-    /// without `format!`'s machinery: that was a fifth of the recorder's
-    /// cost per port.
-    fn name(self) -> impl FnOnce(&mut String) {
-        move |out| {
-            if let Target::Simulated { host, .. } = self
-                && host > 0
-            {
-                out.push('h');
-                out.push_str(itoa::Buffer::new().format(host + 1));
-                out.push(':');
-            }
-            out.push_str("port-");
-            out.push_str(itoa::Buffer::new().format(self.port()));
         }
     }
 }
@@ -251,13 +257,20 @@ impl Probe {
     /// port never answers: the caller's `timeout` is what ends it, exactly
     /// as on a network.
     async fn simulated(&self, host: u32, port: u16) -> std::io::Result<PortState> {
-        let mut sim = Sim::new(self.seed, u64::from(host) * 65_536 + u64::from(port));
-        let state = match sim.below(100) {
-            0..10 => PortState::Open,
-            10..30 => return std::future::pending().await,
-            _ => PortState::Closed,
+        // Drawn in a block: `sim` is not needed across an `.await`, so the
+        // task's future does not carry it.
+        let answer = {
+            let mut sim = Sim::new(self.seed, u64::from(host) * 65_536 + u64::from(port));
+            match sim.below(100) {
+                0..10 => Some((PortState::Open, sim.latency(self.latency))),
+                10..30 => None,
+                _ => Some((PortState::Closed, sim.latency(self.latency))),
+            }
         };
-        time::sleep(sim.latency(self.latency)).await;
+        let Some((state, after)) = answer else {
+            return std::future::pending().await;
+        };
+        time::sleep(after).await;
         Ok(state)
     }
 }
@@ -291,11 +304,17 @@ impl Demo for PortCheck {
             }
         };
 
-        // About five events a port: room for all of them up front.
-        ctx.rec.reserve(targets.len() + 1, targets.len() * 5 + 8);
+        // About five events a port: room for all of them up front. (The
+        // lanes' names need none: `planned_lanes` brings its own buffer.)
+        ctx.rec.reserve(1, targets.len() * 5 + 8);
         // Every target is on the timeline from the start, served in order;
         // its task is spawned only once it holds a permit.
         let tasks = ctx.rec.planned_lanes(targets.iter().map(Target::name));
+        // Every filtered port says the same: formatted once, not per port.
+        let filtered_note = ctx.rec.keep_note(format!(
+            "filtered: no answer in {}ms",
+            probe.timeout.as_millis()
+        ));
 
         // ANCHOR: core
         // Acquire before spawn: a task exists only while it holds a permit.
@@ -304,11 +323,6 @@ impl Demo for PortCheck {
         let mut checks = JoinSet::new();
         let mut tally = Tally::default();
         let mut queue_shown = false;
-        // Every filtered port says the same: formatted once, not per port.
-        let filtered = ctx.rec.keep_note(format!(
-            "filtered: no answer in {}ms",
-            probe.timeout.as_millis()
-        ));
         for (i, target) in targets.iter().enumerate() {
             let task = tasks.get(i);
             if permits.available_permits() == 0 && !queue_shown {
@@ -348,7 +362,7 @@ impl Demo for PortCheck {
                         rec.add_finding("open", target.label());
                     }
                     PortState::Closed => task.completed("closed: connection refused (RST)"),
-                    PortState::Filtered => task.timed_out(filtered),
+                    PortState::Filtered => task.timed_out(filtered_note),
                     PortState::SelfConnect => {
                         task.completed("closed: the socket connected to itself (discarded)")
                     }
@@ -379,30 +393,22 @@ impl Demo for PortCheck {
             discarded += before - open.len();
         }
 
-        open.sort_by_key(Target::key);
-        let ports: Vec<String> = open.iter().map(|t| t.label().to_string()).collect();
+        // No two targets share a key, so an unstable sort is as good.
+        open.sort_unstable_by_key(Target::key);
         let report = ctx.rec.task("report");
-        let listed: Vec<&str> = ports.iter().take(20).map(String::as_str).collect();
-        let more = if ports.len() > 20 {
-            format!(" and {} more", ports.len() - 20)
-        } else {
-            String::new()
-        };
-        report.completed(if ports.is_empty() {
-            "no port open".to_string()
-        } else {
-            format!("{} open: {}{more}", ports.len(), listed.join(", "))
+        report.completed(match open.len() {
+            0 => "no port open".to_string(),
+            n if n > 20 => format!("{n} open: {} and {} more", listed(&open[..20]), n - 20),
+            n => format!("{n} open: {}", listed(&open)),
         });
         // The whole list, in order, for the summary.
-        ctx.rec.set_finding(
-            "open",
-            if ports.is_empty() {
-                "none".to_string()
-            } else {
-                ports.join(", ")
-            },
-        );
-        ctx.rec.set_metric("open_ports", ports.len() as u64);
+        let all = if open.is_empty() {
+            "none".to_string()
+        } else {
+            listed(&open)
+        };
+        ctx.rec.set_finding("open", all);
+        ctx.rec.set_metric("open_ports", open.len() as u64);
         ctx.rec.set_metric("closed_ports", closed);
         ctx.rec.set_metric("filtered_ports", filtered);
         if ctx.clock == Clock::Real {
@@ -411,6 +417,18 @@ impl Demo for PortCheck {
         }
         Ok(())
     }
+}
+
+/// The targets' labels, comma-separated: `22, 80, h2:443`.
+fn listed(targets: &[Target]) -> String {
+    let mut list = String::new();
+    for target in targets {
+        if !list.is_empty() {
+            list.push_str(", ");
+        }
+        let _ = write!(list, "{}", target.label());
+    }
+    list
 }
 
 /// Ports to check: `ports`, or 1..=count when it is `auto`.
