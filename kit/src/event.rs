@@ -193,8 +193,8 @@ pub struct Notes {
 
 impl Notes {
     /// The id of `text`, adding it if it is new. Past [`NoteId::LIMIT`]
-    /// distinct notes (never reached: see the recorder's capacity) a new
-    /// text gets the empty note.
+    /// distinct notes (not reached in practice: see the recorder's
+    /// capacity) a new text gets the empty note.
     pub fn intern(&mut self, text: &str) -> NoteId {
         if text.is_empty() {
             return NoteId::EMPTY;
@@ -301,10 +301,11 @@ impl Tasks {
     }
 
     /// Adds the tasks named `text[..ends[0]]`, `text[ends[0]..ends[1]]`,
-    /// ... (spawned tasks, not futures), and returns their ids: the names
-    /// are copied once, however many, and not at all as the first tasks. `ends` must rise on character
-    /// boundaries and the last must be the end of `text`; where they do
-    /// not, nothing is added.
+    /// ... (spawned tasks, not futures), and returns their ids. The names
+    /// are copied once, however many; the first tasks' names are not
+    /// copied at all (the buffers become the list). `ends` must rise on
+    /// character boundaries and the last must be the end of `text`; where
+    /// they do not, nothing is added.
     pub fn push_all(&mut self, text: String, ends: Vec<u32>) -> std::ops::Range<u32> {
         let first = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
         let base = self.text.len();

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-/// Formats nanoseconds compactly: `0`, `850us`, `12ms`, `12.5ms`, `1.25s`.
+/// Formats nanoseconds compactly: `0ms`, `850us`, `12ms`, `12.5ms`, `1.25s`.
 pub fn format_duration(ns: u64) -> String {
     const MS: u64 = 1_000_000;
     const S: u64 = 1_000_000_000;

@@ -208,8 +208,10 @@ impl Recorder {
             inner: Arc::new(Inner {
                 time,
                 serial: notes::next_serial(),
-                // Each event brings at most one new note: note ids never
-                // run out below this.
+                // Each event brings at most one new note: note ids do not
+                // run out below this, but for the few notes kept ahead
+                // (`keep_note`) and a cancel's two. Past the limit a new
+                // note would be recorded empty, never wrong.
                 capacity: capacity.min(NoteId::LIMIT - 2),
                 state: Mutex::new(State::default()),
             }),
@@ -280,8 +282,9 @@ impl Recorder {
             return;
         };
         if !lane.is_live() || state.closed {
-            // Ended already (a drop guard whose handle did not see the
-            // end, through a clone): ignored before the clock is read.
+            // Ended already (a call after `completed`, or a drop guard
+            // whose handle did not see the end), or the run is closed:
+            // ignored before the clock is read.
             return;
         }
         // Read under the lock: the events' order is their times' order,
@@ -361,7 +364,9 @@ impl Recorder {
             let mut state = self.state();
             match state.findings.get_mut(name) {
                 Some(list) => {
-                    list.push_str(", ");
+                    if !list.is_empty() {
+                        list.push_str(", ");
+                    }
                     list.push_str(item);
                 }
                 None => {
@@ -420,7 +425,8 @@ impl Recorder {
 
     /// Closes the recorder and hands over the finished run. Text from
     /// outside (a TCP banner, an HTTP status line, a refused URL in an
-    /// error) is escaped here, once, so no renderer has to: a run never
+    /// error) is escaped once, so no renderer has to: names and notes as
+    /// they were recorded, the outcome and the findings here. A run never
     /// carries a control character to the terminal.
     pub fn finish(&self, outcome: Outcome) -> Run {
         let mut state = self.state();
@@ -837,8 +843,12 @@ mod tests {
             let rec = Recorder::new();
             rec.add_finding("open", 22);
             rec.add_finding("open", format_args!("h{}:{}", 2, 80));
+            // A finding set empty takes its first item without a comma.
+            rec.set_finding("closed", "");
+            rec.add_finding("closed", 23);
             rec.finish(Outcome::Finished)
         });
         assert_eq!(run.findings["open"], "22, h2:80");
+        assert_eq!(run.findings["closed"], "23");
     }
 }

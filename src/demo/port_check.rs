@@ -150,26 +150,27 @@ impl Targets {
         }
     }
 
-    /// Target `i`, made when asked for.
-    fn get(&self, i: usize) -> Option<Target> {
+    /// Target `i` (below `len`), made when asked for.
+    fn at(&self, i: usize) -> Target {
         match self {
             Targets::Simulated {
                 ports: Some(ports), ..
-            } => ports
-                .get(i)
-                .map(|&port| Target::Simulated { host: 0, port }),
-            Targets::Simulated { ports: None, count } => {
-                (i < *count as usize).then(|| Target::Simulated {
-                    host: (i / 65_535) as u32,
-                    port: (i % 65_535 + 1) as u16,
-                })
-            }
-            Targets::Real(addrs) => addrs.get(i).map(|&addr| Target::Real(addr)),
+            } => Target::Simulated {
+                host: 0,
+                port: ports[i],
+            },
+            Targets::Simulated { ports: None, .. } => Target::Simulated {
+                host: (i / 65_535) as u32,
+                port: (i % 65_535 + 1) as u16,
+            },
+            Targets::Real(addrs) => Target::Real(addrs[i]),
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = Target> + Send + '_ {
-        (0..self.len()).filter_map(|i| self.get(i))
+    /// Every target in order. (A range mapped: it knows its length, so
+    /// the recorder sizes its list of names once.)
+    fn iter(&self) -> impl Iterator<Item = Target> + '_ {
+        (0..self.len()).map(|i| self.at(i))
     }
 }
 
@@ -200,6 +201,7 @@ impl Target {
     /// written straight into the recorder's list of names.
     fn name(self) -> impl FnOnce(&mut String) {
         move |out| {
+            // Writing to a `String` cannot fail.
             let _ = self.write_host(out);
             out.push_str("port-");
             out.push_str(itoa::Buffer::new().format(self.port()));
@@ -257,20 +259,13 @@ impl Probe {
     /// port never answers: the caller's `timeout` is what ends it, exactly
     /// as on a network.
     async fn simulated(&self, host: u32, port: u16) -> std::io::Result<PortState> {
-        // Drawn in a block: `sim` is not needed across an `.await`, so the
-        // task's future does not carry it.
-        let answer = {
-            let mut sim = Sim::new(self.seed, u64::from(host) * 65_536 + u64::from(port));
-            match sim.below(100) {
-                0..10 => Some((PortState::Open, sim.latency(self.latency))),
-                10..30 => None,
-                _ => Some((PortState::Closed, sim.latency(self.latency))),
-            }
+        let mut sim = Sim::new(self.seed, u64::from(host) * 65_536 + u64::from(port));
+        let state = match sim.below(100) {
+            0..10 => PortState::Open,
+            10..30 => return std::future::pending().await,
+            _ => PortState::Closed,
         };
-        let Some((state, after)) = answer else {
-            return std::future::pending().await;
-        };
-        time::sleep(after).await;
+        time::sleep(sim.latency(self.latency)).await;
         Ok(state)
     }
 }
@@ -304,19 +299,19 @@ impl Demo for PortCheck {
             }
         };
 
-        // About five events a port: room for all of them up front. (The
-        // lanes' names need none: `planned_lanes` brings its own buffer.)
-        ctx.rec.reserve(1, targets.len() * 5 + 8);
+        // About five events a port: room for all of them up front. (No
+        // room for names: `planned_lanes` brings its own buffer.)
+        ctx.rec.reserve(0, targets.len() * 5 + 8);
         // Every target is on the timeline from the start, served in order;
         // its task is spawned only once it holds a permit.
         let tasks = ctx.rec.planned_lanes(targets.iter().map(Target::name));
+
+        // ANCHOR: core
         // Every filtered port says the same: formatted once, not per port.
         let filtered_note = ctx.rec.keep_note(format!(
             "filtered: no answer in {}ms",
             probe.timeout.as_millis()
         ));
-
-        // ANCHOR: core
         // Acquire before spawn: a task exists only while it holds a permit.
         // 65 535 tasks parked on the semaphore would cost memory for nothing.
         let permits = Arc::new(Semaphore::new(concurrency));
@@ -398,7 +393,11 @@ impl Demo for PortCheck {
         let report = ctx.rec.task("report");
         report.completed(match open.len() {
             0 => "no port open".to_string(),
-            n if n > 20 => format!("{n} open: {} and {} more", listed(&open[..20]), n - 20),
+            n if n > SHOWN => format!(
+                "{n} open: {} and {} more",
+                listed(&open[..SHOWN]),
+                n - SHOWN
+            ),
             n => format!("{n} open: {}", listed(&open)),
         });
         // The whole list, in order, for the summary.
@@ -419,6 +418,9 @@ impl Demo for PortCheck {
     }
 }
 
+/// How many open ports the `report` lane names.
+const SHOWN: usize = 20;
+
 /// The targets' labels, comma-separated: `22, 80, h2:443`.
 fn listed(targets: &[Target]) -> String {
     let mut list = String::new();
@@ -426,12 +428,14 @@ fn listed(targets: &[Target]) -> String {
         if !list.is_empty() {
             list.push_str(", ");
         }
+        // Writing to a `String` cannot fail.
         let _ = write!(list, "{}", target.label());
     }
     list
 }
 
-/// Ports to check: `ports`, or 1..=count when it is `auto`.
+/// Ports to check: the list `ports` names, or `None` when it is `auto`
+/// (then `count` ports, 65 535 to a simulated host).
 fn port_list(ctx: &Ctx) -> Result<Option<Vec<u16>>, DemoError> {
     let text = ctx.params.text("ports")?;
     if text == "auto" {

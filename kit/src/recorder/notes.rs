@@ -15,7 +15,8 @@ use super::{Recorder, State};
 use crate::event::NoteId;
 use crate::text::sanitize;
 
-/// What an event says. Every [`TaskRec`](super::TaskRec) call takes
+/// What an event says. Every recording call ([`TaskRec`](super::TaskRec)'s,
+/// [`PlannedLanes::waiting_from`](super::PlannedLanes::waiting_from)) takes
 /// `impl Into<NoteText>`: a `&'static str`, a `String`, a `Cow` or a
 /// [`KeptNote`].
 pub enum NoteText {
@@ -72,11 +73,13 @@ impl Recorder {
     /// per task. (Kept notes are outside the bound of one new note per
     /// event: a demo keeps a handful. A closed recorder keeps none.)
     pub fn keep_note(&self, words: impl Into<String>) -> KeptNote {
+        // Converted before the lock: outside code never runs under it.
+        let words: String = words.into();
         let mut state = self.state();
         let id = if state.closed {
             NoteId::EMPTY
         } else {
-            state.intern_outside(&words.into())
+            state.intern_outside(&words)
         };
         KeptNote {
             id,
@@ -177,7 +180,8 @@ impl FixedNotes {
     }
 
     /// The newest text takes the set's first way; the one before moves
-    /// to the second.
+    /// to the second. (A hit does not promote: three hot texts in one set
+    /// would take turns, which 256 sets make unlikely.)
     fn insert(&mut self, text: &'static str, id: NoteId) {
         let Ok(len) = u32::try_from(text.len()) else {
             return;
