@@ -23,9 +23,9 @@ const TASK_W: usize = 22;
 /// the list: a million-task run folds into a million rows.
 struct Row<'a> {
     first: &'a Event,
-    /// The family of the first task's name (see [`family`]): found once
-    /// a row, not once for every event compared with it.
-    kin: &'a str,
+    /// The family of the first task's name (see [`family`]), as a number
+    /// ([`Kin`]): found once a task, compared as an integer.
+    kin: u32,
     /// How many tasks are folded in.
     count: usize,
     /// The second and the last task folded in (in the order their events
@@ -38,7 +38,7 @@ struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn of(e: &'a Event, kin: &'a str) -> Row<'a> {
+    fn of(e: &'a Event, kin: u32) -> Row<'a> {
         Row {
             first: e,
             kin,
@@ -74,6 +74,53 @@ fn family(name: &str) -> &str {
     name.trim_end_matches(|c: char| c.is_ascii_digit())
 }
 
+/// Each task's family as a number, found the first time the task is seen:
+/// a run's half a million events belong to a hundred thousand tasks, and
+/// a family found by its name's characters for every event was a fifth of
+/// the table's time.
+struct Kin<'a> {
+    run: &'a Run,
+    /// Per task: its family's number, or `u32::MAX` until it is seen.
+    of_task: Vec<u32>,
+    numbers: std::collections::HashMap<&'a str, u32>,
+    /// The family found last: the next task is most often of it too, and
+    /// then needs no hash of its name.
+    last: Option<(&'a str, u32)>,
+}
+
+impl<'a> Kin<'a> {
+    fn new(run: &'a Run) -> Kin<'a> {
+        Kin {
+            run,
+            of_task: vec![u32::MAX; run.tasks.len()],
+            numbers: std::collections::HashMap::new(),
+            last: None,
+        }
+    }
+
+    fn of(&mut self, task: TaskId) -> u32 {
+        if let Some(&kin) = self.of_task.get(task.index())
+            && kin != u32::MAX
+        {
+            return kin;
+        }
+        let name = family(self.run.task_name(task));
+        let kin = match self.last {
+            Some((last, kin)) if last == name => kin,
+            _ => {
+                let next = u32::try_from(self.numbers.len()).unwrap_or(u32::MAX - 1);
+                let kin = *self.numbers.entry(name).or_insert(next);
+                self.last = Some((name, kin));
+                kin
+            }
+        };
+        if let Some(slot) = self.of_task.get_mut(task.index()) {
+            *slot = kin;
+        }
+        kin
+    }
+}
+
 /// The rows, folding like events. An event joins the row before it when it
 /// has the same kind and note and comes from another task of the same
 /// family; at the same instant it may also join an earlier row of that
@@ -86,8 +133,9 @@ fn fold<'a>(run: &'a Run, events: impl Iterator<Item = &'a Event>) -> Folded<'a>
     // before it) is where the search for a row to join stops. Kept per task
     // so a fold of 60,000 tasks is not searched for each event.
     let mut last_row: Vec<Option<u32>> = vec![None; run.tasks.len()];
+    let mut kins = Kin::new(run);
     for e in events {
-        let kin = family(run.task_name(e.task));
+        let kin = kins.of(e.task);
         let own = last_row
             .get(e.task.index())
             .copied()
@@ -251,7 +299,7 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
     let shown = |e: &&Event| opts.max_rows.is_none() || e.kind != EventKind::Spawned;
     let (rows, keep) = match opts.max_rows {
         None => {
-            let rows: Vec<Row> = run.events.iter().map(|e| Row::of(e, "")).collect();
+            let rows: Vec<Row> = run.events.iter().map(|e| Row::of(e, 0)).collect();
             let keep = vec![true; rows.len()];
             (rows, keep)
         }
@@ -418,6 +466,21 @@ mod tests {
             let said = out.contains("(3 tasks, until 145ms)") || out.contains("(3 to 145ms)");
             assert!(said, "{width}:\n{out}");
         }
+    }
+
+    #[test]
+    fn a_family_has_one_number_however_its_tasks_are_interleaved() {
+        let run = run(&["req-1", "db", "req-2", "db-1", "req-30", "x9"], &[]);
+        let mut kins = Kin::new(&run);
+        let of: Vec<u32> = (0..6).map(|t| kins.of(TaskId(t))).collect();
+        // req-1, req-2 and req-30 are kin; `db` and `db-1` are not.
+        assert_eq!(of[0], of[2]);
+        assert_eq!(of[0], of[4]);
+        assert_ne!(of[1], of[3]);
+        let distinct: std::collections::BTreeSet<u32> = of.iter().copied().collect();
+        assert_eq!(distinct.len(), 4, "{of:?}");
+        // Asked again, the same numbers.
+        assert_eq!(kins.of(TaskId(4)), of[0]);
     }
 
     #[test]
