@@ -55,14 +55,14 @@ pub struct Recorder {
 
 struct Inner {
     time: TimeSource,
-    /// This recorder's number: a [`KeptNote`] is only read by its own.
-    serial: u32,
     capacity: usize,
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
+    /// This recorder's number: a [`KeptNote`] is only read by its own.
+    serial: u32,
     tasks: Tasks,
     /// Where each lane is: planned (its task not spawned yet), open, or
     /// ended. A task ends once; whatever it records afterwards (a drop
@@ -207,13 +207,15 @@ impl Recorder {
         Recorder {
             inner: Arc::new(Inner {
                 time,
-                serial: notes::next_serial(),
                 // Each event brings at most one new note: note ids do not
                 // run out below this, but for the few notes kept ahead
                 // (`keep_note`) and a cancel's two. Past the limit a new
                 // note would be recorded empty, never wrong.
                 capacity: capacity.min(NoteId::LIMIT - 2),
-                state: Mutex::new(State::default()),
+                state: Mutex::new(State {
+                    serial: notes::next_serial(),
+                    ..State::default()
+                }),
             }),
         }
     }
@@ -303,12 +305,14 @@ impl Recorder {
 
     #[inline(always)]
     fn push(&self, state: &mut State, at_ns: u64, task: TaskId, kind: EventKind, note: NoteText) {
-        if state.events.len() < self.inner.capacity {
-            let note = state.note(note, self.inner.serial);
-            self.push_id(state, at_ns, task, kind, note);
+        // The note enters the table only with an event that is kept: an
+        // event brings at most one new note. `push_id` counts a drop.
+        let note = if state.events.len() < self.inner.capacity {
+            state.note(note)
         } else {
-            state.dropped += 1;
-        }
+            NoteId::EMPTY
+        };
+        self.push_id(state, at_ns, task, kind, note);
     }
 
     /// [`Recorder::push`] with the note already in the table.
@@ -400,11 +404,8 @@ impl Recorder {
             *list = items.join(", ");
         }
         // A port still queued for its permit had no task to drop: say so.
-        let dropped = state.note(note.into(), self.inner.serial);
-        let never = state.note(
-            format!("{note} (its task was never spawned)").into(),
-            self.inner.serial,
-        );
+        let dropped = state.note(note.into());
+        let never = state.note(format!("{note} (its task was never spawned)").into());
         for index in 0..state.lanes.len() {
             let why = match state.lanes[index] {
                 Lane::Ended => continue,

@@ -83,7 +83,7 @@ impl Recorder {
         };
         KeptNote {
             id,
-            recorder: self.inner.serial,
+            recorder: state.serial,
         }
     }
 }
@@ -93,14 +93,14 @@ impl State {
     /// note is already in the table, built words are compared with the
     /// last built.
     #[inline]
-    pub(super) fn note(&mut self, text: NoteText, recorder: u32) -> NoteId {
+    pub(super) fn note(&mut self, text: NoteText) -> NoteId {
         match text {
             // The common case, found in a few instructions.
             NoteText::Words(Cow::Borrowed(fixed)) => match self.fixed_notes.get(fixed) {
                 Some(id) => id,
                 None => self.new_fixed_note(fixed),
             },
-            NoteText::Kept(kept) if kept.recorder == recorder => kept.id,
+            NoteText::Kept(kept) if kept.recorder == self.serial => kept.id,
             NoteText::Kept(_) => self.new_fixed_note("(a note kept by another run)"),
             NoteText::Words(Cow::Owned(built)) => self.built_note(built),
         }

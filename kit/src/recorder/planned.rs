@@ -150,7 +150,6 @@ impl PlannedLanes {
             state.link_current_tokio_task(TaskId(task));
         }
         let capacity = rec.inner.capacity;
-        let serial = rec.inner.serial;
         let state = &mut *state;
         let range = lanes.start as usize..lanes.end as usize;
         // The note goes into the run's table only if an event is stored
@@ -161,7 +160,7 @@ impl PlannedLanes {
                 .get(range.clone())
                 .is_some_and(|lanes| lanes.iter().any(|lane| lane.is_live()));
         let id = if stores {
-            state.note(note.into(), serial)
+            state.note(note.into())
         } else {
             NoteId::EMPTY
         };
