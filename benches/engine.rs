@@ -11,6 +11,10 @@
 //!
 //! Each engine measurement runs in a fresh child process (this binary,
 //! re-executed), so its peak memory is its own.
+//!
+//! Built with `--features ablation`, it prints instead where the recorded
+//! run's time goes: the same run with parts of the recording switched off
+//! (`asynclab_kit::recorder::ablation`), step by step, against bare tokio.
 
 mod common;
 
@@ -38,6 +42,9 @@ fn main() {
         return child(kind, n);
     }
     let me = std::env::current_exe().expect("own path");
+    if cfg!(feature = "ablation") {
+        return breakdown(&me);
+    }
     println!(
         "| ports | asynclab run, recorded | peak after the run | analysis + render | whole process | CPU | peak | bare tokio | CPU | peak | ratio (run) | ratio (all) |"
     );
@@ -132,6 +139,50 @@ fn main() {
     );
 }
 
+/// The recorded run built up step by step, from the demo with nothing
+/// recorded to the full run: `--child` kinds and what each one adds.
+const STEPS: [(&str, &str); 4] = [
+    ("unnamed", "demo, nothing recorded, no names"),
+    ("unrecorded", "+ lane names"),
+    ("unkept", "+ every event made, none kept"),
+    ("asynclab", "+ events kept: the full run"),
+];
+
+/// Where the recorded run's time goes: each step's run time (median of
+/// `ROUNDS`, all kinds in turn) and its ratio to bare tokio.
+fn breakdown(me: &std::path::Path) {
+    let heads: Vec<&str> = STEPS.iter().map(|(_, head)| *head).collect();
+    println!("| ports | bare tokio | {} |", heads.join(" | "));
+    println!("|---|---|{}", "---|".repeat(STEPS.len()));
+    for n in [100_000, 1_000_000] {
+        let mut bare = Vec::new();
+        let mut steps = vec![Vec::new(); STEPS.len()];
+        for _ in 0..ROUNDS {
+            bare.push(measure(me, "bare", n).run);
+            for ((kind, _), times) in STEPS.iter().zip(&mut steps) {
+                times.push(measure(me, kind, n).run);
+            }
+        }
+        let median = |mut v: Vec<Duration>| {
+            v.sort();
+            v[v.len() / 2]
+        };
+        let bare = median(bare);
+        let cells: Vec<String> = steps
+            .into_iter()
+            .map(|times| {
+                let t = median(times);
+                format!(
+                    "{:.0} ms ({:.2}x)",
+                    ms(t),
+                    t.as_secs_f64() / bare.as_secs_f64().max(1e-9)
+                )
+            })
+            .collect();
+        println!("| {n} | {:.0} ms | {} |", ms(bare), cells.join(" | "));
+    }
+}
+
 fn lessons() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/lessons").to_string()
 }
@@ -212,8 +263,22 @@ fn port_check_params(n: u64) -> Params {
 
 fn child(kind: &str, n: u64) {
     let started = Instant::now();
+    #[cfg(feature = "ablation")]
+    {
+        use asynclab_kit::recorder::ablation::{Part, switch_off};
+        match kind {
+            "unnamed" => switch_off(&[Part::Recording, Part::Names]),
+            "unrecorded" => switch_off(&[Part::Recording]),
+            "unkept" => switch_off(&[Part::Keeping]),
+            _ => {}
+        }
+    }
     let (ran, run_peak) = match kind {
-        "asynclab" => {
+        "bare" => {
+            bare(n);
+            (started.elapsed(), peak_rss_mb())
+        }
+        _ => {
             let port_check = demo::find("port-check").expect("port-check");
             let done = run(
                 port_check,
@@ -228,10 +293,6 @@ fn child(kind: &str, n: u64) {
             let analysis = analyze(&done);
             std::hint::black_box(render(&done, &analysis, &RenderOptions::default()));
             ran
-        }
-        _ => {
-            bare(n);
-            (started.elapsed(), peak_rss_mb())
         }
     };
     let wall = started.elapsed();

@@ -14,7 +14,9 @@
 //!   once, each name a [`LaneName`] written straight into the list;
 //!   `recorder/notes.rs` turns what an event says, a [`NoteText`], into
 //!   an index in the run's table, a [`KeptNote`] for words many tasks
-//!   say; `recorder/time.rs` says how each event's time is read);
+//!   say; `recorder/time.rs` says how each event's time is read;
+//!   `recorder/ablation.rs`, only with the `ablation` feature, switches
+//!   parts of the recording off for the engine bench);
 //!   [`format`](mod@format) reads and writes durations.
 //! - [`run`]: runs one demo on one clock against Ctrl-C and a watchdog.
 //! - [`stream`] and [`child`]: a learner's program runs as a child process

@@ -26,10 +26,12 @@ use crate::event::{
 };
 use crate::text::sanitize;
 
+pub mod ablation;
 mod notes;
 mod planned;
 mod time;
 mod tokio_lanes;
+use ablation::Part;
 use notes::FixedNotes;
 pub use notes::{KeptNote, NoteText};
 pub use planned::{LaneName, PlannedLanes};
@@ -109,7 +111,7 @@ impl Lane {
 /// Keeps `event` if there is room below `capacity`, else counts it.
 #[inline(always)]
 fn store(events: &mut Vec<Event>, dropped: &mut u64, capacity: usize, event: Event) {
-    if events.len() < capacity {
+    if events.len() < capacity && !ablation::off(Part::Keeping) {
         events.push(event);
     } else {
         *dropped += 1;
@@ -278,6 +280,9 @@ impl Recorder {
 
     #[inline(always)]
     fn record(&self, task: TaskId, kind: EventKind, note: NoteText) {
+        if ablation::off(Part::Recording) {
+            return;
+        }
         let mut guard = self.state();
         let state = &mut *guard;
         let Some(lane) = state.lanes.get_mut(task.index()) else {

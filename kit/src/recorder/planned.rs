@@ -11,6 +11,7 @@
 use std::fmt::{self, Write as _};
 use std::ops::Range;
 
+use super::ablation::{self, Part};
 use super::{Lane, NoteText, Recorder, State, TaskRec, store};
 use crate::event::{Event, EventKind, NoteId, TaskId, WaitOn};
 use crate::text::is_plain;
@@ -76,7 +77,9 @@ impl Recorder {
         // these are its first lanes, and a scan adds its `report` after.
         let mut ends: Vec<u32> = Vec::with_capacity(count + 8);
         for name in names {
-            name.write_to(&mut text);
+            if !ablation::off(Part::Names) {
+                name.write_to(&mut text);
+            }
             ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
         }
         let plain = is_plain(&text);
@@ -136,6 +139,9 @@ impl PlannedLanes {
     /// each said `waiting`, with one reading of the clock and one lock.
     pub fn waiting_from(&self, from: usize, on: WaitOn, note: impl Into<NoteText>) {
         let rec = &self.rec;
+        if ablation::off(Part::Recording) {
+            return;
+        }
         let mut state = rec.state();
         if state.closed {
             return;
