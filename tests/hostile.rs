@@ -306,7 +306,7 @@ const REPL: &[Row] = &[
         &[],
         "open\u{a0}rate-limit\n",
         true,
-        "Rate limiting with a Semaphore",
+        "Capping requests in flight with a Semaphore",
     ),
     row(
         "exercise path",

@@ -173,12 +173,13 @@ fn replay_as_a_tool_injects_parameters_and_speaks_json() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
         .collect();
     let runs: Vec<&serde_json::Value> = lines.iter().filter(|l| l["type"] == "run").collect();
-    assert_eq!(runs.len(), 2, "{stdout}");
+    assert_eq!(runs.len(), 3, "{stdout}");
     // Injected before the first run; the lesson's own `set` wins after it.
     assert_eq!(runs[0]["params"]["concurrency"], "20");
     assert_eq!(runs[0]["params"]["seed"], "7");
     assert_eq!(runs[0]["metrics"]["peak_in_flight"], 20);
     assert_eq!(runs[1]["params"]["concurrency"], "10");
+    assert_eq!(runs[2]["params"]["latency"], "50ms");
     // With a permit for each of the 20 requests nobody waits: the lesson's
     // claim that some do fails, and the error names its line.
     let lesson = fs::read_to_string("lessons/10-rate-limit.md").expect("lesson");

@@ -103,11 +103,11 @@ fn a_burst_of_lines_all_runs_and_a_resized_window_is_honoured() {
     ]);
     let shown = tmux.wait_for("semaphore permits");
     assert!(
-        shown.contains("Lesson 10 · Rate limiting"),
+        shown.contains("Lesson 10 · Capping requests in flight"),
         "open ran:\n{shown}"
     );
     // `open` showed the lesson's first cell, its opening prose.
-    assert!(shown.contains("cell 1 of 5"), "where ran:\n{shown}");
+    assert!(shown.contains("cell 1 of 7"), "where ran:\n{shown}");
     assert!(shown.contains("semaphore permits"), "params ran:\n{shown}");
 
     tmux.run(&["resize-window", "-t", "repl", "-x", "60"]);

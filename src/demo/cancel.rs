@@ -113,7 +113,9 @@ impl Demo for Cancel {
                     let Some(i) = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None) else {
                         break;
                     };
-                    let task = rec.task(format!("target-{:02} (w{w})", i + 1));
+                    // A lane per check, though the check is not a task of
+                    // its own: it runs inside its worker's task.
+                    let task = rec.future(format!("target-{:02} (w{w})", i + 1));
                     let _guard = task.guard("abandoned: stop requested");
                     let took = asynclab_kit::Sim::new(seed, i as u64).latency(latency);
                     task.waiting(WaitOn::Io, "checking");
@@ -132,7 +134,8 @@ impl Demo for Cancel {
             });
         }
 
-        let operator = ctx.rec.task("operator");
+        // The operator is this demo's own future, not a spawned task.
+        let operator = ctx.rec.future("operator");
         // Blocked on the workers (or the stop button), doing no work of its
         // own: a join wait, so it is not counted as a check in flight.
         operator.waiting(WaitOn::Join, "watching the scan until stop is pressed");

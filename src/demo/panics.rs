@@ -8,7 +8,8 @@
 //! So a panic is contained, but it is still the wrong tool for a bad input:
 //! the task's result is gone and whatever it held is dropped mid-way. A
 //! banner the parser cannot read is an *expected* failure: return `Err`
-//! (`parse = result`) and the caller gets a value it can report and act on.
+//! (`parse = result`) and the task hands the caller a value it can report
+//! and act on (the join loop counts it in `errors_returned`).
 
 use async_trait::async_trait;
 use tokio::task::JoinSet;
@@ -72,23 +73,33 @@ impl Demo for Panics {
                 } else {
                     format!("SSH-2.0-OpenSSH_{}", 7 + i % 3)
                 };
-                match parse_banner(&banner, may_panic) {
+                let parsed = parse_banner(&banner, may_panic);
+                match &parsed {
                     Ok(v) => task.completed(format!("OpenSSH {v}")),
-                    Err(e) => task.failed(e),
+                    Err(e) => task.failed(e.clone()),
                 }
+                // The result, error or not, goes back to whoever joins.
+                parsed
             });
         }
 
-        let (mut ok, mut panics) = (0, 0);
+        let (mut returned, mut errors, mut panics) = (0, 0, 0);
         while let Some(joined) = grabs.join_next().await {
             match joined {
-                Ok(()) => ok += 1,
+                Ok(parsed) => {
+                    returned += 1;
+                    // An error is a value the caller can report or retry.
+                    if parsed.is_err() {
+                        errors += 1;
+                    }
+                }
                 // The panic arrives here, as a value: log it, count it, go on.
                 Err(e) if e.is_panic() => panics += 1,
                 Err(_) => {} // cancelled (aborted): not this demo
             }
         }
-        ctx.rec.set_metric("tasks_returned", ok);
+        ctx.rec.set_metric("tasks_returned", returned);
+        ctx.rec.set_metric("errors_returned", errors);
         ctx.rec.set_metric("panics_caught", panics);
         Ok(())
     }

@@ -1,4 +1,4 @@
-//! # Rate limiting with a `Semaphore`
+//! # Capping requests in flight with a `Semaphore`
 //!
 //! Twenty requests, each one a task. Without a limit all twenty hit the
 //! server at once; a real scanner doing that gets blocked, or knocks the
@@ -9,6 +9,11 @@
 //! Why a semaphore and not, say, spawning in batches of N? A batch waits
 //! for its slowest member before the next batch starts; a semaphore hands a
 //! freed permit to the next task at once, so the pipe stays full.
+//!
+//! A semaphore caps requests in flight, not requests per second: the
+//! faster the server answers, the more requests the same permits send each
+//! second. Capping the rate itself takes pacing (an `interval` tick before
+//! each request, or a token bucket).
 
 use std::sync::Arc;
 
@@ -21,7 +26,7 @@ use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo, ParamSpec, WaitOn, acquire_pe
 
 static INFO: DemoInfo = DemoInfo {
     name: "rate-limit",
-    title: "Rate limiting with a Semaphore",
+    title: "Capping requests in flight with a Semaphore",
     about: "requests throttled by a Semaphore: peak in flight never exceeds the permits",
     params: &[
         ParamSpec::int("count", 1, 1_000_000, "20", "how many requests to send"),

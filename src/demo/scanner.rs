@@ -6,8 +6,10 @@
 //! without any of them knowing about it.
 //!
 //! `Scanner` is cheap to clone: the clones share one `Arc<Semaphore>`. Two
-//! campaigns (web servers and databases) run at the same time through clones
-//! of one scanner, and between them never exceed `concurrency` connects.
+//! campaigns (web servers and databases) start together through clones of
+//! one scanner, and between them never exceed `concurrency` connects. The
+//! semaphore is fair (first come, first served), not balanced: the checks
+//! that asked first get the permits first, whichever campaign they are in.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -140,7 +140,7 @@ impl Demo for ScannerTrait {
         let scanner: &dyn PortScanner = scanner.as_ref();
         let probes = ports
             .into_iter()
-            .map(|port| probe(ctx.rec.task(format!("port-{port}")), scanner, port));
+            .map(|port| probe(ctx.rec.future(format!("port-{port}")), scanner, port));
         let open: Vec<bool> = stream::iter(probes)
             .buffer_unordered(ctx.params.usize("concurrency")?)
             .collect()

@@ -1,7 +1,9 @@
 //! # spawn and JoinHandle: nothing is lost
 //!
-//! `tokio::spawn` hands a future to the runtime, which starts running it as
-//! a separate task at once, and gives back a `JoinHandle<T>`. Awaiting the
+//! `tokio::spawn` hands a future to the runtime as a separate task,
+//! scheduled at once: it runs as soon as a worker is free (on a
+//! current-thread runtime, when the spawning code next yields at an
+//! `.await`). It gives back a `JoinHandle<T>`. Awaiting the
 //! handle yields `Result<T, JoinError>`:
 //!
 //! - `Ok(value)`: whatever the task returned. Our scans return a `Result`
@@ -71,7 +73,8 @@ impl Demo for Spawn {
             };
             let task = ctx.rec.task(format!("scan-{}", i + 1));
             let took = ctx.sim(i as u64).latency(latency);
-            // The task starts now; the handle is how we hear back from it.
+            // Scheduled now, run when a worker is free; the handle is how
+            // we hear back from it.
             let handle = tokio::spawn(scan(task, format!("10.0.0.{}", i + 1), took, fate));
             handles.push(AbortOnDropHandle::new(handle));
         }

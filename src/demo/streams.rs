@@ -92,7 +92,7 @@ impl Demo for Streams {
                     .filter(|host| future::ready(host.open_ports > 0))
                     .collect()
                     .await;
-                let report = ctx.rec.task("report");
+                let report = ctx.rec.future("report");
                 let names: Vec<&str> = interesting.iter().map(|h| h.name.as_str()).collect();
                 report.completed(format!(
                     "{} hosts with open ports: {}",
