@@ -16,7 +16,7 @@ use asynclab::lab::scope::Scope;
 use asynclab::lesson::Catalog;
 use asynclab::repl::{self, Plain, Terminal, is_broken_pipe, report};
 use asynclab::replay::{self, Replay};
-use asynclab::session::{AskFn, Options, Session, SessionError};
+use asynclab::session::{Options, Session, SessionError};
 use asynclab::shortcuts;
 
 #[derive(Parser)]
@@ -195,7 +195,13 @@ fn main() -> ExitCode {
     };
     let stdout_tty = io::stdout().is_terminal();
     let interactive = stdout_tty && io::stdin().is_terminal() && cli.command.is_none();
-    let color = colored::control::SHOULD_COLORIZE.should_colorize();
+    // NO_COLOR (set and not empty) wins over everything, CLICOLOR_FORCE
+    // included (no-color.org); `colored` would let CLICOLOR_FORCE win.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if no_color {
+        colored::control::set_override(false);
+    }
+    let color = !no_color && colored::control::SHOULD_COLORIZE.should_colorize();
     let width = cli.width.map(usize::from).unwrap_or_else(|| {
         if stdout_tty {
             repl::terminal_width().unwrap_or(100)
@@ -222,18 +228,10 @@ fn main() -> ExitCode {
         Some(Cmd::Replay { format, export, .. }) => (*format == Format::Json, export.clone()),
         _ => (false, None),
     };
-    // Questions from `ask` cells, answered at the terminal with a one-off
-    // line editor; nobody is asked when input is piped.
-    let ask: Option<AskFn> = interactive.then(|| {
-        Arc::new(|question: &str| {
-            rustyline::DefaultEditor::new()
-                .ok()?
-                .readline(question)
-                .ok()
-        }) as AskFn
-    });
     let opts = Options {
-        ask,
+        // `ask` cells are answered only in the REPL, from its own editor
+        // (`repl_main` sets it); nobody is asked when input is piped.
+        ask: None,
         json,
         export_dir,
         progress,
@@ -369,12 +367,12 @@ fn repl_main(
     color: bool,
     animate: bool,
 ) -> Result<(), SessionError> {
+    let width = repl::terminal_width().unwrap_or(100);
     if interactive {
         let banner = format!(
             "asynclab {}: learn async Rust by running it. `lessons` to begin, `help` for more.",
             env!("CARGO_PKG_VERSION")
         );
-        let width = repl::terminal_width().unwrap_or(100);
         writeln!(out, "{}", asynclab::layout::fill(&banner, width, ""))?;
     }
     match (lesson, session.last_lesson()) {
@@ -382,10 +380,8 @@ fn repl_main(
             session.execute_line(&format!("open {id}"), out)?;
         }
         (None, Some(last)) if interactive => {
-            writeln!(
-                out,
-                "Last time you were on lesson '{last}': `open {last}` to go on."
-            )?;
+            let welcome = format!("Last time you were on lesson '{last}': `open {last}` to go on.");
+            writeln!(out, "{}", asynclab::layout::fill(&welcome, width, ""))?;
         }
         _ => {}
     }
@@ -395,6 +391,8 @@ fn repl_main(
         let history = dirs::data_dir().map(|d| d.join("asynclab").join("history.txt"));
         let mut source = Terminal::new(color, history)
             .map_err(|e| SessionError::Io(io::Error::other(e.to_string())))?;
+        // `ask` cells read from this editor, where typed-ahead lines wait.
+        session.set_ask(Some(source.asker()));
         repl::run(session, &mut source, out, color, animate)?;
     } else {
         let mut source = Plain {

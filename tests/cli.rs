@@ -35,6 +35,28 @@ fn the_rate_limit_session_from_the_issue() {
 }
 
 #[test]
+fn explain_holds_the_peak_against_a_limit_only_where_one_applies() {
+    // pitfalls' `concurrency` caps only the fixed unbounded spawn: the
+    // lock pitfall's peak of 1 (and its fix's 5, one per host) owe nothing
+    // to it.
+    let out = run_with_input(
+        &[],
+        "open pitfalls\nrun\nexplain\nset fixed on\nrun\nexplain\n\
+         set pitfall unbounded-spawn\nrun\nexplain\n",
+    );
+    let stdout = text(&out.stdout);
+    let explains: Vec<&str> = stdout.split("What happened in this run").skip(1).collect();
+    assert_eq!(explains.len(), 3, "{stdout}");
+    assert!(!explains[0].contains("the limit"), "{}", explains[0]);
+    assert!(!explains[1].contains("the limit"), "{}", explains[1]);
+    assert!(
+        explains[2].contains("exactly the limit, concurrency = 5"),
+        "{}",
+        explains[2]
+    );
+}
+
+#[test]
 fn virtual_runs_are_byte_identical() {
     let input = "open port-check\nset count 200\nrun\ntimeline --all\n";
     let a = run_with_input(&[], input);
@@ -406,6 +428,17 @@ fn a_session_at_60_columns_keeps_every_line_inside_them() {
         .collect();
     assert!(wide.is_empty(), "lines over 60 columns: {wide:#?}");
     assert!(stdout.contains("open_ports"), "{stdout}");
+    // The event table's notes are not cut to a few letters: too narrow a
+    // column, and each goes whole under its row. The footer still names
+    // `timeline --all`.
+    assert!(
+        stdout.contains("\n          permit acquired: connecting (10 tasks)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(`timeline --all` shows every one)"),
+        "{stdout}"
+    );
     // A lesson note's paragraph reads as one wrapped paragraph: no short
     // line left where the lesson's own line ended.
     assert!(
@@ -430,4 +463,31 @@ fn a_wall_of_pasted_text_is_not_echoed_back_whole() {
         2,
         "{stdout}"
     );
+}
+
+#[test]
+fn small_things_a_newcomer_tries_answer_sensibly() {
+    let workspace = std::env::temp_dir().join(format!("asynclab-restore-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&workspace);
+    let mut cmd = bin();
+    cmd.env("ASYNCLAB_WORKSPACE", &workspace)
+        // NO_COLOR wins over CLICOLOR_FORCE (no-color.org).
+        .env("NO_COLOR", "1")
+        .env("CLICOLOR_FORCE", "1");
+    let out = feed(cmd, "open rate-limit\nrestore\nhelp exit\nrun\n");
+    let stdout = text(&out.stdout);
+    // `restore` before any `edit`: nothing to restore, and no error.
+    assert!(stdout.contains("no copy yet: `edit` makes one"), "{stdout}");
+    assert!(
+        !text(&out.stderr).contains("cannot write"),
+        "{}",
+        text(&out.stderr)
+    );
+    // `exit` is `quit` to `help` too.
+    assert!(stdout.contains("Leaves asynclab."), "{stdout}");
+    assert!(
+        !stdout.contains('\x1b'),
+        "colour despite NO_COLOR: {stdout:?}"
+    );
+    let _ = std::fs::remove_dir_all(&workspace);
 }

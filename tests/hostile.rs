@@ -143,7 +143,8 @@ const REPL: &[Row] = &[
         &[],
         "open port-check\nset count 99999999999999999999999\n",
         true,
-        "expected a whole number",
+        // All digits, only too many: the range is what is wrong.
+        "must be in 1..=1000000",
     ),
     row(
         "duration unitless",

@@ -12,9 +12,10 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(command: &str) -> Tmux {
+    /// `name`: this test's own tmux server (tests run side by side).
+    fn start(name: &str, command: &str) -> Tmux {
         let t = Tmux {
-            socket: format!("-Lasynclab-{}", std::process::id()),
+            socket: format!("-Lasynclab-{name}-{}", std::process::id()),
             session: "repl".into(),
         };
         t.run(&[
@@ -85,12 +86,15 @@ fn a_burst_of_lines_all_runs_and_a_resized_window_is_honoured() {
         return;
     }
     let state = std::env::temp_dir().join(format!("asynclab-tmux-{}", std::process::id()));
-    let tmux = Tmux::start(&format!(
-        "env NO_COLOR=1 ASYNCLAB_STATE_DIR={} {} --lessons {}/lessons",
-        state.display(),
-        env!("CARGO_BIN_EXE_asynclab"),
-        env!("CARGO_MANIFEST_DIR")
-    ));
+    let tmux = Tmux::start(
+        "burst",
+        &format!(
+            "env NO_COLOR=1 ASYNCLAB_STATE_DIR={} {} --lessons {}/lessons",
+            state.display(),
+            env!("CARGO_BIN_EXE_asynclab"),
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
     tmux.wait_for("asynclab>");
     // Three lines in one write, as a paste or fast typing delivers them.
     tmux.keys(&[
@@ -150,6 +154,54 @@ fn a_burst_of_lines_all_runs_and_a_resized_window_is_honoured() {
     assert!(
         (161..=200).contains(&widest),
         "a 200-column window gets lines up to its width, widest {widest}:\n{wide_run}"
+    );
+    let _ = std::fs::remove_dir_all(state);
+}
+
+#[test]
+fn a_guess_typed_ahead_answers_the_question_and_ctrl_c_there_stops_the_cell() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let state = std::env::temp_dir().join(format!("asynclab-tmux-ask-{}", std::process::id()));
+    let tmux = Tmux::start(
+        "ask",
+        &format!(
+            "env NO_COLOR=1 ASYNCLAB_STATE_DIR={} {} --lessons {}/lessons",
+            state.display(),
+            env!("CARGO_BIN_EXE_asynclab"),
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
+    tmux.wait_for("asynclab>");
+    // The guess arrives with the command that asks for it, in one write:
+    // it must answer the question, not wait and then run as a command.
+    tmux.keys(&["open join", "Enter", "next", "Enter", "150ms", "Enter"]);
+    let shown = tmux.wait_for("prediction: total = 150ms");
+    assert!(
+        shown.contains("noted: you predict total = 150ms"),
+        "the typed-ahead guess answered:\n{shown}"
+    );
+    assert!(!shown.contains("unknown command"), "{shown}");
+
+    // Ctrl-C at the question: the cell's run does not happen.
+    tmux.keys(&["open rate-limit", "Enter", "next", "Enter"]);
+    tmux.wait_for("Your guess for peak_in_flight");
+    tmux.keys(&["C-c"]);
+    let stopped = tmux.wait_for("the rest of this cell was not run");
+    let after: String = stopped
+        .lines()
+        .skip_while(|l| !l.contains("Your guess for peak_in_flight"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        after.contains("the rest of this cell was not run"),
+        "{stopped}"
+    );
+    assert!(
+        !after.contains("run rate-limit"),
+        "the cell ran on:\n{after}"
     );
     let _ = std::fs::remove_dir_all(state);
 }

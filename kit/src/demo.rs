@@ -70,6 +70,14 @@ pub enum DemoError {
 pub trait Demo: Send + Sync {
     fn info(&self) -> &'static DemoInfo;
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError>;
+
+    /// The parameter that caps tasks in flight in a run with `params`, and
+    /// its value: `explain` holds the peak against it. `concurrency`, when
+    /// the demo has one; a demo whose `concurrency` applies to some runs
+    /// only says which.
+    fn limit(&self, params: &Params) -> Option<(&'static str, u64)> {
+        params.int("concurrency").ok().map(|v| ("concurrency", v))
+    }
 }
 
 /// Waits for a semaphore permit and records why: immediately if one is

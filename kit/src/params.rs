@@ -119,10 +119,15 @@ impl ParamSpec {
         }
         match self.kind {
             Kind::Int { min, max } => {
-                let n: u64 = text
-                    .replace('_', "")
-                    .parse()
-                    .map_err(|_| invalid(format!("expected a whole number in {}", self.range())))?;
+                let digits = text.replace('_', "");
+                let n: u64 = digits.parse().map_err(|e: std::num::ParseIntError| {
+                    // All digits, only too many of them: say the range.
+                    if *e.kind() == std::num::IntErrorKind::PosOverflow {
+                        invalid(format!("must be in {}", self.range()))
+                    } else {
+                        invalid(format!("expected a whole number in {}", self.range()))
+                    }
+                })?;
                 if n < min || n > max {
                     return Err(invalid(format!("must be in {}", self.range())));
                 }
@@ -428,6 +433,11 @@ mod tests {
                 "concurrency",
                 "1e12",
                 Err("concurrency = '1e12' is not valid: expected a whole number in 1..=100"),
+            ),
+            (
+                "concurrency",
+                "99999999999999999999999",
+                Err("concurrency = '99999999999999999999999' is not valid: must be in 1..=100"),
             ),
             ("latency", "5s", Ok(())),
             (

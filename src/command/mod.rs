@@ -128,6 +128,16 @@ impl<'a> Args<'a> {
     }
 }
 
+/// The command a word names: itself, or what its alias stands for
+/// (`exit` and `q` for `quit`, `?` for `help`).
+pub fn canonical(word: &str) -> &str {
+    match word {
+        "exit" | "q" => "quit",
+        "?" => "help",
+        w => w,
+    }
+}
+
 /// Parses one line. Blank lines and `#` comments are `Ok(None)`.
 pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
     let line = line.trim();
@@ -135,11 +145,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
         return Ok(None);
     }
     let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-    let name = match word {
-        "exit" | "q" => "quit",
-        "?" => "help",
-        w => w,
-    };
+    let name = canonical(word);
     let spec = spec(name).ok_or_else(|| CommandError::Unknown {
         // A pasted wall of text is not echoed back whole.
         word: crate::text::quoted(word, 40),

@@ -233,7 +233,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "quit",
         args: "",
-        summary: "leave asynclab (also: exit, Ctrl-D)",
+        summary: "leave asynclab (also: exit, Ctrl-D, Ctrl-C twice)",
         help: "Leaves asynclab. Ctrl-D, `exit` or Ctrl-C twice at the prompt do the same.",
         completes: ArgKind::None,
     },

@@ -25,7 +25,7 @@ use tokio::task::JoinSet;
 use tokio::time;
 
 use asynclab_kit::{
-    Clock, Ctx, Demo, DemoError, DemoInfo, ParamSpec, WaitOn, acquire_permit, heartbeat,
+    Clock, Ctx, Demo, DemoError, DemoInfo, ParamSpec, Params, WaitOn, acquire_permit, heartbeat,
 };
 
 static INFO: DemoInfo = DemoInfo {
@@ -76,6 +76,17 @@ pub struct Pitfalls;
 impl Demo for Pitfalls {
     fn info(&self) -> &'static DemoInfo {
         &INFO
+    }
+
+    /// Only the fixed unbounded spawn has a limit: `concurrency` means
+    /// nothing to the other pitfalls.
+    fn limit(&self, params: &Params) -> Option<(&'static str, u64)> {
+        let capped = params.choice("pitfall").ok() == Some("unbounded-spawn")
+            && params.choice("fixed").ok() == Some("on");
+        capped
+            .then(|| params.int("concurrency").ok())
+            .flatten()
+            .map(|v| ("concurrency", v))
     }
 
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {

@@ -1,15 +1,17 @@
 //! Where lines come from: rustyline on a terminal, plain lines otherwise
 //! (piped stdin, tests). The loop in `repl` cannot tell them apart.
 
-use std::io::{self, BufRead, Read};
+use std::collections::VecDeque;
+use std::io::{self, BufRead, Read, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, Editor};
 
 use super::helper::ReplHelper;
-use crate::session::Completions;
+use crate::session::{Answer, AskFn, Completions};
 
 /// The longest line a session reads: far more than any command, and a
 /// bound, so a stream without newlines cannot grow memory until the
@@ -80,8 +82,16 @@ impl<R: BufRead> LineSource for Plain<R> {
 }
 
 /// rustyline: editing, completion, hints, history.
+///
+/// One editor reads every line, commands and the answers to `ask` cells
+/// alike (see [`Terminal::asker`]): lines typed ahead or sent in a burst
+/// wait in that editor's buffer, so a second editor would not see them and
+/// a guess typed early would run later as a command.
 pub struct Terminal {
-    editor: Editor<ReplHelper, DefaultHistory>,
+    editor: Arc<Mutex<Editor<ReplHelper, DefaultHistory>>>,
+    /// Lines of a bracketed paste not read yet: the next commands, or the
+    /// answer to a question one of them asks.
+    pending: Arc<Mutex<VecDeque<String>>>,
     /// Where history is kept between sessions (`None`: not kept).
     history: Option<PathBuf>,
 }
@@ -102,18 +112,68 @@ impl Terminal {
             // A missing file just means a first session.
             let _ = editor.load_history(path);
         }
-        Ok(Terminal { editor, history })
+        Ok(Terminal {
+            editor: Arc::new(Mutex::new(editor)),
+            pending: Arc::default(),
+            history,
+        })
     }
+
+    fn editor(&self) -> MutexGuard<'_, Editor<ReplHelper, DefaultHistory>> {
+        // A panic while a line was read leaves the editor usable.
+        self.editor.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Answers `ask` cells from the same editor, and from a paste's next
+    /// line when one is waiting.
+    pub fn asker(&self) -> AskFn {
+        let (editor, pending) = (self.editor.clone(), self.pending.clone());
+        Arc::new(move |question: &str| {
+            if let Some(line) = next_pasted(&pending) {
+                // Shown as if typed at the question.
+                let mut out = io::stdout().lock();
+                let _ = writeln!(out, "{question}{line}");
+                return Answer::Line(line);
+            }
+            let mut editor = editor.lock().unwrap_or_else(|e| e.into_inner());
+            match editor.readline(question) {
+                Ok(line) => Answer::Line(line),
+                Err(ReadlineError::Interrupted) => Answer::Interrupted,
+                Err(_) => Answer::Gone,
+            }
+        })
+    }
+}
+
+fn next_pasted(pending: &Mutex<VecDeque<String>>) -> Option<String> {
+    pending
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop_front()
 }
 
 impl LineSource for Terminal {
     fn read(&mut self, prompt: &str) -> io::Result<Input> {
-        match self.editor.readline(prompt) {
+        if let Some(line) = next_pasted(&self.pending) {
+            return Ok(Input::Line(line));
+        }
+        let read = self.editor().readline(prompt);
+        match read {
             Ok(line) if line.len() > MAX_LINE => Ok(Input::Skipped(format!(
                 "a line of more than {} KiB was skipped: no command is that long",
                 MAX_LINE / 1024
             ))),
-            Ok(line) => Ok(Input::Line(line)),
+            Ok(line) => {
+                // A bracketed paste of several lines arrives as one string:
+                // one line now, the rest as the next reads (or answers).
+                let mut lines = line.lines().map(str::to_string);
+                let first = lines.next().unwrap_or_default();
+                self.pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(lines);
+                Ok(Input::Line(first))
+            }
             Err(ReadlineError::Interrupted) => Ok(Input::Interrupted),
             Err(ReadlineError::Eof) => Ok(Input::Eof),
             Err(ReadlineError::Io(e)) => Err(e),
@@ -122,7 +182,7 @@ impl LineSource for Terminal {
     }
 
     fn update(&mut self, completions: Completions) {
-        if let Some(helper) = self.editor.helper_mut() {
+        if let Some(helper) = self.editor().helper_mut() {
             helper.completions = completions;
         }
     }
@@ -131,13 +191,14 @@ impl LineSource for Terminal {
         if line.trim().is_empty() {
             return;
         }
-        let _ = self.editor.add_history_entry(line);
+        let mut editor = self.editor();
+        let _ = editor.add_history_entry(line);
         if let Some(path) = &self.history {
             if let Some(dir) = path.parent() {
                 let _ = std::fs::create_dir_all(dir);
             }
             // Saved after every line, so a killed terminal loses nothing.
-            let _ = self.editor.save_history(path);
+            let _ = editor.save_history(path);
         }
     }
 }

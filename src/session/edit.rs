@@ -136,6 +136,11 @@ impl Session {
                 std::fs::write(&backup, mine).map_err(io)?;
                 writeln!(out, "your version is kept as {}", backup.display())?;
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // Nothing to restore: there is no copy of the learner's yet.
+                writeln!(out, "no copy yet: `edit` makes one")?;
+                return Ok(());
+            }
             Err(_) => {}
         }
         std::fs::write(&target.file, target.original).map_err(io)?;

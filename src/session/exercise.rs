@@ -178,7 +178,10 @@ impl Session {
         writeln!(
             out,
             "{}",
-            self.dim("▶ this lesson's · ✓ passed `check` · `exercise <name>` starts one")
+            self.dim(&self.wrapped(
+                "▶ this lesson's · ✓ passed `check` · `exercise <name>` starts one",
+                ""
+            ))
         )?;
         Ok(())
     }

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use super::{Baseline, FinishedRun, Session, SessionError, Transcript};
-use crate::demo::Params;
 use crate::lesson::Lesson;
 use crate::timeline::{Analysis, EventKind, Run, SpanState, WaitOn, format_duration};
 
@@ -59,16 +58,16 @@ fn were(n: impl Into<u64>) -> &'static str {
 /// The explanation of one run. `yours`: the run was of the learner's own
 /// code, which the lesson's notes (written about its demo) do not describe.
 /// `width`: the notes are reflowed to fit it under their indent.
+/// `limit`: the parameter that capped tasks in flight, and its value
+/// ([`Demo::limit`](asynclab_kit::Demo::limit)), held against the peak.
 pub fn explain_run(
     run: &Run,
     a: &Analysis,
     lesson: &Lesson,
-    params: &Params,
+    limit: Option<(&str, u64)>,
     yours: bool,
     width: usize,
 ) -> String {
-    // Demos that cap concurrency get "peak == the limit" in the story.
-    let limit_param = params.int("concurrency").ok().map(|v| ("concurrency", v));
     let s = &a.summary;
     let mut out = String::new();
     let mut say = |line: String| {
@@ -101,7 +100,7 @@ pub fn explain_run(
         were(s.peak_in_flight),
         format_duration(s.peak_at_ns)
     );
-    if let Some((name, value)) = limit_param {
+    if let Some((name, value)) = limit {
         if value == s.peak_in_flight {
             peak.push_str(&format!(": exactly the limit, {name} = {value}"));
         } else if s.peak_in_flight < value {
@@ -278,11 +277,12 @@ impl Session {
             let line = format!("  • {}", compare(prev, report));
             writeln!(out, "{}", self.wrapped(&line, "    "))?;
         }
+        let limit = self.open_ref()?.resolved.demo.limit(&report.params);
         let text = explain_run(
             &report.run,
             &report.analysis,
             lesson,
-            &report.params,
+            limit,
             report.yours,
             self.opts.width,
         );

@@ -38,7 +38,7 @@ impl Session {
                 let tip = "Tab completes commands, lesson ids and parameters. Ctrl-C cancels a running demo.";
                 out.aside(&self.wrapped(tip, ""))
             }
-            Some(word) => match command::spec(word) {
+            Some(word) => match command::spec(command::canonical(word)) {
                 Some(c) => writeln!(
                     out,
                     "{} {}\n  {}",
@@ -108,9 +108,12 @@ impl Session {
             ))?;
             write!(out, "{}", info.source)?;
         } else {
-            out.aside(&format!(
-                "// the teaching core of the `{}` demo (`show code --all`: the whole file)",
-                info.name
+            out.aside(&self.wrapped(
+                &format!(
+                    "// the teaching core of the `{}` demo (`show code --all`: the whole file)",
+                    info.name
+                ),
+                "// ",
             ))?;
             write!(out, "{}", crate::demo::teaching_core(info.source))?;
             if let Some(helpers) = crate::demo::kit_helpers_used(info.source) {

@@ -81,8 +81,19 @@ pub struct Options {
     pub editor: Option<String>,
 }
 
-/// Shows a question, returns the typed answer (`None`: no answer).
-pub type AskFn = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+/// Shows a question, returns what the person did about it.
+pub type AskFn = std::sync::Arc<dyn Fn(&str) -> Answer + Send + Sync>;
+
+/// What came back from an [`AskFn`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// A line was typed (perhaps empty: Enter skips).
+    Line(String),
+    /// Ctrl-C: the rest of the cell is not run.
+    Interrupted,
+    /// No answer can come (end of input, or the terminal failed).
+    Gone,
+}
 
 impl Default for Options {
     fn default() -> Self {
@@ -202,6 +213,11 @@ pub struct Session {
 }
 
 impl Session {
+    /// Who answers `ask` cells from now on (the REPL's own editor).
+    pub fn set_ask(&mut self, ask: Option<AskFn>) {
+        self.opts.ask = ask;
+    }
+
     pub fn new(catalog: Catalog, opts: Options, interrupts: Interrupts) -> Session {
         let (progress, note) = opts
             .progress_file

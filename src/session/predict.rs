@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use colored::Colorize;
 
-use super::{Session, SessionError, Transcript, check};
+use super::{Answer, Session, SessionError, Transcript, check};
 use crate::timeline::{Metric, format_duration};
 
 impl Session {
@@ -17,10 +17,17 @@ impl Session {
         };
         loop {
             out.flush()?;
-            let Some(answer) = ask(&format!(
+            let answer = match ask(&format!(
                 "Your guess for {metric} in the next run (Enter skips): "
-            )) else {
-                return Ok(());
+            )) {
+                Answer::Line(answer) => answer,
+                Answer::Gone => return Ok(()),
+                Answer::Interrupted => {
+                    // Ctrl-C at the question stops the cell, as it stops a run.
+                    writeln!(out, "(Ctrl-C: the rest of this cell was not run)")?;
+                    self.interrupted = true;
+                    return Ok(());
+                }
             };
             let answer = answer.trim();
             if answer.is_empty() {

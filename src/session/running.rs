@@ -337,7 +337,7 @@ impl Session {
                 run,
                 analysis,
                 &open.resolved.lesson,
-                params,
+                open.resolved.demo.limit(params),
                 yours,
                 crate::layout::PROSE_MEASURE + 4,
             ),

@@ -254,21 +254,54 @@ pub(super) fn lanes_into(out: &mut String, run: &Run, analysis: &Analysis, opts:
         pad("in flight", label_w),
         sparkline(analysis, cols, total, opts)
     );
-    let legend = [
-        "█ in flight  ░ blocked (permit, channel, lock, join)  · queued",
-        "✓ done  ✗ failed  ⧖ timed out  ⊘ cancelled  ! panicked",
+    let legend: [&[&str]; 2] = [
+        &[
+            "█ in flight",
+            "░ blocked (permit, channel, lock, join)",
+            "· queued",
+        ],
+        &[
+            "✓ done",
+            "✗ failed",
+            "⧖ timed out",
+            "⊘ cancelled",
+            "! panicked",
+        ],
     ];
-    if opts.width >= display_width(legend[0]) + display_width(legend[1]) + 2 {
-        let _ = writeln!(
-            out,
-            "{}",
-            opts.dim(&format!("{}  {}", legend[0], legend[1]))
-        );
+    let whole = legend.concat().join("  ");
+    if opts.width >= display_width(&whole) {
+        let _ = writeln!(out, "{}", opts.dim(&whole));
     } else {
-        for line in legend.iter().flat_map(|part| wrap(part, opts.width, "")) {
+        for line in legend.iter().flat_map(|items| pack(items, opts.width)) {
             let _ = writeln!(out, "{}", opts.dim(&line));
         }
     }
+}
+
+/// `items` two spaces apart, as many to a line as fit in `width`: a symbol
+/// stays with its word. An item wider than a line wraps on its own.
+fn pack(items: &[&str], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && display_width(&line) + 2 + display_width(item) <= width {
+            line.push_str("  ");
+            line.push_str(item);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if display_width(item) <= width {
+            line.push_str(item);
+        } else {
+            lines.extend(wrap(item, width, ""));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 fn group_ends(

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use super::event::{Event, EventKind, Run, TaskId};
 use super::format::format_duration;
-use super::render::{RenderOptions, display_width, kind_color, pad, truncate};
+use super::render::{RenderOptions, display_width, kind_color, pad, truncate, wrap};
 
 /// Width of the event column: fits `waiting:channel`.
 const EVENT_W: usize = 15;
@@ -285,6 +285,32 @@ fn note_cell(run: &Run, row: &Row, width: usize) -> String {
     truncate(&format!("{}{suffix}", truncate(note, room)), width)
 }
 
+/// The note column of a row as lines of `width` columns: the note with its
+/// fold's count wraps onto lines of its own under the column, up to
+/// [`NOTE_LINES`], rather than being cut. A column too narrow to wrap into
+/// (or a note longer than that) is cut as [`note_cell`] cuts it.
+fn note_lines(run: &Run, row: &Row, width: usize) -> Vec<String> {
+    let whole = format!("{}{}", run.note(row.first), fold_suffix(row, true));
+    if display_width(&whole) <= width {
+        return vec![whole];
+    }
+    if width >= NOTE_WRAP_MIN {
+        let lines = wrap(&whole, width, "");
+        if lines.len() <= NOTE_LINES {
+            return lines;
+        }
+    }
+    vec![note_cell(run, row, width)]
+}
+
+/// Where a note under its row starts: past the time column.
+const UNDER: usize = 8 + 2;
+/// A note wraps onto at most this many lines.
+const NOTE_LINES: usize = 3;
+/// Narrower than this, a note column is cut, not wrapped: a word a line
+/// would be harder to read.
+const NOTE_WRAP_MIN: usize = 20;
+
 /// The event column's word: a future's lane is `created`, not `spawned`.
 fn event_label(run: &Run, e: &Event) -> String {
     match e.kind {
@@ -329,7 +355,7 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
         .min(opts.width.saturating_sub(8 + 2 + 2 + EVENT_W).max(8));
     // Whatever is left for the note; too little, and the column is left out.
     let note_w = opts.width.saturating_sub(8 + 2 + name_w + 2 + EVENT_W + 2);
-    let why = if note_w < 8 { "" } else { "why" };
+    let why = if note_w < NOTE_WRAP_MIN { "" } else { "why" };
     let header = format!(
         "{:>8}  {}  {:<EVENT_W$}  {why}",
         "time",
@@ -353,10 +379,19 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
             let _ = writeln!(out, "{}", opts.dim(&truncate(line, opts.width)));
         }
         let e = row.first;
-        let note = if note_w < 8 {
-            String::new()
+        // Too narrow a column to wrap in: the note goes under the row, as
+        // wide as the terminal allows after the time.
+        let under = note_w < NOTE_WRAP_MIN;
+        let notes = if under {
+            note_lines(run, row, opts.width.saturating_sub(UNDER))
         } else {
-            note_cell(run, row, note_w)
+            note_lines(run, row, note_w)
+        };
+        let mut notes = notes.iter().map(|n| n.trim());
+        let first = if under {
+            ""
+        } else {
+            notes.next().unwrap_or_default()
         };
         let line = format!(
             "{:>8}  {}  {}  {}",
@@ -366,9 +401,18 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
                 &pad(&truncate(&event_label(run, e), EVENT_W), EVENT_W),
                 kind_color(e.kind)
             ),
-            note.trim(),
+            first,
         );
         let _ = writeln!(out, "{}", line.trim_end());
+        // The rest of a wrapped note, under its column (or under the row).
+        let indent = " ".repeat(if under {
+            UNDER
+        } else {
+            8 + 2 + name_w + 2 + EVENT_W + 2
+        });
+        for more in notes {
+            let _ = writeln!(out, "{indent}{more}");
+        }
     }
 
     let hidden: usize = rows
@@ -408,7 +452,17 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
         )),
     };
     if let Some(line) = footer {
-        let _ = writeln!(out, "{}", opts.dim(&truncate(&line, opts.width)));
+        // Wrapped, not cut: its end says how to see what was left out.
+        let mut parts = wrap(&line, opts.width, "").into_iter();
+        if let Some(first) = parts.next() {
+            let _ = writeln!(out, "{}", opts.dim(&first));
+        }
+        let rest = parts.collect::<Vec<_>>().join(" ");
+        if !rest.is_empty() {
+            for part in wrap(&rest, opts.width, "     ") {
+                let _ = writeln!(out, "{}", opts.dim(&part));
+            }
+        }
     }
 }
 
