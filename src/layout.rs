@@ -17,9 +17,12 @@ pub fn fill(text: &str, width: usize, indent: &str) -> String {
 }
 
 /// Wrapping at spaces only: a hyphen is part of what the learner types
-/// (`bound-scan`, `built-in:01-port-check.md`), never a place to break.
+/// (`bound-scan`, `built-in:01-port-check.md`), and `tokio::select!` is
+/// one word even where Unicode's rules would break after its `!`.
 fn options<'a>(width: usize) -> textwrap::Options<'a> {
-    textwrap::Options::new(width.max(20)).word_splitter(textwrap::WordSplitter::NoHyphenation)
+    textwrap::Options::new(width.max(20))
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
 
 /// `text` padded with spaces to `columns` display columns.
@@ -155,6 +158,24 @@ mod tests {
                 .any(|l| l.starts_with("  ") && !l.starts_with("   ")),
             "{out}"
         );
+    }
+
+    #[test]
+    fn code_is_not_broken_inside_a_word() {
+        // Unicode's line breaking allows a break after `!`; a code span is
+        // one word to a learner.
+        for width in 20..40 {
+            let text = fill(
+                "Here `tokio::select!` polls all of its branches.",
+                width,
+                "",
+            );
+            // Each line holds whole code spans: an even count of backticks.
+            assert!(
+                text.lines().all(|l| l.matches('`').count() % 2 == 0),
+                "width {width}:\n{text}"
+            );
+        }
     }
 
     #[test]
