@@ -446,7 +446,10 @@ fn resolve_command_line() -> Result<(Cli, Option<Shortcut>), String> {
              (`asynclab <demo> --help` lists them): {}",
             names.join(", ")
         ));
-    let mut matches = command.get_matches();
+    let mut matches = match command.try_get_matches() {
+        Ok(matches) => matches,
+        Err(e) => clap_exit(e),
+    };
     let shortcut = match matches.subcommand_name().and_then(shortcuts::demo_named) {
         Some(demo) => {
             let (_, sub) = matches
@@ -461,6 +464,28 @@ fn resolve_command_line() -> Result<(Cli, Option<Shortcut>), String> {
     };
     let cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
     Ok((cli, shortcut))
+}
+
+/// Leaves on a command line clap could not take. Help and version are
+/// printed as clap prints them (our own text); an error quotes what was
+/// typed, so it is printed plain and escaped, line by line: a value
+/// holding an escape sequence must not reach the terminal as one.
+fn clap_exit(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit()
+    }
+    let plain = e.render().to_string();
+    let mut err = io::stderr().lock();
+    for line in plain.lines() {
+        let _ = writeln!(err, "{}", asynclab::text::sanitize(line, false));
+    }
+    std::process::exit(e.exit_code())
 }
 
 /// `asynclab starter|solution NAME`.

@@ -491,3 +491,39 @@ fn small_things_a_newcomer_tries_answer_sensibly() {
     );
     let _ = std::fs::remove_dir_all(&workspace);
 }
+
+/// What clap quotes back from a bad command line, and what `help` and
+/// `ask` quote back from a bad argument, is escaped: no ESC, C1 control
+/// or bidi override reaches the terminal.
+#[test]
+fn bad_arguments_are_quoted_back_escaped() {
+    let hostile = "\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J\u{9b}31m\u{202e}";
+    let raw = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes);
+        text.contains('\u{1b}')
+            || text.contains('\u{9b}')
+            || text.contains('\u{202e}')
+            || text.contains('\u{7}')
+    };
+    for args in [
+        vec!["run", "port-check", "--seed", hostile],
+        vec!["port-check", "--count", hostile],
+        vec![hostile],
+    ] {
+        let out = bin().args(&args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!raw(&out.stderr), "{args:?}: {:?}", text(&out.stderr));
+        assert!(!raw(&out.stdout), "{args:?}: {:?}", text(&out.stdout));
+    }
+    let out = run_with_input(
+        &[],
+        &format!("help {hostile}\nopen port-check\nask {hostile}\n"),
+    );
+    assert!(!raw(&out.stdout), "{:?}", text(&out.stdout));
+    assert!(!raw(&out.stderr), "{:?}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("no command '\\e]52"),
+        "{}",
+        text(&out.stdout)
+    );
+}

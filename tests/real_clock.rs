@@ -243,3 +243,59 @@ fn no_child_outlives_asynclab_whatever_signal_ends_it() {
         }
     }
 }
+
+/// A server on loopback that streams a body without end: the fetch reads
+/// a bounded amount, says so, and the process stays small.
+#[test]
+fn an_endless_body_is_read_only_so_far() {
+    let _one_at_a_time = exclusive();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = std::thread::spawn(move || {
+        let Ok((mut conn, _)) = listener.accept() else {
+            return;
+        };
+        // The request first (at most 8 KiB of it), then the answer.
+        let mut request = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
+            match std::io::Read::read(&mut conn, &mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => request.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000000\r\n\r\n");
+        // Bounded: 64 MiB at most, or until the client hangs up.
+        let chunk = vec![b'x'; 1024 * 1024];
+        for _ in 0..64 {
+            if conn.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}/");
+    let out = bin()
+        .args([
+            "http-fetch",
+            "--clock",
+            "real",
+            "--urls",
+            &url,
+            "--set",
+            "timeout=20s",
+        ])
+        .output()
+        .expect("runs");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("reading stopped"), "{stdout}");
+    let bytes: u64 = summary_values(&stdout, "bytes")
+        .first()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        bytes > 16 * 1024 * 1024 && bytes < 20 * 1024 * 1024,
+        "read {bytes} bytes:\n{stdout}"
+    );
+    let _ = server.join();
+}

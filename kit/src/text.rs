@@ -118,7 +118,13 @@ pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}' // Arabic letter mark: a bidi control too
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
         )
 }
 
@@ -171,6 +177,7 @@ mod tests {
             ("a\rb\u{85}c", false, "a\\u{d}b\\u{85}c"),
             ("tab\tkept", false, "tab\tkept"),
             ("abc\u{202e}fed", false, "abc\\u{202e}fed"),
+            ("a\u{61c}b", false, "a\\u{61c}b"),
         ];
         for (input, color, want) in cases {
             assert_eq!(sanitize(input, color), want, "{input:?}");

@@ -75,6 +75,8 @@ struct Planned {
 /// What came back from one URL.
 enum Fetched {
     Status(u16, u64),
+    /// A body over [`MAX_BODY`]: reading stopped after these bytes.
+    Cut(u16, u64),
     TimedOut,
     Error(String),
 }
@@ -132,7 +134,10 @@ impl Demo for HttpFetch {
 
         let bytes = results
             .iter()
-            .map(|r| if let Fetched::Status(_, n) = r { *n } else { 0 })
+            .map(|r| match r {
+                Fetched::Status(_, n) | Fetched::Cut(_, n) => *n,
+                _ => 0,
+            })
             .sum();
         ctx.rec.set_metric("bytes", bytes);
         let errors = results
@@ -198,7 +203,11 @@ fn record(task: &TaskRec, fetched: &Fetched, timeout: Duration) {
         Fetched::Status(code, bytes) if *code < 400 => {
             task.completed(format!("{code}, {bytes} bytes"))
         }
-        Fetched::Status(code, _) => task.failed(format!("HTTP {code}")),
+        Fetched::Cut(code, bytes) if *code < 400 => task.completed(format!(
+            "{code}, {bytes} bytes read: over {} MiB, reading stopped",
+            MAX_BODY / 1024 / 1024
+        )),
+        Fetched::Status(code, _) | Fetched::Cut(code, _) => task.failed(format!("HTTP {code}")),
         Fetched::TimedOut => {
             task.timed_out(format!("no response in {}ms: dropped", timeout.as_millis()))
         }
@@ -274,8 +283,12 @@ fn real(
                 let response = async {
                     let response = client.get(&url).send().await?;
                     let status = response.status().as_u16();
-                    let body = response.bytes().await?;
-                    Ok::<_, reqwest::Error>(Fetched::Status(status, body.len() as u64))
+                    let (bytes, whole) = read_body(response).await?;
+                    Ok::<_, reqwest::Error>(if whole {
+                        Fetched::Status(status, bytes)
+                    } else {
+                        Fetched::Cut(status, bytes)
+                    })
                 };
                 let fetched = match time::timeout(timeout, response).await {
                     Ok(Ok(fetched)) => fetched,
@@ -290,6 +303,24 @@ fn real(
             .boxed()
         })
         .collect())
+}
+
+/// Whatever a server sends, at most this much of a body is read: a server
+/// on loopback that streams forever must not fill asynclab's memory.
+const MAX_BODY: u64 = 16 * 1024 * 1024;
+
+/// The bytes of the body read, and whether that was all of it: counted
+/// chunk by chunk and dropped as they come (only the size is shown), and
+/// no more read once past [`MAX_BODY`].
+async fn read_body(mut response: reqwest::Response) -> Result<(u64, bool), reqwest::Error> {
+    let mut read = 0u64;
+    while let Some(chunk) = response.chunk().await? {
+        read += chunk.len() as u64;
+        if read > MAX_BODY {
+            return Ok((read, false));
+        }
+    }
+    Ok((read, true))
 }
 
 /// The innermost cause of a failed request: reqwest's own message ("error

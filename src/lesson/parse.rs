@@ -61,8 +61,11 @@ pub fn parse(source: &str, text: &str) -> Result<Lesson, LessonError> {
     })
 }
 
+/// Lowercase letters, digits and '-', starting with a letter or digit: an
+/// id goes into `reproduce:` lines, where a leading '-' would read as an
+/// option (`--allow-external`).
 fn valid_id(id: &str) -> bool {
-    !id.is_empty()
+    id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
@@ -89,7 +92,7 @@ fn front_matter(p: &Parser<'_>, lines: &[&str]) -> Result<Meta, LessonError> {
         match key.trim() {
             "id" => {
                 if !valid_id(value) {
-                    return Err(p.err(line, format!("id '{value}' must be lowercase letters, digits and '-': e.g. rate-limit")));
+                    return Err(p.err(line, format!("id '{value}' must be lowercase letters, digits and '-', not starting with '-': e.g. rate-limit")));
                 }
                 id = Some(value.to_string());
             }
@@ -377,6 +380,10 @@ mod tests {
                 "x.md:1: front matter has no `demo:` line",
             ),
             ("---\nid: A B\n---\n", "x.md:2: id 'A B' must be lowercase"),
+            (
+                "---\nid: --allow-external\n---\n",
+                "x.md:2: id '--allow-external' must be lowercase",
+            ),
             (
                 "---\nid: a\ncolour: red\n---\n",
                 "x.md:3: unknown front-matter key 'colour'",

@@ -43,6 +43,13 @@ fn page(text: &[u8]) -> io::Result<()> {
     let (program, args) = words
         .split_first()
         .ok_or_else(|| io::Error::other("no pager"))?;
+    // A bare name is looked for in PATH's absolute folders only: a `less`
+    // in the current folder (a lesson folder) never runs.
+    let program = if program.contains('/') {
+        std::path::PathBuf::from(program)
+    } else {
+        asynclab_kit::lab::children::find_program(program)?
+    };
     let mut command = Command::new(program);
     command.args(args).stdin(Stdio::piped());
     if std::env::var_os("LESS").is_none() {

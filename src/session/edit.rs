@@ -36,7 +36,10 @@ impl Session {
                 out.flush()?;
                 // `sh -c` so EDITOR may carry flags (`code -w`); the path
                 // goes in as "$1", never as shell text.
-                let status = std::process::Command::new("sh")
+                // `sh` from PATH's absolute folders only, as every child.
+                let sh = asynclab_kit::lab::children::find_program("sh")
+                    .unwrap_or_else(|_| "/bin/sh".into());
+                let status = std::process::Command::new(sh)
                     .arg("-c")
                     .arg(format!("{editor} \"$1\""))
                     .arg("sh")

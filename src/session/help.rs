@@ -50,7 +50,9 @@ impl Session {
                     let suggestion = closest(word, COMMANDS.iter().map(|c| c.name));
                     writeln!(
                         out,
-                        "no command '{word}'{}; type `help` for the list",
+                        "no command '{}'{}; type `help` for the list",
+                        // Typed or pasted: shown escaped, never run by the terminal.
+                        crate::text::quoted(word, 40),
                         crate::text::did_you_mean(suggestion)
                     )
                 }

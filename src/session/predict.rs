@@ -10,6 +10,9 @@ use crate::timeline::{Metric, format_duration};
 
 impl Session {
     pub(super) fn ask(&mut self, metric: &str, out: &mut Transcript) -> Result<(), SessionError> {
+        // The name as typed (a lesson's is escaped already): shown escaped.
+        let shown = crate::text::quoted(metric, 40);
+        let metric = shown.as_str();
         let Some(ask) = self.opts.ask.clone() else {
             let note = format!("(a guess for {metric} is asked only in the REPL: skipped)");
             out.aside(&self.wrapped(&note, " "))?;
