@@ -3,7 +3,8 @@
 //! dies, however it dies.
 //!
 //! - [`find_program`]: `PATH` is searched once, skipping relative entries,
-//!   so a `./echo` in the current folder never runs instead of `echo`.
+//!   so a `./echo` in the current folder never runs instead of `echo`
+//!   (nor a `./less` as the pager, nor a `./sh` for the editor).
 //! - [`die_with_us`]: the child gets a parent-death signal (SIGKILL when
 //!   asynclab exits, is killed with SIGTERM or SIGHUP, or even SIGKILL) and
 //!   a process group of its own, so a terminal's Ctrl-C reaches asynclab,
