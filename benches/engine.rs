@@ -278,7 +278,7 @@ fn child(kind: &str, n: u64) {
             bare(n);
             (started.elapsed(), peak_rss_mb())
         }
-        _ => {
+        "asynclab" | "unkept" | "unrecorded" | "unnamed" => {
             let port_check = demo::find("port-check").expect("port-check");
             let done = run(
                 port_check,
@@ -294,6 +294,7 @@ fn child(kind: &str, n: u64) {
             std::hint::black_box(render(&done, &analysis, &RenderOptions::default()));
             ran
         }
+        other => panic!("no child kind '{other}'"),
     };
     let wall = started.elapsed();
     println!(

@@ -367,7 +367,21 @@ fn repl_main(
     color: bool,
     animate: bool,
 ) -> Result<(), SessionError> {
-    let width = repl::terminal_width().unwrap_or(100);
+    // The width the session lays out for (`--width`, else the terminal's).
+    let width = session.width();
+    // On a terminal, one editor for every line, made before anything can
+    // ask: `ask` cells read from it, where typed-ahead lines wait. History
+    // only for a person at a terminal: never for piped input, replay or
+    // tests.
+    let mut terminal = if interactive {
+        let history = dirs::data_dir().map(|d| d.join("asynclab").join("history.txt"));
+        let terminal = Terminal::new(color, history)
+            .map_err(|e| SessionError::Io(io::Error::other(e.to_string())))?;
+        session.set_ask(Some(terminal.asker()));
+        Some(terminal)
+    } else {
+        None
+    };
     if interactive {
         let banner = format!(
             "asynclab {}: learn async Rust by running it. `lessons` to begin, `help` for more.",
@@ -385,20 +399,14 @@ fn repl_main(
         }
         _ => {}
     }
-    if interactive {
-        // History only for a person at a terminal: never for piped input,
-        // replay or tests.
-        let history = dirs::data_dir().map(|d| d.join("asynclab").join("history.txt"));
-        let mut source = Terminal::new(color, history)
-            .map_err(|e| SessionError::Io(io::Error::other(e.to_string())))?;
-        // `ask` cells read from this editor, where typed-ahead lines wait.
-        session.set_ask(Some(source.asker()));
-        repl::run(session, &mut source, out, color, animate)?;
-    } else {
-        let mut source = Plain {
-            reader: io::stdin().lock(),
-        };
-        repl::run(session, &mut source, out, color, animate)?;
+    match terminal.as_mut() {
+        Some(source) => repl::run(session, source, out, color, animate)?,
+        None => {
+            let mut source = Plain {
+                reader: io::stdin().lock(),
+            };
+            repl::run(session, &mut source, out, color, animate)?;
+        }
     }
     Ok(())
 }
@@ -467,9 +475,9 @@ fn resolve_command_line() -> Result<(Cli, Option<Shortcut>), String> {
 }
 
 /// Leaves on a command line clap could not take. Help and version are
-/// printed as clap prints them (our own text); an error quotes what was
-/// typed, so it is printed plain and escaped, line by line: a value
-/// holding an escape sequence must not reach the terminal as one.
+/// printed as clap prints them (our own text). An error quotes what was
+/// typed: clap's plain rendering drops escape sequences from it, but not
+/// C1 controls or bidi overrides, so it is printed escaped, line by line.
 fn clap_exit(e: clap::Error) -> ! {
     use clap::error::ErrorKind;
     if matches!(

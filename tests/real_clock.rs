@@ -245,7 +245,7 @@ fn no_child_outlives_asynclab_whatever_signal_ends_it() {
 }
 
 /// A server on loopback that streams a body without end: the fetch reads
-/// a bounded amount, says so, and the process stays small.
+/// a bounded amount and says so.
 #[test]
 fn an_endless_body_is_read_only_so_far() {
     let _one_at_a_time = exclusive();

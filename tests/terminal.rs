@@ -189,7 +189,9 @@ fn a_guess_typed_ahead_answers_the_question_and_ctrl_c_there_stops_the_cell() {
     tmux.keys(&["open rate-limit", "Enter", "next", "Enter"]);
     tmux.wait_for("Your guess for peak_in_flight");
     tmux.keys(&["C-c"]);
-    let stopped = tmux.wait_for("the rest of this cell was not run");
+    tmux.wait_for("the rest of this cell was not run");
+    // The next prompt: whatever the cell would have done is done by now.
+    let stopped = tmux.wait_for("asynclab[rate-limit 2/7]>");
     let after: String = stopped
         .lines()
         .skip_while(|l| !l.contains("Your guess for peak_in_flight"))
@@ -202,6 +204,74 @@ fn a_guess_typed_ahead_answers_the_question_and_ctrl_c_there_stops_the_cell() {
     assert!(
         !after.contains("run rate-limit"),
         "the cell ran on:\n{after}"
+    );
+    let _ = std::fs::remove_dir_all(state);
+}
+
+#[test]
+fn a_paste_keeps_its_commands_and_ctrl_c_drops_the_rest_of_it() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let state = std::env::temp_dir().join(format!("asynclab-tmux-paste-{}", std::process::id()));
+    let tmux = Tmux::start(
+        "paste",
+        &format!(
+            "env NO_COLOR=1 ASYNCLAB_STATE_DIR={} {} --lessons {}/lessons",
+            state.display(),
+            env!("CARGO_BIN_EXE_asynclab"),
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
+    tmux.wait_for("asynclab>");
+    let paste = |text: &str| {
+        tmux.run(&["set-buffer", "-b", "p", text]);
+        // `-p`: as a bracketed paste, the way a terminal pastes; the
+        // editor holds it until Enter.
+        tmux.run(&["paste-buffer", "-p", "-b", "p", "-t", "repl"]);
+        tmux.keys(&["Enter"]);
+    };
+    tmux.keys(&["open rate-limit", "Enter"]);
+    tmux.wait_for("cell 1/7");
+    // `where` is a command, not a guess: the question waits for one...
+    paste("next\nwhere");
+    tmux.wait_for("Your guess for peak_in_flight");
+    // ...and a paste at the question answers with its first line.
+    paste("3\nparams");
+    let shown = tmux.wait_for("semaphore permits");
+    assert!(
+        shown.contains("noted: you predict peak_in_flight = 3"),
+        "{shown}"
+    );
+    assert!(!shown.contains("is not a number"), "{shown}");
+    // Both commands ran after the cell, in the order they came.
+    let after_cell: String = shown
+        .lines()
+        .skip_while(|l| !l.contains("prediction: peak_in_flight"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (at_where, at_params) = (
+        after_cell.find("cell 2 of 7"),
+        after_cell.find("semaphore permits"),
+    );
+    assert!(
+        at_where.is_some() && at_params.is_some() && at_where < at_params,
+        "{after_cell}"
+    );
+
+    // Ctrl-C during a pasted run: the paste's later lines do not run.
+    tmux.run(&["clear-history", "-t", "repl"]);
+    paste("set clock real\nset count 300\nrun\nlessons");
+    tmux.wait_for("running on the real clock");
+    tmux.keys(&["C-c"]);
+    let stopped = tmux.wait_for("cancelled by Ctrl-C");
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = tmux.screen();
+    assert!(stopped.contains("cancelled by Ctrl-C"), "{stopped}");
+    assert!(
+        !screen.contains("Port checks, many at once"),
+        "`lessons` ran after Ctrl-C:\n{screen}"
     );
     let _ = std::fs::remove_dir_all(state);
 }

@@ -27,7 +27,7 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
         false,
     );
 
-    let report = ctx.rec.task("report");
+    let report = ctx.rec.future("report"); // this code itself: no task of its own
     report.waiting(WaitOn::Join, "awaiting the three steps");
     // `try_join!`, not `join!`: a report needs all three, so the first
     // error ends the wait and the other two steps are dropped.

@@ -43,7 +43,7 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
         });
     }
 
-    let operator = ctx.rec.task("operator");
+    let operator = ctx.rec.future("operator"); // this code itself: no task of its own
     operator.waiting(WaitOn::Timer, "watching the scan");
     time::sleep(ctx.params.duration("stop_after")?).await;
     let _ = shutdown.send(());

@@ -128,8 +128,9 @@ pub fn run(
         match source.read(&prompt)? {
             Input::Line(text) => {
                 interrupted_once = false;
-                // A bracketed paste of several lines arrives as one string:
-                // run (and remember) each line as if it had been typed.
+                // A source hands out one line at a time (a terminal keeps a
+                // paste's other lines waiting); piped text may still hold
+                // several: run (and remember) each as if it had been typed.
                 for line in text.lines() {
                     source.remember(line);
                     // A window resized since the last command: lay out for
@@ -148,6 +149,8 @@ pub fn run(
                     }
                     out.flush()?;
                     if session.interrupted {
+                        // Ctrl-C stops what was pasted along with it.
+                        source.discard_pending();
                         break;
                     }
                 }

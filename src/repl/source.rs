@@ -1,5 +1,7 @@
 //! Where lines come from: rustyline on a terminal, plain lines otherwise
-//! (piped stdin, tests). The loop in `repl` cannot tell them apart.
+//! (piped stdin, tests). The loop in `repl` cannot tell them apart. On a
+//! terminal the same editor also answers `ask` cells ([`Terminal::asker`]),
+//! and a paste of several lines is handed out one line at a time.
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Read, Write};
@@ -35,6 +37,8 @@ pub trait LineSource {
     /// What completion may offer now (after `open`, `set`, …).
     fn update(&mut self, _completions: Completions) {}
     fn remember(&mut self, _line: &str) {}
+    /// Drops the lines of a paste not run yet (after Ctrl-C).
+    fn discard_pending(&mut self) {}
 }
 
 /// Plain lines, no prompt, no editing: piped stdin.
@@ -124,12 +128,13 @@ impl Terminal {
         self.editor.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Answers `ask` cells from the same editor, and from a paste's next
-    /// line when one is waiting.
+    /// Answers `ask` cells from the same editor. A paste's next line
+    /// answers only if it reads as a guess (a number, a duration, or blank
+    /// to skip); a command stays waiting to run after the question.
     pub fn asker(&self) -> AskFn {
         let (editor, pending) = (self.editor.clone(), self.pending.clone());
         Arc::new(move |question: &str| {
-            if let Some(line) = next_pasted(&pending) {
+            if let Some(line) = next_pasted_if(&pending, is_guess) {
                 // Shown as if typed at the question.
                 let mut out = io::stdout().lock();
                 let _ = writeln!(out, "{question}{line}");
@@ -137,7 +142,9 @@ impl Terminal {
             }
             let mut editor = editor.lock().unwrap_or_else(|e| e.into_inner());
             match editor.readline(question) {
-                Ok(line) => Answer::Line(line),
+                Ok(line) if line.len() > MAX_LINE => Answer::Line(String::new()),
+                // A paste at the question: its first line answers.
+                Ok(line) => Answer::Line(first_of(&pending, &line)),
                 Err(ReadlineError::Interrupted) => Answer::Interrupted,
                 Err(_) => Answer::Gone,
             }
@@ -145,16 +152,36 @@ impl Terminal {
     }
 }
 
-fn next_pasted(pending: &Mutex<VecDeque<String>>) -> Option<String> {
-    pending
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .pop_front()
+/// A line that answers a question for a guess rather than runs as a
+/// command: blank (skip), a number or a duration.
+fn is_guess(line: &str) -> bool {
+    let line = line.trim();
+    line.is_empty() || line.parse::<f64>().is_ok() || crate::timeline::parse_duration(line).is_ok()
+}
+
+fn lock_pending(pending: &Mutex<VecDeque<String>>) -> MutexGuard<'_, VecDeque<String>> {
+    pending.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The paste's next line, if `wanted` takes it.
+fn next_pasted_if(pending: &Mutex<VecDeque<String>>, wanted: fn(&str) -> bool) -> Option<String> {
+    let mut pending = lock_pending(pending);
+    let take = pending.front().is_some_and(|line| wanted(line));
+    take.then(|| pending.pop_front()).flatten()
+}
+
+/// The first line of what was read; the others wait in `pending`, after
+/// anything already waiting (which came before them).
+fn first_of(pending: &Mutex<VecDeque<String>>, text: &str) -> String {
+    let mut lines = text.lines().map(str::to_string);
+    let first = lines.next().unwrap_or_default();
+    lock_pending(pending).extend(lines);
+    first
 }
 
 impl LineSource for Terminal {
     fn read(&mut self, prompt: &str) -> io::Result<Input> {
-        if let Some(line) = next_pasted(&self.pending) {
+        if let Some(line) = next_pasted_if(&self.pending, |_| true) {
             return Ok(Input::Line(line));
         }
         let read = self.editor().readline(prompt);
@@ -163,22 +190,18 @@ impl LineSource for Terminal {
                 "a line of more than {} KiB was skipped: no command is that long",
                 MAX_LINE / 1024
             ))),
-            Ok(line) => {
-                // A bracketed paste of several lines arrives as one string:
-                // one line now, the rest as the next reads (or answers).
-                let mut lines = line.lines().map(str::to_string);
-                let first = lines.next().unwrap_or_default();
-                self.pending
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend(lines);
-                Ok(Input::Line(first))
-            }
+            // A bracketed paste of several lines arrives as one string:
+            // one line now, the rest as the next reads (or answers).
+            Ok(line) => Ok(Input::Line(first_of(&self.pending, &line))),
             Err(ReadlineError::Interrupted) => Ok(Input::Interrupted),
             Err(ReadlineError::Eof) => Ok(Input::Eof),
             Err(ReadlineError::Io(e)) => Err(e),
             Err(other) => Err(io::Error::other(other.to_string())),
         }
+    }
+
+    fn discard_pending(&mut self) {
+        lock_pending(&self.pending).clear();
     }
 
     fn update(&mut self, completions: Completions) {

@@ -36,10 +36,12 @@ impl Session {
                 out.flush()?;
                 // `sh -c` so EDITOR may carry flags (`code -w`); the path
                 // goes in as "$1", never as shell text.
-                // `sh` from PATH's absolute folders only, as every child.
+                // `sh` from PATH's absolute folders only, as every child,
+                // and the editor looked up by that shell in them alone.
                 let sh = asynclab_kit::lab::children::find_program("sh")
                     .unwrap_or_else(|_| "/bin/sh".into());
                 let status = std::process::Command::new(sh)
+                    .env("PATH", asynclab_kit::lab::children::absolute_path())
                     .arg("-c")
                     .arg(format!("{editor} \"$1\""))
                     .arg("sh")

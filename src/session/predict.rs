@@ -10,18 +10,18 @@ use crate::timeline::{Metric, format_duration};
 
 impl Session {
     pub(super) fn ask(&mut self, metric: &str, out: &mut Transcript) -> Result<(), SessionError> {
-        // The name as typed (a lesson's is escaped already): shown escaped.
+        // The name as typed (a lesson's is escaped already): shown escaped,
+        // looked up as it is.
         let shown = crate::text::quoted(metric, 40);
-        let metric = shown.as_str();
         let Some(ask) = self.opts.ask.clone() else {
-            let note = format!("(a guess for {metric} is asked only in the REPL: skipped)");
+            let note = format!("(a guess for {shown} is asked only in the REPL: skipped)");
             out.aside(&self.wrapped(&note, " "))?;
             return Ok(());
         };
         loop {
             out.flush()?;
             let answer = match ask(&format!(
-                "Your guess for {metric} in the next run (Enter skips): "
+                "Your guess for {shown} in the next run (Enter skips): "
             )) {
                 Answer::Line(answer) => answer,
                 Answer::Gone => return Ok(()),
@@ -59,7 +59,8 @@ impl Session {
                 .is_some_and(|r| r.analysis.summary.metric(metric).is_some());
         if !known {
             return Err(SessionError::Invalid(format!(
-                "unknown metric '{metric}'; predict one of: {}",
+                "unknown metric '{}'; predict one of: {}",
+                crate::text::quoted(metric, 40),
                 crate::timeline::SUMMARY_METRICS.join(", ")
             )));
         }
@@ -67,7 +68,8 @@ impl Session {
             Ok(d) => Metric::Duration(d.as_nanos() as u64),
             Err(_) => Metric::Ratio(value.parse::<f64>().map_err(|_| {
                 SessionError::Invalid(format!(
-                    "'{value}' is not a number or a duration (like 3, 2.5 or 300ms)"
+                    "'{}' is not a number or a duration (like 3, 2.5 or 300ms)",
+                    crate::text::quoted(value, 40)
                 ))
             })?),
         };
@@ -75,7 +77,8 @@ impl Session {
         self.predictions.push((metric.to_string(), guess));
         writeln!(
             out,
-            "noted: you predict {metric} = {value} for the next `run`"
+            "noted: you predict {} = {value} for the next `run`",
+            crate::text::quoted(metric, 40)
         )?;
         Ok(())
     }

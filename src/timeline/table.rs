@@ -291,6 +291,10 @@ fn note_cell(run: &Run, row: &Row, width: usize) -> String {
 /// (or a note longer than that) is cut as [`note_cell`] cuts it.
 fn note_lines(run: &Run, row: &Row, width: usize) -> Vec<String> {
     let whole = format!("{}{}", run.note(row.first), fold_suffix(row, true));
+    if whole.trim().is_empty() {
+        // Nothing to say: no line, not even an empty one under the row.
+        return Vec::new();
+    }
     if display_width(&whole) <= width {
         return vec![whole];
     }

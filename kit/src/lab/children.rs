@@ -64,6 +64,16 @@ fn kill_pgid(id: i32) {
     }
 }
 
+/// `PATH` with its relative (and empty) entries left out: what a child
+/// that searches `PATH` itself (a shell) is given.
+pub fn absolute_path() -> std::ffi::OsString {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
+        .filter(|dir| dir.is_absolute())
+        .collect();
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
 /// The absolute path of `name`, from the absolute entries of `PATH`.
 pub fn find_program(name: &str) -> io::Result<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -126,6 +136,10 @@ mod tests {
         let sh = find_program("sh").expect("sh is on every PATH");
         assert!(sh.is_absolute(), "{}", sh.display());
         assert!(find_program("no-such-program-here").is_err());
+        // What a shell child is given: the same folders, none relative.
+        let given = absolute_path();
+        assert!(std::env::split_paths(&given).all(|dir| dir.is_absolute()));
+        assert!(std::env::split_paths(&given).any(|dir| sh.starts_with(dir)));
     }
 
     #[tokio::test]

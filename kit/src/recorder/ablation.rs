@@ -11,7 +11,9 @@
 pub enum Part {
     /// Planned lanes get empty names: no name is written.
     Names = 1,
-    /// Recording calls return at once: no lock, no clock, no event.
+    /// A lane's events (`TaskRec`'s calls, a planned queue's waits) are not
+    /// recorded: no lock, no clock, no event. Registering a lane one by one
+    /// (`task`, `future`) and metrics still record.
     Recording = 2,
     /// Events are made (lock, clock, note) but not kept: each is counted
     /// as dropped instead.
