@@ -163,15 +163,11 @@ fn breakdown(me: &std::path::Path) {
                 times.push(measure(me, kind, n).run);
             }
         }
-        let median = |mut v: Vec<Duration>| {
-            v.sort();
-            v[v.len() / 2]
-        };
-        let bare = median(bare);
+        let bare = mid(bare);
         let cells: Vec<String> = steps
             .into_iter()
             .map(|times| {
-                let t = median(times);
+                let t = mid(times);
                 format!(
                     "{:.0} ms ({:.2}x)",
                     ms(t),
@@ -181,6 +177,12 @@ fn breakdown(me: &std::path::Path) {
             .collect();
         println!("| {n} | {:.0} ms | {} |", ms(bare), cells.join(" | "));
     }
+}
+
+/// The middle value of `v` (of an odd count: `ROUNDS` is 9).
+fn mid<T: Copy + PartialOrd>(mut v: Vec<T>) -> T {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    v[v.len() / 2]
 }
 
 fn lessons() -> String {
@@ -220,10 +222,6 @@ impl Row {
     /// Each figure's median over the rounds (figures taken apart: the
     /// median run and the median peak may come from different rounds).
     fn median(rows: Vec<Row>) -> Row {
-        fn mid<T: Copy + PartialOrd>(mut v: Vec<T>) -> T {
-            v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-            v[v.len() / 2]
-        }
         Row {
             run: mid(rows.iter().map(|r| r.run).collect()),
             run_peak_mb: mid(rows.iter().map(|r| r.run_peak_mb).collect()),

@@ -289,10 +289,7 @@ fn an_endless_body_is_read_only_so_far() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("reading stopped"), "{stdout}");
-    let bytes: u64 = summary_values(&stdout, "bytes")
-        .first()
-        .and_then(|b| b.parse().ok())
-        .unwrap_or(0);
+    let bytes = metric(&stdout, "bytes");
     assert!(
         bytes > 16 * 1024 * 1024 && bytes < 20 * 1024 * 1024,
         "read {bytes} bytes:\n{stdout}"

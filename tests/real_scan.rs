@@ -17,15 +17,6 @@ fn exclusive() -> MutexGuard<'static, ()> {
     LOOPBACK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The number after `  <key>` in the summary, as a number.
-fn metric(stdout: &str, key: &str) -> u64 {
-    let values = summary_values(stdout, key);
-    values
-        .first()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no {key} in:\n{stdout}"))
-}
-
 #[test]
 fn a_low_descriptor_limit_caps_concurrency_instead_of_failing() {
     let _one_at_a_time = exclusive();

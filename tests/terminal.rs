@@ -71,6 +71,29 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+
+    /// asynclab's REPL in a tmux server of its own (`name`), without colour
+    /// and with progress kept in a state folder of its own, up to its first
+    /// prompt; `None`, said, where tmux is missing.
+    fn repl(name: &str) -> Option<(Tmux, std::path::PathBuf)> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipped: tmux is not installed (.ci/run installs it)");
+            return None;
+        }
+        let state =
+            std::env::temp_dir().join(format!("asynclab-tmux-{name}-{}", std::process::id()));
+        let tmux = Tmux::start(
+            name,
+            &format!(
+                "env NO_COLOR=1 ASYNCLAB_STATE_DIR={} {} --lessons {}/lessons",
+                state.display(),
+                env!("CARGO_BIN_EXE_asynclab"),
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        );
+        tmux.wait_for("asynclab>");
+        Some((tmux, state))
+    }
 }
 
 impl Drop for Tmux {
@@ -81,21 +104,9 @@ impl Drop for Tmux {
 
 #[test]
 fn a_burst_of_lines_all_runs_and_a_resized_window_is_honoured() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
+    let Some((tmux, state)) = Tmux::repl("burst") else {
         return;
-    }
-    let state = std::env::temp_dir().join(format!("asynclab-tmux-{}", std::process::id()));
-    let tmux = Tmux::start(
-        "burst",
-        &format!(
-            "env NO_COLOR=1 ASYNCLAB_STATE_DIR={} {} --lessons {}/lessons",
-            state.display(),
-            env!("CARGO_BIN_EXE_asynclab"),
-            env!("CARGO_MANIFEST_DIR")
-        ),
-    );
-    tmux.wait_for("asynclab>");
+    };
     // Three lines in one write, as a paste or fast typing delivers them.
     tmux.keys(&[
         "open rate-limit",
@@ -160,21 +171,9 @@ fn a_burst_of_lines_all_runs_and_a_resized_window_is_honoured() {
 
 #[test]
 fn a_guess_typed_ahead_answers_the_question_and_ctrl_c_there_stops_the_cell() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
+    let Some((tmux, state)) = Tmux::repl("ask") else {
         return;
-    }
-    let state = std::env::temp_dir().join(format!("asynclab-tmux-ask-{}", std::process::id()));
-    let tmux = Tmux::start(
-        "ask",
-        &format!(
-            "env NO_COLOR=1 ASYNCLAB_STATE_DIR={} {} --lessons {}/lessons",
-            state.display(),
-            env!("CARGO_BIN_EXE_asynclab"),
-            env!("CARGO_MANIFEST_DIR")
-        ),
-    );
-    tmux.wait_for("asynclab>");
+    };
     // The guess arrives with the command that asks for it, in one write:
     // it must answer the question, not wait and then run as a command.
     tmux.keys(&["open join", "Enter", "next", "Enter", "150ms", "Enter"]);
@@ -210,21 +209,9 @@ fn a_guess_typed_ahead_answers_the_question_and_ctrl_c_there_stops_the_cell() {
 
 #[test]
 fn a_paste_keeps_its_commands_and_ctrl_c_drops_the_rest_of_it() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
+    let Some((tmux, state)) = Tmux::repl("paste") else {
         return;
-    }
-    let state = std::env::temp_dir().join(format!("asynclab-tmux-paste-{}", std::process::id()));
-    let tmux = Tmux::start(
-        "paste",
-        &format!(
-            "env NO_COLOR=1 ASYNCLAB_STATE_DIR={} {} --lessons {}/lessons",
-            state.display(),
-            env!("CARGO_BIN_EXE_asynclab"),
-            env!("CARGO_MANIFEST_DIR")
-        ),
-    );
-    tmux.wait_for("asynclab>");
+    };
     let paste = |text: &str| {
         tmux.run(&["set-buffer", "-b", "p", text]);
         // `-p`: as a bracketed paste, the way a terminal pastes; the

@@ -51,6 +51,14 @@ pub fn summary_values(out: &str, key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The number after `  <key>` in the summary, as a number.
+pub fn metric(stdout: &str, key: &str) -> u64 {
+    summary_values(stdout, key)
+        .first()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in:\n{stdout}"))
+}
+
 /// Parses `659ms`, `1.94s`, `850us` into nanoseconds.
 pub fn nanos(text: &str) -> u64 {
     let (num, scale) = if let Some(n) = text.strip_suffix("ms") {

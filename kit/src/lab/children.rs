@@ -76,9 +76,7 @@ pub fn absolute_path() -> std::ffi::OsString {
 
 /// The absolute path of `name`, from the absolute entries of `PATH`.
 pub fn find_program(name: &str) -> io::Result<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .filter(|dir| dir.is_absolute())
+    std::env::split_paths(&absolute_path())
         .map(|dir| dir.join(name))
         .find(|candidate| is_executable(candidate))
         .ok_or_else(|| {
