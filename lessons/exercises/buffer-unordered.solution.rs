@@ -31,7 +31,7 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
 
 /// Probes one host; returns how many open ports it found.
 async fn probe(ctx: &Ctx, host: usize, latency: Duration) -> u64 {
-    let task = ctx.rec.task(format!("probe 10.0.0.{host}"));
+    let task = ctx.rec.future(format!("probe 10.0.0.{host}"));
     let _guard = task.guard("dropped before it answered");
     let mut sim = ctx.sim(host as u64);
     let took = sim.latency(latency);

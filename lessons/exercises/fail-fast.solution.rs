@@ -19,10 +19,10 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
     } else {
         ctx.sim(2).latency(latency)
     };
-    let ports = step(ctx.rec.task("ports"), ctx.sim(1).latency(latency), false);
-    let services = step(ctx.rec.task("services"), services_time, fails);
+    let ports = step(ctx.rec.future("ports"), ctx.sim(1).latency(latency), false);
+    let services = step(ctx.rec.future("services"), services_time, fails);
     let vulns = step(
-        ctx.rec.task("vulns"),
+        ctx.rec.future("vulns"),
         ctx.sim(3).latency(latency * 2),
         false,
     );

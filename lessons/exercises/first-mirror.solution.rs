@@ -45,7 +45,7 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
 /// One server answering after `took`. Nothing runs until it is polled; if
 /// it is dropped before it answers, the guard records it cancelled.
 fn query(race: &Race, name: String, took: Duration) -> impl Future<Output = ()> + use<> {
-    let task = race.rec.task(name);
+    let task = race.rec.future(name);
     let race = race.clone();
     async move {
         let _guard = task.guard("dropped: the other server answered first");

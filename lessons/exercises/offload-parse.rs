@@ -21,8 +21,8 @@ use tokio::time;
 pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
     let work = ctx.params.duration("work")?;
 
-    let beats = heartbeat(ctx.rec.task("heartbeat"), work + Duration::from_millis(100));
-    let parser = ctx.rec.task("parser");
+    let beats = heartbeat(ctx.rec.future("heartbeat"), work + Duration::from_millis(100));
+    let parser = ctx.rec.future("parser");
     let parse = async {
         time::sleep(Duration::from_millis(20)).await;
         parser.started("parsing the scan report");

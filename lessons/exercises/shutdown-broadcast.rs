@@ -40,7 +40,7 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
             // TODO: before taking the next target, see whether the
             // shutdown message has arrived on `stop`.
             while let Some(i) = next_target(&queue) {
-                let task = rec.task(format!("target-{i:02} (w{w})"));
+                let task = rec.future(format!("target-{i:02} (w{w})"));
                 let _guard = task.guard("abandoned mid-check");
                 let took = Sim::new(seed, i as u64).latency(latency);
                 task.waiting(WaitOn::Io, "checking");

@@ -32,7 +32,7 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
             // message, or a closed channel, both mean stop.
             while let Err(TryRecvError::Empty) = stop.try_recv() {
                 let Some(i) = next_target(&queue) else { break };
-                let task = rec.task(format!("target-{i:02} (w{w})"));
+                let task = rec.future(format!("target-{i:02} (w{w})"));
                 let _guard = task.guard("abandoned mid-check");
                 let took = Sim::new(seed, i as u64).latency(latency);
                 task.waiting(WaitOn::Io, "checking");

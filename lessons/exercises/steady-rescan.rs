@@ -27,7 +27,7 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
     let mut ticker = time::interval(period);
     // TODO: choose what the interval does after missed ticks.
 
-    let scheduler = ctx.rec.task("scheduler");
+    let scheduler = ctx.rec.future("scheduler");
     let (mut scans, mut bursts, mut last_start) = (0, 0, None::<Instant>);
     loop {
         scheduler.waiting(WaitOn::Timer, "waiting for the next tick");
@@ -48,7 +48,8 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
         } else {
             sim.latency(work)
         };
-        let rescan = ctx.rec.task(format!("rescan-{scans}"));
+        // Run inline, not spawned: a future of the scheduler's, not a task.
+        let rescan = ctx.rec.future(format!("rescan-{scans}"));
         rescan.started(if slow {
             "re-scan (this one hangs)"
         } else {

@@ -17,7 +17,7 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
     // After a slow re-scan, restart the period from when it ended.
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
-    let scheduler = ctx.rec.task("scheduler");
+    let scheduler = ctx.rec.future("scheduler");
     let (mut scans, mut bursts, mut last_start) = (0, 0, None::<Instant>);
     loop {
         scheduler.waiting(WaitOn::Timer, "waiting for the next tick");
@@ -38,7 +38,8 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
         } else {
             sim.latency(work)
         };
-        let rescan = ctx.rec.task(format!("rescan-{scans}"));
+        // Run inline, not spawned: a future of the scheduler's, not a task.
+        let rescan = ctx.rec.future(format!("rescan-{scans}"));
         rescan.started(if slow {
             "re-scan (this one hangs)"
         } else {

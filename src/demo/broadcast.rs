@@ -80,7 +80,7 @@ impl Demo for Broadcast {
             let rec = ctx.rec.clone();
             tasks.spawn(async move {
                 let _guard = task.guard("aborted");
-                let mut seen = 0;
+                let (mut seen, mut lagged) = (0, false);
                 loop {
                     task.waiting(WaitOn::Channel, "waiting for an event");
                     match rx.recv().await {
@@ -99,15 +99,18 @@ impl Demo for Broadcast {
                                 }
                             ));
                             rec.add_metric("lagged", missed);
+                            lagged = true;
                         }
                         Err(RecvError::Closed) => break,
                     }
                 }
                 task.completed(format!("channel closed; handled {seen} events"));
+                // How many subscribers fell behind: the slow one alone?
+                rec.add_metric("subscribers_lagged", u64::from(lagged));
             });
         }
 
-        let coordinator = ctx.rec.task("coordinator");
+        let coordinator = ctx.rec.future("coordinator");
         coordinator.started("publishing scan events");
         for i in 1..=count {
             time::sleep(interval).await;

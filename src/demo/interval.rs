@@ -66,7 +66,7 @@ impl Demo for Interval {
         });
 
         let start = Instant::now();
-        let scheduler = ctx.rec.task("scheduler");
+        let scheduler = ctx.rec.future("scheduler");
         let (mut rescans, mut late, mut off_grid) = (0, 0, 0);
         loop {
             scheduler.waiting(WaitOn::Timer, "waiting for the next tick");

@@ -40,7 +40,11 @@ static INFO: DemoInfo = DemoInfo {
             "4",
             "room in each channel of the pipeline",
         ),
-        ParamSpec::duration("parse", "5ms", "time the parser spends on one line"),
+        ParamSpec::duration(
+            "parse",
+            "5ms",
+            "time the parser waits on each line (a simulated lookup)",
+        ),
         ParamSpec::int(
             "threshold",
             1,
@@ -147,7 +151,12 @@ impl Demo for LogScan {
         let parser = ctx.rec.task("parser");
         let parse_task = tokio::spawn(async move {
             while let Some(line) = lines_rx.recv().await {
-                parser.waiting(WaitOn::Io, "parsing a line");
+                // The wait stands for a lookup the parser awaits for each
+                // line (the source's reputation, say): time spent waiting,
+                // not computing. Milliseconds of real CPU work per line
+                // would hold the runtime's thread: that belongs in
+                // `spawn_blocking` (the blocking lesson).
+                parser.waiting(WaitOn::Io, "looking up the line's source");
                 time::sleep(parse).await;
                 if let Some((_, source)) = line.split_once("Failed password for ") {
                     let ip = source.rsplit(' ').next().unwrap_or_default().to_string();

@@ -9,7 +9,7 @@
 //! - `Send`: everything it holds across an `.await` can cross threads. An
 //!   `Rc` or a `std::sync::MutexGuard` cannot.
 //!
-//! Here a scan shares one target list and one set of credentials with every
+//! Here a scan shares one target list and one user agent with every
 //! task: each task gets an `Arc::clone` (a pointer copy and a count bump,
 //! not a copy of the data). The demo records how many handles exist while
 //! the tasks run and after they end.

@@ -56,7 +56,7 @@ impl Demo for Unordered {
                 ctx.sim(i as u64).latency(latency),
             )
         });
-        let collector = ctx.rec.task("collector");
+        let collector = ctx.rec.future("collector");
 
         match ctx.params.choice("mode")? {
             "ordered" => collect(&ctx, &collector, queries.collect::<FuturesOrdered<_>>()).await,

@@ -75,19 +75,22 @@ impl WorkerHandle {
     }
 
     /// Queues a job, waiting while the queue is full (back-pressure).
-    async fn queue(&self, job: String, caller: &TaskRec) -> Result<(), String> {
-        let permit = match self.jobs.try_reserve() {
-            Ok(permit) => permit,
+    /// Says whether it had to wait: the caller never looks at the channel.
+    async fn queue(&self, job: String, caller: &TaskRec) -> Result<bool, String> {
+        let (permit, waited) = match self.jobs.try_reserve() {
+            Ok(permit) => (permit, false),
             Err(_) => {
                 caller.waiting(WaitOn::Channel, "queue full: queue() waits for room");
-                self.jobs
+                let permit = self
+                    .jobs
                     .reserve()
                     .await
-                    .map_err(|_| "the worker has stopped".to_string())?
+                    .map_err(|_| "the worker has stopped".to_string())?;
+                (permit, true)
             }
         };
         permit.send(job);
-        Ok(())
+        Ok(waited)
     }
 }
 // ANCHOR_END: core
@@ -110,20 +113,15 @@ impl Demo for Worker {
         // Aborts the worker if this demo is cancelled (Ctrl-C).
         let worker = AbortOnDropHandle::new(worker);
 
-        let producer = ctx.rec.task("producer");
+        let producer = ctx.rec.future("producer");
         let mut waited = 0;
         for i in 1..=count {
             producer.started(format!("making job {i}"));
             time::sleep(interval).await;
-            let before = handle.jobs.capacity();
-            if handle
-                .queue(format!("finding-{i}"), &producer)
-                .await
-                .is_err()
-            {
-                break;
+            match handle.queue(format!("finding-{i}"), &producer).await {
+                Ok(had_to_wait) => waited += u64::from(had_to_wait),
+                Err(_) => break,
             }
-            waited += u64::from(before == 0);
             producer.sent(format!("job {i} queued"));
         }
         producer.completed("all jobs queued; drops its handle");

@@ -114,9 +114,20 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
         &mut out,
         "tasks",
         // The ends count every lane: tasks and the futures beside them.
-        match s.futures {
-            0 => format!("{}: {}", s.tasks, ends.join(", ")),
-            futures => format!("{} (+{futures} futures): {}", s.tasks, ends.join(", ")),
+        match (s.tasks, s.futures) {
+            (tasks, 0) => format!("{tasks}: {}", ends.join(", ")),
+            // Spawned tasks may exist without lanes of their own (workers
+            // whose checks have the lanes): "0 tasks" would deny them.
+            (0, futures) => format!(
+                "{futures} {}, no spawned task on the timeline: {}",
+                plural(futures, "future"),
+                ends.join(", ")
+            ),
+            (tasks, futures) => format!(
+                "{tasks} (+{futures} {}): {}",
+                plural(futures, "future"),
+                ends.join(", ")
+            ),
         },
     );
     if let Some((task, len, on, note)) = &s.longest_wait {
@@ -228,6 +239,15 @@ fn on_label(on: WaitOn) -> &'static str {
         WaitOn::Timer => "a timer",
         WaitOn::Io => "i/o",
         WaitOn::Join => "other tasks or futures",
+    }
+}
+
+/// `future` or `futures`, as `n` asks.
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
     }
 }
 
