@@ -16,6 +16,17 @@ pub fn fill(text: &str, width: usize, indent: &str) -> String {
     textwrap::fill(text, options(width).subsequent_indent(indent))
 }
 
+/// [`fill`] with every line indented, the first too: a paragraph set in
+/// under a heading, as wide as `width` in all.
+pub fn fill_indented(text: &str, width: usize, indent: &str) -> String {
+    textwrap::fill(
+        text,
+        options(width)
+            .initial_indent(indent)
+            .subsequent_indent(indent),
+    )
+}
+
 /// Wrapping at spaces only: a hyphen is part of what the learner types
 /// (`bound-scan`, `built-in:01-port-check.md`), and `tokio::select!` is
 /// one word even where Unicode's rules would break after its `!`.
@@ -103,7 +114,9 @@ fn list_marker(line: &str) -> Option<&str> {
 }
 
 /// A table: each row's columns padded to the widest cell, the last column
-/// wrapped inside what is left of `width` (never narrower than 20).
+/// wrapped inside what is left of `width`. Where that is under 20 columns
+/// (a narrow window), the last column goes under its row instead, set in
+/// by four.
 pub fn table(rows: &[Vec<String>], width: usize) -> Vec<String> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     if columns == 0 {
@@ -119,6 +132,7 @@ pub fn table(rows: &[Vec<String>], width: usize) -> Vec<String> {
         })
         .collect();
     let lead: usize = widths.iter().map(|w| w + 2).sum();
+    let under = width.saturating_sub(lead) < 20;
     let last_width = width.saturating_sub(lead).max(20);
     let mut lines = Vec::new();
     for row in rows {
@@ -128,6 +142,18 @@ pub fn table(rows: &[Vec<String>], width: usize) -> Vec<String> {
             head.push_str("  ");
         }
         let last = row.get(columns - 1).map_or("", String::as_str);
+        if under {
+            lines.push(head.trim_end().to_string());
+            let indent = "    ";
+            let wrapped = textwrap::wrap(last, options(width.saturating_sub(indent.len())));
+            lines.extend(
+                wrapped
+                    .iter()
+                    .filter(|part| !part.is_empty())
+                    .map(|part| format!("{indent}{part}")),
+            );
+            continue;
+        }
         let wrapped = textwrap::wrap(last, options(last_width));
         let mut parts = wrapped.iter();
         let first = parts.next().map_or("", |l| l.as_ref());

@@ -234,6 +234,7 @@ fn main() -> ExitCode {
         ask: None,
         json,
         export_dir,
+        lessons_dir: cli.lessons.clone(),
         progress,
         // The learner's own sessions keep progress (the REPL, and the
         // exercise commands run from a shell); replay and one-shot runs never.
@@ -549,7 +550,7 @@ fn watch(session: &mut Session, name: &str, out: &mut dyn Write, color: bool) ->
         let _ = writeln!(
             out,
             "watching {} · save to check again · Ctrl-C leaves",
-            file.display()
+            asynclab_kit::text::shown_path(&file)
         );
         let _ = out.flush();
         let seen = stamp(&file);

@@ -527,3 +527,168 @@ fn bad_arguments_are_quoted_back_escaped() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn help_and_the_lists_keep_inside_a_narrow_window() {
+    let mut input = String::from("help\nlessons\nopen rate-limit\nparams\n");
+    for command in asynclab::command::COMMANDS {
+        input.push_str(&format!("help {}\n", command.name));
+    }
+    let out = run_with_input(&["--width", "50"], &input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let wide: Vec<&str> = stdout
+        .lines()
+        .filter(|l| unicode_width::UnicodeWidthStr::width(*l) > 50)
+        .collect();
+    assert!(wide.is_empty(), "lines over 50 columns: {wide:#?}");
+    // Too narrow for a column of titles: each goes under its row.
+    assert!(
+        stdout.contains("\n    Capping requests in flight with a Semaphore\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_guess_is_read_as_the_kind_of_value_its_metric_holds() {
+    let out = run_with_input(
+        &[],
+        "open await\npredict total 543\npredict peak_in_flight 100ms\npredict total 520ms\nrun\n",
+    );
+    let said = text(&out.stderr);
+    // A bare number for a time would be nanoseconds: refused, with how.
+    assert!(
+        said.contains("total is a time: give '543' a unit, like 543ms or 543s"),
+        "{said}"
+    );
+    assert!(
+        said.contains("peak_in_flight is a count, not a time"),
+        "{said}"
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("prediction: total = 520ms, measured 543ms: your guess held"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn export_and_compare_refuse_what_would_mislead() {
+    let dir = std::env::temp_dir().join(format!("asynclab-export-name-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut cmd = bin();
+    cmd.current_dir(&dir);
+    let out = feed(
+        cmd,
+        "open await\nrun\nexport a\u{7}b.json\nexport \u{202e}nosj.json\ncompare latency=10ms,,20ms\n",
+    );
+    let said = text(&out.stderr);
+    // A file name that would drive the terminal of whoever lists the
+    // folder is refused, and nothing is written.
+    assert_eq!(
+        said.matches("holds a control character or a bidirectional override")
+            .count(),
+        2,
+        "{said}"
+    );
+    let written: Vec<_> = std::fs::read_dir(&dir).expect("read").collect();
+    assert!(written.is_empty(), "{written:?}");
+    // `1,,2` is not silently run as two values.
+    assert!(
+        said.contains("has an empty value between its commas"),
+        "{said}"
+    );
+    assert!(
+        !text(&out.stdout).contains("compare latency"),
+        "{}",
+        text(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_lesson_from_elsewhere_is_reproduced_from_its_folder() {
+    let dir = std::env::temp_dir().join(format!("asynclab-elsewhere-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let lesson = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/lessons/01-port-check.md"
+    ))
+    .expect("lesson")
+    .replace("id: port-check", "id: my-scan");
+    let file = dir.join("01-my-scan.md");
+    std::fs::write(&file, lesson).expect("write");
+    let out = bin().arg("replay").arg(&file).output().expect("replays");
+    let stdout = text(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("reproduce: "))
+        .unwrap_or_else(|| panic!("no reproducer in {stdout}"));
+    let command = line.trim_start_matches("reproduce: ");
+    assert_eq!(
+        command,
+        format!("asynclab --lessons {} run my-scan", dir.display())
+    );
+    // Pasted in another folder, it finds the lesson and runs it.
+    let shell = Command::new("sh")
+        .arg("-c")
+        .arg(command.replacen("asynclab", env!("CARGO_BIN_EXE_asynclab"), 1))
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("sh runs");
+    assert!(shell.status.success(), "{}", text(&shell.stderr));
+    assert_eq!(metric(&text(&shell.stdout), "open_ports"), 5);
+    // A built-in lesson, word for word, needs no folder.
+    let out = bin()
+        .args([
+            "replay",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/lessons/01-port-check.md"),
+        ])
+        .output()
+        .expect("replays");
+    assert!(
+        text(&out.stdout).contains("\nreproduce: asynclab run port-check\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn folder_names_from_the_command_line_reach_the_terminal_escaped() {
+    let base = std::env::temp_dir().join(format!("asynclab-esc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).expect("temp dir");
+    std::fs::write(base.join("file"), "").expect("a file");
+    let lesson = concat!(env!("CARGO_MANIFEST_DIR"), "/lessons/03-await.md");
+    let raw = |out: &std::process::Output| {
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        (all.contains('\u{1b}') || all.contains('\u{7}')).then_some(all)
+    };
+    // Written: the folder is named, escaped, in "exported to".
+    let out = bin()
+        .args(["replay", lesson, "--export"])
+        .arg(base.join("exp\u{1b}]0;X\u{7}"))
+        .output()
+        .expect("replays");
+    assert_eq!(raw(&out), None);
+    assert!(
+        text(&out.stdout).contains("exp\\e]0;X\\u{7}/await-01."),
+        "{}",
+        text(&out.stdout)
+    );
+    // Not writable (under a file): the cell's error quotes it escaped.
+    let out = bin()
+        .args(["replay", lesson, "--export"])
+        .arg(base.join("file").join("x\u{1b}[2J"))
+        .output()
+        .expect("replays");
+    assert_eq!(raw(&out), None);
+    assert!(
+        format!("{}{}", text(&out.stdout), text(&out.stderr)).contains("cannot create"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&base);
+}

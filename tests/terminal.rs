@@ -262,3 +262,33 @@ fn a_paste_keeps_its_commands_and_ctrl_c_drops_the_rest_of_it() {
     );
     let _ = std::fs::remove_dir_all(state);
 }
+
+#[test]
+fn ctrl_c_drops_a_half_typed_line_and_a_command_at_a_question_runs() {
+    let Some((tmux, state)) = Tmux::repl("ctrlc") else {
+        return;
+    };
+    // Ctrl-C on a half-typed line drops the line, as a shell does, and
+    // does not count toward "Ctrl-C twice leaves": twice, and still here.
+    for typed in ["abc", "def"] {
+        tmux.keys(&[typed]);
+        tmux.wait_for(typed);
+        tmux.keys(&["C-c"]);
+    }
+    tmux.keys(&["where", "Enter"]);
+    let shown = tmux.wait_for("no lesson is open");
+    assert!(shown.contains("no lesson is open"), "{shown}");
+    assert!(!shown.contains("Ctrl-C again"), "{shown}");
+
+    // `next` typed ahead reaches the question of cell 2: not a guess, so
+    // the question is skipped and `next` runs after the cell.
+    tmux.keys(&["open rate-limit", "Enter", "next", "Enter", "next", "Enter"]);
+    let shown = tmux.wait_for("asynclab[rate-limit 3/7]>");
+    assert!(
+        shown.contains("(not a guess: the question is skipped"),
+        "{shown}"
+    );
+    assert!(!shown.contains("is not a number"), "{shown}");
+    assert!(shown.contains("run rate-limit"), "the cell ran: {shown}");
+    let _ = std::fs::remove_dir_all(state);
+}

@@ -66,6 +66,13 @@ pub fn did_you_mean(suggestion: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// A path as the user is shown it: a file name can hold any byte but `/`,
+/// an escape sequence or a newline included, so it is escaped like any
+/// outside text.
+pub fn shown_path(path: &std::path::Path) -> String {
+    sanitize(&path.display().to_string(), false).into_owned()
+}
+
 /// `text` with every control character escaped; with `keep_color`, SGR
 /// colour sequences pass through unchanged.
 pub fn sanitize(text: &str, keep_color: bool) -> Cow<'_, str> {

@@ -214,13 +214,16 @@ pub fn parse(line: &str) -> Result<Option<Command>, CommandError> {
                 let (param, values) = word
                     .split_once('=')
                     .ok_or_else(|| args.usage(format!("'{word}' should be <param>=<v1,v2,...>")))?;
-                let values: Vec<String> = values
-                    .split(',')
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_string)
-                    .collect();
                 if values.is_empty() {
                     return Err(args.usage(format!("'{param}' needs at least one value")));
+                }
+                let values: Vec<String> = values.split(',').map(str::to_string).collect();
+                // `1,,2` or `1,2,`: a value left out, said rather than
+                // silently run as fewer values than were typed.
+                if values.iter().any(String::is_empty) {
+                    return Err(
+                        args.usage(format!("'{word}' has an empty value between its commas"))
+                    );
                 }
                 axes.push((param.to_string(), values));
             }

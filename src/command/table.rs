@@ -10,6 +10,8 @@ pub enum ArgKind {
     Lesson,
     Param,
     Topic,
+    /// A metric of the summary or of the last run (`predict`, `expect`).
+    Metric,
     Exercise,
     Fixed(&'static [&'static str]),
 }
@@ -179,7 +181,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         args: "<metric> <op> <value>",
         summary: "check the last run: expect peak_in_flight == 3",
         help: "Checks a fact of the last run. Operators: == != < <= > >=. The value is a number, a duration (400ms), a parameter (concurrency) or the previous run's metric (prev.total), optionally `* n` or `/ n`. Lessons use it to test their claims.",
-        completes: ArgKind::None,
+        completes: ArgKind::Metric,
     },
     CommandSpec {
         name: "compare",
@@ -192,15 +194,15 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "predict",
         args: "<metric> <value>",
         summary: "guess a metric before `run`: predict peak_in_flight 3",
-        help: "Records your guess for a metric of the next run; after `run`, asynclab shows your guess next to the measured value. Counts must match exactly, durations within 10%.",
-        completes: ArgKind::None,
+        help: "Records your guess for a metric of the next run; after `run`, asynclab shows your guess next to the measured value. Counts must match exactly, durations within 10%; a duration needs its unit (300ms).",
+        completes: ArgKind::Metric,
     },
     CommandSpec {
         name: "ask",
         args: "<metric>",
         summary: "ask the learner to predict a metric (for lesson cells)",
         help: "In the REPL, asks you to predict a metric of the next run and records your answer as `predict` would. Skipped in `replay` and piped input, where nobody is there to answer.",
-        completes: ArgKind::None,
+        completes: ArgKind::Metric,
     },
     CommandSpec {
         name: "at",

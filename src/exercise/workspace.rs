@@ -190,7 +190,7 @@ impl Workspace {
             writeln!(
                 log,
                 "first build of your workspace: {}\n  compiling tokio and the kit once, about 20 s on 2 cores;\n  later builds take about a second",
-                self.root.display()
+                asynclab_kit::text::shown_path(&self.root)
             )?;
             log.flush()?;
         }
@@ -336,10 +336,10 @@ fn is_chatter(line: &str) -> bool {
 
 /// The generated `main` for the learner's `file`.
 fn entry_source(file: &Path, entry: &Entry<'_>) -> Result<String, ExerciseError> {
-    let path = format!("{:?}", file.display().to_string());
+    let path = format!("{:?}", file.to_string_lossy());
     let head = format!(
         "// Written by asynclab: the entry point of {}.\n// Edit that file; this one is rewritten before every build.\n#[path = {path}]\nmod program;\n\n",
-        file.display()
+        asynclab_kit::text::shown_path(file)
     );
     match entry {
         Entry::Demo => {

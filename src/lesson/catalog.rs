@@ -125,6 +125,13 @@ impl Catalog {
     }
 
     /// Lessons that parsed.
+    /// Whether `lesson`, word for word, is this catalog's lesson of its id.
+    pub fn holds(&self, lesson: &Lesson) -> bool {
+        self.lessons()
+            .find(|l| l.meta.id == lesson.meta.id)
+            .is_some_and(|l| same_text(l, lesson))
+    }
+
     pub fn lessons(&self) -> impl Iterator<Item = &Lesson> {
         self.entries.iter().filter_map(|e| e.lesson.as_ref().ok())
     }
@@ -177,7 +184,7 @@ impl Catalog {
 /// A path as the user is shown it: a file name can hold any byte but `/`,
 /// an escape sequence included, so it is escaped like any outside text.
 fn shown(path: &Path) -> String {
-    asynclab_kit::text::sanitize(&path.display().to_string(), false).into_owned()
+    asynclab_kit::text::shown_path(path)
 }
 
 /// Two lessons that say the same, wherever they were read from.

@@ -71,6 +71,7 @@ impl ReplHelper {
                 .map(|(_, values)| pairs(current, values.iter().map(String::as_str)))
                 .unwrap_or_default(),
             (ArgKind::Topic, 1) => pairs(current, c.topics.iter().map(String::as_str)),
+            (ArgKind::Metric, 1) => pairs(current, c.metrics.iter().map(String::as_str)),
             (ArgKind::Exercise, 1) => pairs(
                 current,
                 crate::exercise::EXERCISES
@@ -180,6 +181,7 @@ mod tests {
                 ],
                 param_hints: vec![("concurrency".into(), "1..=10000 (now 3)".into())],
                 topics: vec!["permit-wait".into()],
+                metrics: vec!["peak_in_flight".into(), "total".into(), "open_ports".into()],
             },
             color: true,
         }
@@ -231,6 +233,9 @@ mod tests {
             ("set clock ", &["virtual", "real"]),
             ("set concurrency ", &[]),
             ("explain ", &["permit-wait"]),
+            ("predict pe", &["peak_in_flight"]),
+            ("expect o", &["open_ports"]),
+            ("ask t", &["total"]),
             ("show ", &["code"]),
             ("help ti", &["timeline"]),
             ("exercise bo", &["bound-scan", "bounded-progress"]),

@@ -155,6 +155,7 @@ pub fn run(
                     }
                 }
             }
+            Input::Cleared => interrupted_once = false,
             Input::Interrupted if interrupted_once => return Ok(()),
             Input::Interrupted => {
                 interrupted_once = true;

@@ -8,9 +8,14 @@ use std::io::{self, BufRead, Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
-use rustyline::{CompletionType, Config, Editor};
+use rustyline::{
+    Cmd, CompletionType, ConditionalEventHandler, Config, Editor, Event, EventContext,
+    EventHandler, KeyEvent, RepeatCount,
+};
 
 use super::helper::ReplHelper;
 use crate::session::{Answer, AskFn, Completions};
@@ -26,8 +31,11 @@ pub enum Input {
     /// A line that could not be read as a command (over [`MAX_LINE`], not
     /// UTF-8): skipped, with why.
     Skipped(String),
-    /// Ctrl-C at the prompt.
+    /// Ctrl-C at an empty prompt.
     Interrupted,
+    /// Ctrl-C on a half-typed line: the line is dropped, as in a shell,
+    /// and it does not count toward "Ctrl-C twice leaves".
+    Cleared,
     /// Ctrl-D, or the end of piped input.
     Eof,
 }
@@ -98,6 +106,22 @@ pub struct Terminal {
     pending: Arc<Mutex<VecDeque<String>>>,
     /// Where history is kept between sessions (`None`: not kept).
     history: Option<PathBuf>,
+    /// Set by Ctrl-C when it dropped a half-typed line (see [`CtrlC`]).
+    cleared: Arc<AtomicBool>,
+}
+
+/// Ctrl-C notes whether the line it interrupts held anything: dropping a
+/// half-typed line is not asking to leave.
+struct CtrlC {
+    cleared: Arc<AtomicBool>,
+}
+
+impl ConditionalEventHandler for CtrlC {
+    fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {
+        self.cleared
+            .store(!ctx.line().is_empty(), Ordering::Relaxed);
+        Some(Cmd::Interrupt)
+    }
 }
 
 impl Terminal {
@@ -116,10 +140,18 @@ impl Terminal {
             // A missing file just means a first session.
             let _ = editor.load_history(path);
         }
+        let cleared = Arc::new(AtomicBool::new(false));
+        editor.bind_sequence(
+            KeyEvent::ctrl('C'),
+            EventHandler::Conditional(Box::new(CtrlC {
+                cleared: cleared.clone(),
+            })),
+        );
         Ok(Terminal {
             editor: Arc::new(Mutex::new(editor)),
             pending: Arc::default(),
             history,
+            cleared,
         })
     }
 
@@ -144,7 +176,21 @@ impl Terminal {
             match editor.readline(question) {
                 Ok(line) if line.len() > MAX_LINE => Answer::Line(String::new()),
                 // A paste at the question: its first line answers.
-                Ok(line) => Answer::Line(first_of(&pending, &line)),
+                Ok(line) => {
+                    let first = first_of(&pending, &line);
+                    if is_guess(&first) || !is_command(&first) {
+                        return Answer::Line(first);
+                    }
+                    // A command typed (or typed ahead) at the question:
+                    // the guess is skipped and the command runs next.
+                    let mut out = io::stdout().lock();
+                    let _ = writeln!(
+                        out,
+                        "(not a guess: the question is skipped, and that command runs next)"
+                    );
+                    lock_pending(&pending).push_front(first);
+                    Answer::Line(String::new())
+                }
                 Err(ReadlineError::Interrupted) => Answer::Interrupted,
                 Err(_) => Answer::Gone,
             }
@@ -157,6 +203,11 @@ impl Terminal {
 fn is_guess(line: &str) -> bool {
     let line = line.trim();
     line.is_empty() || line.parse::<f64>().is_ok() || crate::timeline::parse_duration(line).is_ok()
+}
+
+/// A line that reads as one of the REPL's commands (`next`, `run`, …).
+fn is_command(line: &str) -> bool {
+    matches!(crate::command::parse(line), Ok(Some(_)))
 }
 
 fn lock_pending(pending: &Mutex<VecDeque<String>>) -> MutexGuard<'_, VecDeque<String>> {
@@ -193,6 +244,9 @@ impl LineSource for Terminal {
             // A bracketed paste of several lines arrives as one string:
             // one line now, the rest as the next reads (or answers).
             Ok(line) => Ok(Input::Line(first_of(&self.pending, &line))),
+            Err(ReadlineError::Interrupted) if self.cleared.swap(false, Ordering::Relaxed) => {
+                Ok(Input::Cleared)
+            }
             Err(ReadlineError::Interrupted) => Ok(Input::Interrupted),
             Err(ReadlineError::Eof) => Ok(Input::Eof),
             Err(ReadlineError::Io(e)) => Err(e),

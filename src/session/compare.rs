@@ -11,7 +11,15 @@ use crate::timeline::{Metric, Summary, format_duration};
 pub struct Row {
     pub values: Vec<String>,
     pub summary: Summary,
-    pub cancelled: bool,
+    /// Why the run ended early, if it did: its numbers are a part only.
+    pub stopped: Option<Stopped>,
+}
+
+/// How a run of the sweep was cut short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    Cancelled,
+    Watchdog,
 }
 
 fn show(metric: Option<Metric>) -> String {
@@ -76,10 +84,11 @@ pub fn render(names: &[String], rows: &[Row], width: usize) -> String {
     for row in rows {
         let mut line = row.values.clone();
         line.extend(columns.iter().map(|c| show(row.summary.metric(c))));
-        if row.cancelled
-            && let Some(first) = line.last_mut()
-        {
-            first.push_str(" (cancelled)");
+        if let (Some(stopped), Some(first)) = (row.stopped, line.last_mut()) {
+            first.push_str(match stopped {
+                Stopped::Cancelled => " (cancelled)",
+                Stopped::Watchdog => " (stopped by the watchdog)",
+            });
         }
         cells.push(line);
     }
@@ -183,7 +192,7 @@ mod tests {
                 .into(),
                 ..Summary::default()
             },
-            cancelled: false,
+            stopped: None,
         };
         let rows = [row("1", 3_720_000_000), row("10", 508_000_000)];
         let names = ["concurrency".to_string()];
@@ -199,5 +208,33 @@ mod tests {
         for column in ["total", "peak in flight", "cancelled", "open_ports"] {
             assert!(narrow.contains(column), "{column} missing:\n{narrow}");
         }
+    }
+
+    #[test]
+    fn a_run_cut_short_says_how_on_its_row() {
+        let row = |c: &str, stopped| Row {
+            values: vec![c.to_string()],
+            summary: Summary {
+                total_ns: 3_600_000_000_000,
+                ..Summary::default()
+            },
+            stopped,
+        };
+        let rows = [
+            row("1", Some(Stopped::Watchdog)),
+            row("2", Some(Stopped::Cancelled)),
+            row("3", None),
+        ];
+        let table = render(&["concurrency".to_string()], &rows, 200);
+        let line = |value: &str| {
+            table
+                .lines()
+                .find(|l| l.trim_start().starts_with(value))
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert!(line("1 ").ends_with("(stopped by the watchdog)"), "{table}");
+        assert!(line("2 ").ends_with("(cancelled)"), "{table}");
+        assert!(!line("3 ").contains('('), "{table}");
     }
 }

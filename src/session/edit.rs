@@ -27,12 +27,16 @@ impl Session {
             writeln!(
                 out,
                 "wrote {} (a copy of the original)",
-                target.file.display()
+                asynclab_kit::text::shown_path(&target.file)
             )?;
         }
         match &self.opts.editor {
             Some(editor) => {
-                writeln!(out, "opening {} in {editor} …", target.file.display())?;
+                writeln!(
+                    out,
+                    "opening {} in {editor} …",
+                    asynclab_kit::text::shown_path(&target.file)
+                )?;
                 out.flush()?;
                 // `sh -c` so EDITOR may carry flags (`code -w`); the path
                 // goes in as "$1", never as shell text.
@@ -55,17 +59,21 @@ impl Session {
                     Ok(s) => writeln!(
                         out,
                         "the editor exited with {s}; your file is still {}",
-                        target.file.display()
+                        asynclab_kit::text::shown_path(&target.file)
                     )?,
                     Err(e) => writeln!(
                         out,
                         "could not start '{editor}': {e}; open {} yourself",
-                        target.file.display()
+                        asynclab_kit::text::shown_path(&target.file)
                     )?,
                 }
             }
             None => {
-                writeln!(out, "your copy: {}", target.file.display())?;
+                writeln!(
+                    out,
+                    "your copy: {}",
+                    asynclab_kit::text::shown_path(&target.file)
+                )?;
                 writeln!(
                     out,
                     "{}",
@@ -93,7 +101,7 @@ impl Session {
             writeln!(
                 out,
                 "{} is the original: nothing changed",
-                target.file.display()
+                asynclab_kit::text::shown_path(&target.file)
             )?;
             return Ok(());
         }
@@ -103,7 +111,11 @@ impl Session {
         } else {
             "the original demo"
         };
-        writeln!(out, "--- {original}\n+++ {}", target.file.display())?;
+        writeln!(
+            out,
+            "--- {original}\n+++ {}",
+            asynclab_kit::text::shown_path(&target.file)
+        )?;
         for hunk in diff.unified_diff().context_radius(2).iter_hunks() {
             writeln!(out, "{}", self.dim(&hunk.header().to_string()))?;
             for change in hunk.iter_changes() {
@@ -132,14 +144,18 @@ impl Session {
                 writeln!(
                     out,
                     "{} is the original already: nothing to restore",
-                    target.file.display()
+                    asynclab_kit::text::shown_path(&target.file)
                 )?;
                 return Ok(());
             }
             Ok(mine) => {
                 let backup = target.file.with_extension("rs.bak");
                 std::fs::write(&backup, mine).map_err(io)?;
-                writeln!(out, "your version is kept as {}", backup.display())?;
+                writeln!(
+                    out,
+                    "your version is kept as {}",
+                    asynclab_kit::text::shown_path(&backup)
+                )?;
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 // Nothing to restore: there is no copy of the learner's yet.
@@ -154,7 +170,11 @@ impl Session {
         } else {
             "the original demo (`run` runs the built-in one)"
         };
-        writeln!(out, "{} is {what} again", target.file.display())?;
+        writeln!(
+            out,
+            "{} is {what} again",
+            asynclab_kit::text::shown_path(&target.file)
+        )?;
         Ok(())
     }
 }

@@ -115,7 +115,10 @@ impl Session {
         writeln!(
             out,
             "{}",
-            self.dim(&format!("building {} …", target.file.display()))
+            self.dim(&format!(
+                "building {} …",
+                asynclab_kit::text::shown_path(&target.file)
+            ))
         )?;
         out.flush()?;
         let armed = self.interrupts.arm();
@@ -243,7 +246,7 @@ impl Session {
         writeln!(
             out,
             "your file: {}{}",
-            file.display(),
+            asynclab_kit::text::shown_path(&file),
             if fresh {
                 " (the starter)"
             } else {
@@ -413,7 +416,10 @@ impl Session {
             }
         };
         if !file.is_file() {
-            return Err(SessionError::Invalid(format!("no file {}", file.display())));
+            return Err(SessionError::Invalid(format!(
+                "no file {}",
+                asynclab_kit::text::shown_path(&file)
+            )));
         }
         let target = Target {
             file,
@@ -430,8 +436,8 @@ impl Session {
         match program {
             Program::BuiltIn(_) => None,
             Program::Yours { file, .. } => Some(match self.exercise {
-                Some(e) => format!("your {} ({})", e.name, file.display()),
-                None => format!("your version ({})", file.display()),
+                Some(e) => format!("your {} ({})", e.name, asynclab_kit::text::shown_path(file)),
+                None => format!("your version ({})", asynclab_kit::text::shown_path(file)),
             }),
         }
     }

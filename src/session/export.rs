@@ -25,7 +25,7 @@ pub const FORMATS: &[&str] = &[".trace.json", ".json", ".svg", ".html"];
 /// `force`, and then by writing a new file beside it and renaming it over,
 /// so a half-written export never replaces a good one.
 pub fn write_file(path: &Path, text: &str, force: bool) -> Result<(), SessionError> {
-    let shown = path.display();
+    let shown = asynclab_kit::text::shown_path(path);
     let fail = |why: String| SessionError::Invalid(format!("cannot write {shown}: {why}"));
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {

@@ -27,7 +27,9 @@ impl Session {
                     let mut lines = summary.lines();
                     let first = lines.next().unwrap_or_default();
                     if crate::layout::width(usage) > column {
-                        writeln!(out, "  {usage}\n{indent}{first}")?;
+                        // Wider than the window too: wrapped at its spaces.
+                        let usage = crate::layout::fill_indented(usage, self.opts.width, "  ");
+                        writeln!(out, "{usage}\n{indent}{first}")?;
                     } else {
                         writeln!(out, "  {} {first}", crate::layout::pad(usage, column))?;
                     }
@@ -39,13 +41,22 @@ impl Session {
                 out.aside(&self.wrapped(tip, ""))
             }
             Some(word) => match command::spec(command::canonical(word)) {
-                Some(c) => writeln!(
-                    out,
-                    "{} {}\n  {}",
-                    self.bold(c.name),
-                    c.args,
-                    self.wrapped(c.help, "  ")
-                ),
+                Some(c) => {
+                    // The synopsis wraps under itself; the text is set in by
+                    // two columns, counted in the width.
+                    let synopsis = crate::layout::fill(
+                        format!("{} {}", c.name, c.args).trim_end(),
+                        self.opts.width,
+                        "    ",
+                    );
+                    let rest = synopsis.strip_prefix(c.name).unwrap_or(&synopsis);
+                    writeln!(
+                        out,
+                        "{}{rest}\n{}",
+                        self.bold(c.name),
+                        crate::layout::fill_indented(c.help, self.opts.width, "  ")
+                    )
+                }
                 None => {
                     let suggestion = closest(word, COMMANDS.iter().map(|c| c.name));
                     writeln!(

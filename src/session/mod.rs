@@ -73,6 +73,9 @@ pub struct Options {
     pub json: bool,
     /// Write every run's exports into this folder (`replay --export DIR`).
     pub export_dir: Option<std::path::PathBuf>,
+    /// The folder `--lessons` named, if any: a reproducer line names it
+    /// too, or `asynclab run <id>` would find another lesson (or none).
+    pub lessons_dir: Option<std::path::PathBuf>,
     /// Asks the person at the keyboard one question (`ask` cells); `None`
     /// when nobody is there (replay, piped input, tests).
     pub ask: Option<AskFn>,
@@ -107,6 +110,7 @@ impl Default for Options {
             progress_file: None,
             json: false,
             export_dir: None,
+            lessons_dir: None,
             ask: None,
             editor: None,
         }
@@ -164,6 +168,9 @@ struct OpenLesson {
     /// Index of the next cell `next` shows.
     cursor: usize,
     params: Params,
+    /// The folder a reproducer names with `--lessons`: `None` when the
+    /// lessons a plain `asynclab` reads hold this very lesson.
+    folder: Option<std::path::PathBuf>,
     /// For each cell run so far, how things stood when it first ran.
     started: std::collections::BTreeMap<usize, CellStart>,
 }
@@ -177,6 +184,9 @@ pub struct Completions {
     /// What `set <param> ` hints: the allowed values and the current one.
     pub param_hints: Vec<(String, String)>,
     pub topics: Vec<String>,
+    /// Metrics `predict` and `expect` can name: the summary's, and the
+    /// last run's own.
+    pub metrics: Vec<String>,
 }
 
 pub struct Session {

@@ -2,6 +2,7 @@
 //! `where`, the cells they show, and the commands a cell runs.
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use colored::Colorize;
 
@@ -9,7 +10,7 @@ use super::resolve::{ResolvedCell, resolve};
 use super::{CellStart, OpenLesson, Session, SessionError, Transcript};
 use crate::command::Command;
 use crate::demo;
-use crate::lesson::{CatalogError, Lesson, Meta};
+use crate::lesson::{Catalog, CatalogError, Lesson, Meta};
 use crate::text::closest;
 use crate::timeline::format_duration;
 
@@ -74,6 +75,7 @@ impl Session {
         number: usize,
         out: &mut Transcript,
     ) -> Result<(), SessionError> {
+        let folder = self.folder_of(&lesson);
         let resolved = resolve(lesson)?;
         let params = self.base_params(&resolved)?;
         let meta = &resolved.lesson.meta;
@@ -112,6 +114,7 @@ impl Session {
             cursor: 0,
             started: Default::default(),
             params,
+            folder,
         });
         self.last = None;
         self.prev = None;
@@ -164,8 +167,32 @@ impl Session {
             cursor: 0,
             started: Default::default(),
             params,
+            folder: None,
         });
         Ok(())
+    }
+
+    /// Where `asynclab run <id>` must look to find `lesson` again: nowhere
+    /// special for a built-in lesson word for word, or when this session's
+    /// lessons hold it and came from no `--lessons`; that folder when they
+    /// did; else the folder of its file (`replay /tmp/mine/01-x.md`).
+    fn folder_of(&self, lesson: &Lesson) -> Option<std::path::PathBuf> {
+        if Catalog::embedded().holds(lesson) {
+            return None;
+        }
+        if self.catalog.holds(lesson) {
+            return self.opts.lessons_dir.clone();
+        }
+        let file = Path::new(&lesson.source);
+        // `source` is the path as shown (escaped); only a file that exists
+        // under that name is named.
+        if !file.is_file() {
+            return self.opts.lessons_dir.clone();
+        }
+        match file.parent() {
+            Some(dir) if dir.as_os_str().is_empty() => Some(".".into()),
+            dir => dir.map(Path::to_path_buf),
+        }
     }
 
     /// The lesson after the open one in the catalog, if there is one that
@@ -367,7 +394,10 @@ impl Session {
                 Err(SessionError::Io(e)) => return Err(SessionError::Io(e)),
                 Err(e) => {
                     let at = format!("{file}:{line}");
-                    let located = format!("{at}: {e}");
+                    // An error may quote outside text (a folder named on
+                    // the command line): escaped like everything shown.
+                    let located =
+                        asynclab_kit::text::sanitize(&format!("{at}: {e}"), false).into_owned();
                     let shown = if self.opts.color {
                         located.red().to_string()
                     } else {

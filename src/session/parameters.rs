@@ -138,11 +138,19 @@ impl Session {
                     .collect()
             })
             .unwrap_or_default();
+        let metrics = match &self.last {
+            Some(last) => last.analysis.summary.metric_names(),
+            None => crate::timeline::SUMMARY_METRICS
+                .iter()
+                .map(|m| m.to_string())
+                .collect(),
+        };
         Completions {
             lessons,
             params,
             param_hints,
             topics,
+            metrics,
         }
     }
 }

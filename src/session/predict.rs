@@ -20,8 +20,13 @@ impl Session {
         };
         loop {
             out.flush()?;
+            let hint = match self.kind_of(metric) {
+                Some(Metric::Duration(_)) => " (a time, like 300ms)",
+                Some(Metric::Count(_)) => " (a whole number)",
+                _ => "",
+            };
             let answer = match ask(&format!(
-                "Your guess for {shown} in the next run (Enter skips): "
+                "Your guess for {shown}{hint} in the next run (Enter skips): "
             )) {
                 Answer::Line(answer) => answer,
                 Answer::Gone => return Ok(()),
@@ -64,15 +69,7 @@ impl Session {
                 crate::timeline::SUMMARY_METRICS.join(", ")
             )));
         }
-        let guess = match crate::timeline::parse_duration(value) {
-            Ok(d) => Metric::Duration(d.as_nanos() as u64),
-            Err(_) => Metric::Ratio(value.parse::<f64>().map_err(|_| {
-                SessionError::Invalid(format!(
-                    "'{}' is not a number or a duration (like 3, 2.5 or 300ms)",
-                    crate::text::quoted(value, 40)
-                ))
-            })?),
-        };
+        let guess = guess(metric, value, self.kind_of(metric))?;
         self.predictions.retain(|(m, _)| m != metric);
         self.predictions.push((metric.to_string(), guess));
         writeln!(
@@ -81,6 +78,16 @@ impl Session {
             crate::text::quoted(metric, 40)
         )?;
         Ok(())
+    }
+
+    /// The kind of value `metric` holds (a count, a time, a ratio): as the
+    /// last run measured it, or as the summary's own metric of that name
+    /// is; `None` for a demo's metric before any run.
+    fn kind_of(&self, metric: &str) -> Option<Metric> {
+        self.last
+            .as_ref()
+            .and_then(|r| r.analysis.summary.metric(metric))
+            .or_else(|| crate::timeline::Summary::default().metric(metric))
     }
 
     /// After a run: each prediction next to what was measured.
@@ -108,7 +115,7 @@ impl Session {
             // The rule a guess is judged by, said with the verdict.
             let rule = match measured {
                 Metric::Count(_) => "counts must match exactly",
-                _ => "within 10% counts",
+                _ => "guesses within 10% hold",
             };
             let verdict = if held {
                 format!("your guess held ({rule})")
@@ -160,5 +167,41 @@ impl Session {
         } else {
             Err(SessionError::ExpectFailed(text))
         }
+    }
+}
+
+/// `value` read as a guess of `metric`, whose kind is `kind`: a time needs
+/// its unit (a bare `543` would be 543 ns), a count is a whole number.
+fn guess(metric: &str, value: &str, kind: Option<Metric>) -> Result<Metric, SessionError> {
+    let (metric, shown) = (
+        crate::text::quoted(metric, 40),
+        crate::text::quoted(value, 40),
+    );
+    let duration = crate::timeline::parse_duration(value).ok();
+    let number = value.parse::<f64>().ok().filter(|x| x.is_finite());
+    let invalid = |why: String| Err(SessionError::Invalid(why));
+    match kind {
+        Some(Metric::Duration(_)) => match (duration, number) {
+            (Some(d), _) => Ok(Metric::Duration(d.as_nanos() as u64)),
+            (None, Some(_)) => invalid(format!(
+                "{metric} is a time: give '{shown}' a unit, like {shown}ms or {shown}s"
+            )),
+            (None, None) => invalid(format!("'{shown}' is not a time (like 300ms or 1.5s)")),
+        },
+        Some(Metric::Count(_)) => match (value.parse::<u64>(), duration) {
+            (Ok(n), _) => Ok(Metric::Count(n)),
+            (Err(_), Some(_)) => invalid(format!(
+                "{metric} is a count, not a time: a whole number, like 3"
+            )),
+            (Err(_), None) => invalid(format!("'{shown}' is not a whole number (like 3)")),
+        },
+        // A ratio, or a demo's own metric before any run has said which.
+        _ => match (duration, number) {
+            (Some(d), _) => Ok(Metric::Duration(d.as_nanos() as u64)),
+            (None, Some(x)) => Ok(Metric::Ratio(x)),
+            (None, None) => invalid(format!(
+                "'{shown}' is not a number or a duration (like 3, 2.5 or 300ms)"
+            )),
+        },
     }
 }

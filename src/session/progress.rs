@@ -48,13 +48,13 @@ impl LessonProgress {
                 let note = match fs::rename(path, &aside) {
                     Ok(()) => format!(
                         "note: {} was {} bytes, far more than progress needs: set aside as {}; starting fresh",
-                        path.display(),
+                        asynclab_kit::text::shown_path(path),
                         meta.len(),
-                        aside.display()
+                        asynclab_kit::text::shown_path(&aside)
                     ),
                     Err(e) => format!(
                         "note: {} is {} bytes, not read ({e}); progress is not kept this session",
-                        path.display(),
+                        asynclab_kit::text::shown_path(path),
                         meta.len()
                     ),
                 };

@@ -21,12 +21,13 @@ impl Session {
         Session::reproducer_words(open, scope)
             .map(|words| words.join(" "))
             .unwrap_or_else(|| {
-                "(a parameter holds a NUL byte: no shell line can reproduce this run)".into()
+                "(a parameter or the lessons folder holds a character no shell line can carry: no reproducer)".into()
             })
     }
 
     /// The reproducer's words, each quoted for the shell on its own; `None`
-    /// when a parameter holds a NUL byte, which no shell word can.
+    /// when a parameter holds a NUL byte, which no shell word can, or the
+    /// lessons folder a control character.
     fn reproducer_words(open: &OpenLesson, scope: Scope) -> Option<Vec<String>> {
         // Every word quoted on its own; `name=value` as two quoted halves
         // around a bare `=` (an argument, never an assignment), so the
@@ -34,6 +35,16 @@ impl Session {
         let quote = |word: &str| shlex::try_quote(word).map(|q| q.into_owned());
         let assign = |name: &str, value: &str| Ok(format!("{}={}", quote(name)?, quote(value)?));
         let mut words: Vec<Result<String, shlex::QuoteError>> = vec![Ok("asynclab".into())];
+        if let Some(dir) = &open.folder {
+            // Quoting makes a word safe for the shell, not for the
+            // terminal that shows it: a folder named with a control
+            // character gets no reproducer.
+            let dir = dir.to_string_lossy();
+            if dir.chars().any(asynclab_kit::text::is_unsafe) {
+                return None;
+            }
+            words.extend([Ok("--lessons".into()), quote(&dir)]);
+        }
         // A run that needed it cannot be reproduced without it.
         if scope.allow_external {
             words.push(Ok("--allow-external".into()));
@@ -294,11 +305,15 @@ impl Session {
                 break;
             }
             let (run, _) = self.run_program(&program, &params, &armed.token)?;
-            let cancelled = matches!(run.outcome, Outcome::Cancelled { .. });
+            let stopped = match run.outcome {
+                Outcome::Cancelled { .. } => Some(compare::Stopped::Cancelled),
+                Outcome::Watchdog { .. } => Some(compare::Stopped::Watchdog),
+                _ => None,
+            };
             rows.push(compare::Row {
                 values,
                 summary: analyze(&run).summary,
-                cancelled,
+                stopped,
             });
         }
         drop(armed);
@@ -311,6 +326,13 @@ impl Session {
             )?;
         }
         write!(out, "{}", compare::render(&names, &rows, self.opts.width))?;
+        if rows
+            .iter()
+            .any(|r| r.stopped == Some(compare::Stopped::Watchdog))
+        {
+            let note = "(a run stopped by the watchdog measured only the work that fit in its time: `run` it alone to see how far it got)";
+            out.aside(&self.wrapped(note, " "))?;
+        }
         Ok(())
     }
 
@@ -366,8 +388,12 @@ impl Session {
         let open = self.open_ref()?;
         let stem = format!("{}-{:02}", open.resolved.lesson.meta.id, self.exported);
         let info = self.export_texts(&open.params, run, analysis, yours)?;
-        std::fs::create_dir_all(dir)
-            .map_err(|e| SessionError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            SessionError::Invalid(format!(
+                "cannot create {}: {e}",
+                asynclab_kit::text::shown_path(dir)
+            ))
+        })?;
         for ext in export::FORMATS {
             let path = dir.join(format!("{stem}{ext}"));
             let text =
@@ -378,7 +404,7 @@ impl Session {
         }
         out.aside(&format!(
             "exported to {}/{stem}.{{json,trace.json,svg,html}}",
-            dir.display()
+            asynclab_kit::text::shown_path(dir)
         ))?;
         Ok(())
     }
@@ -390,6 +416,14 @@ impl Session {
         out: &mut Transcript,
     ) -> Result<(), SessionError> {
         let report = self.last.as_ref().ok_or(SessionError::NoRun)?;
+        // A file name that drives a terminal would do so from every `ls`
+        // of its folder: refused, like such a value in `set`.
+        if file.chars().any(asynclab_kit::text::is_unsafe) {
+            return Err(SessionError::Invalid(format!(
+                "'{}' holds a control character or a bidirectional override: choose a plain file name",
+                crate::text::quoted(file, 60)
+            )));
+        }
         let info =
             self.export_texts(&report.params, &report.run, &report.analysis, report.yours)?;
         let path = std::path::Path::new(file);
