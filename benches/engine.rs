@@ -14,7 +14,8 @@
 //!
 //! Built with `--features ablation`, it prints instead where the recorded
 //! run's time goes: the same run with parts of the recording switched off
-//! (`asynclab_kit::recorder::ablation`), step by step, against bare tokio.
+//! (`asynclab_kit::recorder::ablation`), step by step, against bare tokio,
+//! starting from the demo's logic with every recorder call taken out.
 
 mod common;
 
@@ -139,9 +140,11 @@ fn main() {
     );
 }
 
-/// The recorded run built up step by step, from the demo with nothing
-/// recorded to the full run: `--child` kinds and what each one adds.
-const STEPS: [(&str, &str); 4] = [
+/// The recorded run built up step by step, from the demo's logic with no
+/// recorder at all, through the demo with nothing recorded, to the full
+/// run: `--child` kinds and what each one adds.
+const STEPS: [(&str, &str); 5] = [
+    ("no-recorder", "the demo's logic, no recorder"),
     ("unnamed", "demo, nothing recorded, no names"),
     ("unrecorded", "+ lane names"),
     ("unkept", "+ every event made, none kept"),
@@ -292,6 +295,19 @@ fn child(kind: &str, n: u64) {
             std::hint::black_box(render(&done, &analysis, &RenderOptions::default()));
             ran
         }
+        "no-recorder" => {
+            let params = port_check_params(n);
+            let cancel = CancellationToken::new();
+            run(
+                &no_recorder::PortCheck,
+                &params,
+                Scope::default(),
+                &cancel,
+                None,
+            )
+            .expect("run");
+            (started.elapsed(), peak_rss_mb())
+        }
         other => panic!("no child kind '{other}'"),
     };
     let wall = started.elapsed();
@@ -349,4 +365,85 @@ fn bare(n: u64) {
         }
         std::hint::black_box(open);
     });
+}
+
+/// port-check's scan with every recorder call taken out, run through
+/// asynclab's own harness (`run`: its runtime, watchdog and Ctrl-C race):
+/// what the demo's logic costs before anything is recorded. The same
+/// targets, seeded answers, permits-before-spawn, per-connect timeout and
+/// tally of results through the `JoinSet`.
+mod no_recorder {
+    use super::*;
+    use asynclab_kit::{Ctx, Demo, DemoError, DemoInfo};
+
+    pub struct PortCheck;
+
+    static INFO: DemoInfo = DemoInfo {
+        name: "port-check, no recorder",
+        title: "",
+        about: "",
+        params: &[],
+        source: "",
+        single_thread: false,
+    };
+
+    #[derive(Clone, Copy)]
+    enum State {
+        Open,
+        Closed,
+        Filtered,
+    }
+
+    #[async_trait::async_trait]
+    impl Demo for PortCheck {
+        fn info(&self) -> &'static DemoInfo {
+            &INFO
+        }
+
+        async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
+            let count = ctx.params.usize("count")?;
+            let timeout = ctx.params.duration("timeout")?;
+            let (latency, seed) = (ctx.params.duration("latency")?, ctx.seed);
+            let permits = Arc::new(Semaphore::new(ctx.params.usize("concurrency")?));
+            let mut checks = JoinSet::new();
+            let (mut open, mut closed, mut filtered) = (Vec::new(), 0u64, 0u64);
+            let mut tally = |joined: Result<((u32, u16), State), _>| match joined {
+                Ok((target, State::Open)) => open.push(target),
+                Ok((_, State::Closed)) => closed += 1,
+                Ok((_, State::Filtered)) => filtered += 1,
+                Err(_) => {}
+            };
+            for i in 0..count {
+                let (host, port) = ((i / 65_535) as u32, (i % 65_535 + 1) as u16);
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
+                };
+                checks.spawn(async move {
+                    let _permit = permit;
+                    let connect = async {
+                        let mut sim = Sim::new(seed, u64::from(host) * 65_536 + u64::from(port));
+                        let state = match sim.below(100) {
+                            0..10 => State::Open,
+                            10..30 => return std::future::pending().await,
+                            _ => State::Closed,
+                        };
+                        tokio::time::sleep(sim.latency(latency)).await;
+                        state
+                    };
+                    let state = tokio::time::timeout(timeout, connect)
+                        .await
+                        .unwrap_or(State::Filtered);
+                    ((host, port), state)
+                });
+                while let Some(joined) = checks.try_join_next() {
+                    tally(joined);
+                }
+            }
+            while let Some(joined) = checks.join_next().await {
+                tally(joined);
+            }
+            std::hint::black_box((open.len(), closed, filtered));
+            Ok(())
+        }
+    }
 }
