@@ -48,7 +48,8 @@ pub const PROSE_MEASURE: usize = 80;
 
 /// Markdown prose reflowed to `width` (at most [`PROSE_MEASURE`]): the lines of a paragraph or a list
 /// item joined and wrapped again (a list item's lines hang under its
-/// text); headings, fenced code, tables and indented code kept as written.
+/// text), a heading wrapped under its own text; fenced code, tables and
+/// indented code kept as written.
 pub fn reflow(markdown: &str, width: usize) -> String {
     let width = width.min(PROSE_MEASURE);
     let mut out: Vec<String> = Vec::new();
@@ -80,9 +81,18 @@ pub fn reflow(markdown: &str, width: usize) -> String {
             flush(&mut paragraph, &mut out);
             in_fence = !in_fence;
             out.push(line.to_string());
+        } else if !in_fence && trimmed.starts_with('#') {
+            // A heading wraps under its own text, past its `# `.
+            flush(&mut paragraph, &mut out);
+            let marks = trimmed.find(' ').map_or(0, |i| i + 1);
+            let hang = " ".repeat(marks);
+            out.extend(
+                textwrap::wrap(trimmed, options(width).subsequent_indent(&hang))
+                    .into_iter()
+                    .map(|l| l.into_owned()),
+            );
         } else if in_fence
             || line.trim().is_empty()
-            || trimmed.starts_with('#')
             || trimmed.starts_with('|')
             || line.starts_with("    ")
         {
@@ -171,12 +181,17 @@ mod tests {
 
     #[test]
     fn prose_reflows_to_the_width_and_keeps_code_and_headings() {
-        let text = "# Title\n\nA long line of prose that goes on and on\nacross two lines.\n\n- an item that is long enough to wrap here\n  and continues\n\n```asynclab\nrun a very long command line that must stay as it is\n```\n";
+        let text = "# Title\n\n## A heading long enough to wrap\n\nA long line of prose that goes on and on\nacross two lines.\n\n- an item that is long enough to wrap here\n  and continues\n\n```asynclab\nrun a very long command line that must stay as it is\n```\n";
         let out = reflow(text, 24);
         for line in out.lines().filter(|l| !l.starts_with("run ")) {
             assert!(width(line) <= 24, "{line:?} in\n{out}");
         }
         assert!(out.contains("# Title"));
+        // A long heading wraps under its own text.
+        assert!(
+            out.contains("## A heading long enough\n   to wrap"),
+            "{out}"
+        );
         assert!(out.contains("run a very long command line that must stay as it is"));
         // The item's second line hangs under its text.
         assert!(

@@ -234,7 +234,12 @@ fn main() -> ExitCode {
         ask: None,
         json,
         export_dir,
-        lessons_dir: cli.lessons.clone(),
+        // Where the lessons came from, absolute: reproducers name it.
+        lessons_dir: match &cli.lessons {
+            Some(dir) => std::path::absolute(dir).ok(),
+            None if Path::new("lessons").is_dir() => std::path::absolute("lessons").ok(),
+            None => None,
+        },
         progress,
         // The learner's own sessions keep progress (the REPL, and the
         // exercise commands run from a shell); replay and one-shot runs never.

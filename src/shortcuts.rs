@@ -65,10 +65,19 @@ fn flag(spec: &'static ParamSpec) -> Arg {
     // Numbers and choices are checked by clap, so a typo is refused with
     // the usage line before anything runs; the rest by the parameter.
     match spec.kind {
-        Kind::Int { min, max } => arg.value_parser(clap::value_parser!(u64).range(min..=max)),
+        // Read as a signed number, so `--concurrency -1` is told the
+        // range rather than taken for an unknown flag.
+        Kind::Int { min, max } => arg
+            .allow_negative_numbers(true)
+            .value_parser(clap::value_parser!(i64).range(signed(min)..=signed(max))),
         Kind::Choice(names) => arg.value_parser(PossibleValuesParser::new(names.iter().copied())),
         _ => arg,
     }
+}
+
+/// A bound of a parameter's range as clap's signed range takes it.
+fn signed(bound: u64) -> i64 {
+    i64::try_from(bound).unwrap_or(i64::MAX)
 }
 
 /// The settings a shortcut's flags make, in the order they apply:
@@ -77,7 +86,7 @@ pub fn settings(demo: &dyn Demo, matches: &ArgMatches) -> Result<Vec<(String, St
     let mut sets: Vec<(String, String)> = Vec::new();
     for spec in specs(demo) {
         let value = match spec.kind {
-            Kind::Int { .. } => matches.get_one::<u64>(spec.name).map(u64::to_string),
+            Kind::Int { .. } => matches.get_one::<i64>(spec.name).map(i64::to_string),
             _ => matches.get_one::<String>(spec.name).cloned(),
         };
         if let Some(value) = value {

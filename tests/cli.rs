@@ -239,6 +239,11 @@ fn bad_input_gets_one_line_and_the_session_goes_on() {
             "error: cannot check that: prev.total needs an earlier run in this session: `run` twice",
         ),
         (
+            // Nanoseconds against a count: it would hold by accident.
+            "expect total > peak_in_flight",
+            "error: cannot check that: total is a time and peak_in_flight is not: compare a time with a time (`total > 300ms`) or a count with a count",
+        ),
+        (
             "expect peak_in_flight == 2",
             "error: expectation failed: expect peak_in_flight == 2: measured 3, expected 2",
         ),
@@ -287,6 +292,11 @@ fn cli_misuse_exits_non_zero_with_a_message() {
         (&["bogus"], "unrecognized subcommand 'bogus'"),
         (&["replay"], "required arguments were not provided"),
         (&["rate-limit", "--requests", "x"], "invalid value 'x'"),
+        // A negative number is a value out of range, not an unknown flag.
+        (
+            &["rate-limit", "--concurrency", "-1"],
+            "-1 is not in 1..=10000",
+        ),
         (&["run", "nosuch"], "no lesson 'nosuch'"),
         (
             &["run", "rate-limit", "--set", "concurrency"],
@@ -570,6 +580,26 @@ fn a_guess_is_read_as_the_kind_of_value_its_metric_holds() {
         stdout.contains("prediction: total = 520ms, measured 543ms: your guess held"),
         "{stdout}"
     );
+    // A demo's own metric, guessed before the lesson's first run (as its
+    // `ask` cells do), and one no run measures.
+    let out = run_with_input(
+        &[],
+        "open channels
+predict send_waits 13
+predict send_wait 13
+run
+",
+    );
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("prediction: send_waits = 13, measured 13: your guess held"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("prediction: send_wait: this run measured no such metric"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -639,6 +669,38 @@ fn a_lesson_from_elsewhere_is_reproduced_from_its_folder() {
         .expect("sh runs");
     assert!(shell.status.success(), "{}", text(&shell.stderr));
     assert_eq!(metric(&text(&shell.stdout), "open_ports"), 5);
+    // Named relative, the folder is still named absolute: the line works
+    // from anywhere.
+    let out = bin()
+        .args(["replay", "01-my-scan.md"])
+        .current_dir(&dir)
+        .output()
+        .expect("replays");
+    assert!(text(&out.stdout).contains(line), "{}", text(&out.stdout));
+    // A `./lessons` laid over the built-ins, its port-check changed: the
+    // line names that folder, or elsewhere it would run the built-in one.
+    let overlay = dir.join("lessons");
+    std::fs::create_dir_all(&overlay).expect("overlay");
+    let changed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/lessons/01-port-check.md"
+    ))
+    .expect("lesson")
+    .replace("concurrency: 10", "concurrency: 7");
+    std::fs::write(overlay.join("01-port-check.md"), changed).expect("write");
+    let out = bin()
+        .args(["run", "port-check"])
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "reproduce: asynclab --lessons {} run port-check",
+            overlay.display()
+        )),
+        "{}",
+        text(&out.stdout)
+    );
     // A built-in lesson, word for word, needs no folder.
     let out = bin()
         .args([

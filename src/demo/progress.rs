@@ -114,6 +114,8 @@ impl Demo for ProgressDemo {
         let scan_ms = started.elapsed().as_millis() as u64;
         ctx.rec.set_metric("scan_ms", scan_ms);
         while printing.join_next().await.is_some() {} // the printer catches up
+        ctx.rec
+            .set_metric("print_ms", started.elapsed().as_millis() as u64);
         ctx.rec.add_metric("dropped_updates", 0); // present even when zero
         Ok(())
     }

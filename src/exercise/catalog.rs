@@ -180,7 +180,7 @@ pub static EXERCISES: &[Exercise] = &[
         ],
         expects: &[
             "total < stop_after * 2",
-            // Targets only: `completed` counts the operator's task too.
+            // Targets only: `completed` counts the operator's lane too.
             "checked < count",
             "cancelled == 0",
         ],

@@ -124,7 +124,6 @@ impl Catalog {
         Ok((catalog, note))
     }
 
-    /// Lessons that parsed.
     /// Whether `lesson`, word for word, is this catalog's lesson of its id.
     pub fn holds(&self, lesson: &Lesson) -> bool {
         self.lessons()
@@ -132,6 +131,7 @@ impl Catalog {
             .is_some_and(|l| same_text(l, lesson))
     }
 
+    /// Lessons that parsed.
     pub fn lessons(&self) -> impl Iterator<Item = &Lesson> {
         self.entries.iter().filter_map(|e| e.lesson.as_ref().ok())
     }

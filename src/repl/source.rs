@@ -177,18 +177,21 @@ impl Terminal {
                 Ok(line) if line.len() > MAX_LINE => Answer::Line(String::new()),
                 // A paste at the question: its first line answers.
                 Ok(line) => {
+                    // Lines still waiting came before this one.
+                    let waiting = lock_pending(&pending).len();
                     let first = first_of(&pending, &line);
                     if is_guess(&first) || !is_command(&first) {
                         return Answer::Line(first);
                     }
-                    // A command typed (or typed ahead) at the question:
-                    // the guess is skipped and the command runs next.
+                    // A command typed (or typed ahead) at the question: the
+                    // guess is skipped, and the command waits its turn after
+                    // this cell, before the rest of its own paste.
                     let mut out = io::stdout().lock();
                     let _ = writeln!(
                         out,
-                        "(not a guess: the question is skipped, and that command runs next)"
+                        "(not a guess: the question is skipped; that command runs after this cell)"
                     );
-                    lock_pending(&pending).push_front(first);
+                    lock_pending(&pending).insert(waiting, first);
                     Answer::Line(String::new())
                 }
                 Err(ReadlineError::Interrupted) => Answer::Interrupted,

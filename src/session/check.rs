@@ -74,6 +74,26 @@ pub fn check(
                 .ok_or_else(|| unknown_metric(name, prev))?
         }
     };
+    // A time against a count (`total > scan_ms`) compares nanoseconds with
+    // whatever the count counts: it would hold or fail by accident.
+    let is_time = |m: Metric| matches!(m, Metric::Duration(_));
+    if is_time(left) != is_time(right) {
+        // Numbers and durations were checked above: only names get here.
+        let operand = match &e.operand {
+            Operand::Name(name) => name.clone(),
+            Operand::Prev(name) => format!("prev.{name}"),
+            Operand::Number(n) => n.to_string(),
+            Operand::Duration(ns) => format_duration(*ns),
+        };
+        let (time, other) = if is_time(left) {
+            (e.metric.clone(), operand)
+        } else {
+            (operand, e.metric.clone())
+        };
+        return Err(format!(
+            "{time} is a time and {other} is not: compare a time with a time (`total > 300ms`) or a count with a count"
+        ));
+    }
     if matches!(right, Metric::Duration(_)) && matches!(e.scale, Some(('+' | '-', _))) {
         return Err(
             "a duration can only be scaled with `* n` or `/ n`, not shifted by a bare number"

@@ -75,11 +75,7 @@ pub fn explain_run(
     };
 
     // "1 task", "6 tasks (+12 futures)", as the summary counts them.
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let mut work = plural(s.tasks, "task", "tasks");
-    if s.futures > 0 {
-        work.push_str(&format!(" (+{})", plural(s.futures, "future", "futures")));
-    }
+    let work = crate::timeline::lanes_ran(s.tasks, s.futures);
     // On the real clock there is no honest one-at-a-time figure to give.
     if s.real_clock || s.sequential_ns == 0 {
         say(format!(
@@ -124,7 +120,12 @@ pub fn explain_run(
     }
     for (on, (count, ns)) in &blocked {
         say(format!(
-            "{count} times a task sat blocked on a {}, {} in all.",
+            "{count} times a {} sat blocked on a {}, {} in all.",
+            if s.futures > 0 {
+                "task or future"
+            } else {
+                "task"
+            },
             on.label(),
             format_duration(*ns)
         ));

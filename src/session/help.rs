@@ -105,7 +105,7 @@ impl Session {
         writeln!(
             out,
             "{}",
-            self.dim("`open <id>` or `open <number>` to start one")
+            self.dim(&self.wrapped("`open <id>` or `open <number>` to start one", ""))
         )
     }
 }

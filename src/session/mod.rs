@@ -73,8 +73,10 @@ pub struct Options {
     pub json: bool,
     /// Write every run's exports into this folder (`replay --export DIR`).
     pub export_dir: Option<std::path::PathBuf>,
-    /// The folder `--lessons` named, if any: a reproducer line names it
-    /// too, or `asynclab run <id>` would find another lesson (or none).
+    /// The folder the session's lessons came from (`--lessons DIR`, or
+    /// `./lessons` laid over the built-ins), as an absolute path: a
+    /// reproducer names it, or `asynclab run <id>` elsewhere would find
+    /// another lesson (or none).
     pub lessons_dir: Option<std::path::PathBuf>,
     /// Asks the person at the keyboard one question (`ask` cells); `None`
     /// when nobody is there (replay, piped input, tests).
@@ -168,11 +170,21 @@ struct OpenLesson {
     /// Index of the next cell `next` shows.
     cursor: usize,
     params: Params,
-    /// The folder a reproducer names with `--lessons`: `None` when the
-    /// lessons a plain `asynclab` reads hold this very lesson.
-    folder: Option<std::path::PathBuf>,
+    /// Where a reproducer finds this lesson again.
+    origin: Origin,
     /// For each cell run so far, how things stood when it first ran.
     started: std::collections::BTreeMap<usize, CellStart>,
+}
+
+/// Where `asynclab run <id>` finds an open lesson again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Origin {
+    /// Built in, word for word (or a demo on its own): anywhere.
+    BuiltIn,
+    /// In this folder (absolute): the reproducer names it with `--lessons`.
+    Folder(std::path::PathBuf),
+    /// Nowhere a shell line can name: no reproducer.
+    Unknown,
 }
 
 /// What tab completion can offer right now.

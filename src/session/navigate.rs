@@ -7,7 +7,7 @@ use std::path::Path;
 use colored::Colorize;
 
 use super::resolve::{ResolvedCell, resolve};
-use super::{CellStart, OpenLesson, Session, SessionError, Transcript};
+use super::{CellStart, OpenLesson, Origin, Session, SessionError, Transcript};
 use crate::command::Command;
 use crate::demo;
 use crate::lesson::{Catalog, CatalogError, Lesson, Meta};
@@ -75,7 +75,7 @@ impl Session {
         number: usize,
         out: &mut Transcript,
     ) -> Result<(), SessionError> {
-        let folder = self.folder_of(&lesson);
+        let origin = self.origin_of(&lesson);
         let resolved = resolve(lesson)?;
         let params = self.base_params(&resolved)?;
         let meta = &resolved.lesson.meta;
@@ -114,7 +114,7 @@ impl Session {
             cursor: 0,
             started: Default::default(),
             params,
-            folder,
+            origin,
         });
         self.last = None;
         self.prev = None;
@@ -167,31 +167,35 @@ impl Session {
             cursor: 0,
             started: Default::default(),
             params,
-            folder: None,
+            origin: Origin::BuiltIn,
         });
         Ok(())
     }
 
-    /// Where `asynclab run <id>` must look to find `lesson` again: nowhere
-    /// special for a built-in lesson word for word, or when this session's
-    /// lessons hold it and came from no `--lessons`; that folder when they
-    /// did; else the folder of its file (`replay /tmp/mine/01-x.md`).
-    fn folder_of(&self, lesson: &Lesson) -> Option<std::path::PathBuf> {
+    /// Where `asynclab run <id>` finds `lesson` again: anywhere for a
+    /// built-in lesson word for word; the folder this session's lessons
+    /// came from when they hold it; else the folder of its file (`replay
+    /// mine/01-x.md`). Folders are named absolute, so the line works from
+    /// any directory.
+    fn origin_of(&self, lesson: &Lesson) -> Origin {
         if Catalog::embedded().holds(lesson) {
-            return None;
+            return Origin::BuiltIn;
         }
-        if self.catalog.holds(lesson) {
-            return self.opts.lessons_dir.clone();
+        if self.catalog.holds(lesson)
+            && let Some(dir) = &self.opts.lessons_dir
+        {
+            return Origin::Folder(dir.clone());
         }
+        // `source` is the path as shown (escaped): only a file that exists
+        // under that very name is named.
         let file = Path::new(&lesson.source);
-        // `source` is the path as shown (escaped); only a file that exists
-        // under that name is named.
-        if !file.is_file() {
-            return self.opts.lessons_dir.clone();
-        }
-        match file.parent() {
-            Some(dir) if dir.as_os_str().is_empty() => Some(".".into()),
-            dir => dir.map(Path::to_path_buf),
+        let parent = file.parent().map(|dir| match dir.as_os_str().is_empty() {
+            true => Path::new("."),
+            false => dir,
+        });
+        match parent.map(std::path::absolute) {
+            Some(Ok(dir)) if file.is_file() => Origin::Folder(dir),
+            _ => Origin::Unknown,
         }
     }
 
@@ -425,7 +429,12 @@ impl Session {
             open.number, meta.id, meta.title, open.resolved.lesson.source
         );
         writeln!(out, "{}", self.wrapped(&line, "  "))?;
-        writeln!(out, "cell {} of {}", open.cursor, open.resolved.cells.len())?;
+        let cells = open.resolved.cells.len();
+        match (open.cursor, cells) {
+            (_, 0) => writeln!(out, "a demo on its own: no cells to step through")?,
+            (0, _) => writeln!(out, "no cell read yet: `next` shows cell 1 of {cells}")?,
+            (cursor, _) => writeln!(out, "cell {cursor} of {cells}")?,
+        }
         let changed = open.params.changed_from(&open.resolved.defaults);
         if changed.is_empty() {
             writeln!(out, "parameters: the lesson's defaults")?;

@@ -57,11 +57,14 @@ impl Session {
         out: &mut Transcript,
     ) -> Result<(), SessionError> {
         self.open_ref()?;
+        // A demo's own metrics (`send_waits`) are known once a run has
+        // measured them; before this lesson's first run, any such name is
+        // taken, and the run says if it measured none.
         let known = crate::timeline::SUMMARY_METRICS.contains(&metric)
-            || self
-                .last
-                .as_ref()
-                .is_some_and(|r| r.analysis.summary.metric(metric).is_some());
+            || match &self.last {
+                Some(r) => r.analysis.summary.metric(metric).is_some(),
+                None => is_metric_name(metric),
+            };
         if !known {
             return Err(SessionError::Invalid(format!(
                 "unknown metric '{}'; predict one of: {}",
@@ -82,12 +85,13 @@ impl Session {
 
     /// The kind of value `metric` holds (a count, a time, a ratio): as the
     /// last run measured it, or as the summary's own metric of that name
-    /// is; `None` for a demo's metric before any run.
+    /// is; a demo's own metrics are counts.
     fn kind_of(&self, metric: &str) -> Option<Metric> {
         self.last
             .as_ref()
             .and_then(|r| r.analysis.summary.metric(metric))
             .or_else(|| crate::timeline::Summary::default().metric(metric))
+            .or_else(|| is_metric_name(metric).then_some(Metric::Count(0)))
     }
 
     /// After a run: each prediction next to what was measured.
@@ -98,6 +102,10 @@ impl Session {
     ) -> io::Result<()> {
         for (metric, guess) in std::mem::take(&mut self.predictions) {
             let Some(measured) = summary.metric(&metric) else {
+                writeln!(
+                    out,
+                    "prediction: {metric}: this run measured no such metric (the summary lists what it did)"
+                )?;
                 continue;
             };
             let (g, m) = (guess.as_f64(), measured.as_f64());
@@ -195,13 +203,23 @@ fn guess(metric: &str, value: &str, kind: Option<Metric>) -> Result<Metric, Sess
             )),
             (Err(_), None) => invalid(format!("'{shown}' is not a whole number (like 3)")),
         },
-        // A ratio, or a demo's own metric before any run has said which.
-        _ => match (duration, number) {
-            (Some(d), _) => Ok(Metric::Duration(d.as_nanos() as u64)),
-            (None, Some(x)) => Ok(Metric::Ratio(x)),
-            (None, None) => invalid(format!(
-                "'{shown}' is not a number or a duration (like 3, 2.5 or 300ms)"
+        Some(Metric::Ratio(_)) => match (number, duration) {
+            (Some(x), _) => Ok(Metric::Ratio(x)),
+            (None, Some(_)) => invalid(format!(
+                "{metric} is a ratio, not a time: a number, like 2.5"
             )),
+            (None, None) => invalid(format!("'{shown}' is not a number (like 2.5)")),
         },
+        // Not a metric of any kind: refused before this is reached.
+        None => invalid(format!("unknown metric '{metric}'")),
     }
+}
+
+/// A name a demo could give a metric of its own: `send_waits`, `scan_ms`.
+fn is_metric_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 40
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }

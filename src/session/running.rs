@@ -5,7 +5,8 @@
 use std::io::Write;
 
 use super::{
-    FinishedRun, OpenLesson, Session, SessionError, Transcript, compare, exercise, explain, export,
+    FinishedRun, OpenLesson, Origin, Session, SessionError, Transcript, compare, exercise, explain,
+    export,
 };
 use crate::demo::run::run as run_demo;
 use crate::demo::{self, Kind, Params};
@@ -21,13 +22,13 @@ impl Session {
         Session::reproducer_words(open, scope)
             .map(|words| words.join(" "))
             .unwrap_or_else(|| {
-                "(a parameter or the lessons folder holds a character no shell line can carry: no reproducer)".into()
+                "(no shell line can reproduce this run: a parameter, or the lesson's folder, cannot be written as one)".into()
             })
     }
 
     /// The reproducer's words, each quoted for the shell on its own; `None`
     /// when a parameter holds a NUL byte, which no shell word can, or the
-    /// lessons folder a control character.
+    /// lesson's folder cannot be named (see [`Origin`]).
     fn reproducer_words(open: &OpenLesson, scope: Scope) -> Option<Vec<String>> {
         // Every word quoted on its own; `name=value` as two quoted halves
         // around a bare `=` (an argument, never an assignment), so the
@@ -35,15 +36,19 @@ impl Session {
         let quote = |word: &str| shlex::try_quote(word).map(|q| q.into_owned());
         let assign = |name: &str, value: &str| Ok(format!("{}={}", quote(name)?, quote(value)?));
         let mut words: Vec<Result<String, shlex::QuoteError>> = vec![Ok("asynclab".into())];
-        if let Some(dir) = &open.folder {
-            // Quoting makes a word safe for the shell, not for the
-            // terminal that shows it: a folder named with a control
-            // character gets no reproducer.
-            let dir = dir.to_string_lossy();
-            if dir.chars().any(asynclab_kit::text::is_unsafe) {
-                return None;
+        match &open.origin {
+            Origin::BuiltIn => {}
+            Origin::Folder(dir) => {
+                // Quoting makes a word safe for the shell, not for the
+                // terminal that shows it: a folder named with a control
+                // character (or not in UTF-8) gets no reproducer.
+                let dir = dir.to_str()?;
+                if dir.chars().any(asynclab_kit::text::is_unsafe) {
+                    return None;
+                }
+                words.extend([Ok("--lessons".into()), quote(dir)]);
             }
-            words.extend([Ok("--lessons".into()), quote(&dir)]);
+            Origin::Unknown => return None,
         }
         // A run that needed it cannot be reproduced without it.
         if scope.allow_external {

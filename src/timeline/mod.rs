@@ -37,4 +37,4 @@ pub use format::{format_duration, parse_duration};
 pub use lanes::render_lanes;
 pub use render::{RenderOptions, render};
 pub use style::Style;
-pub use summary::render_summary;
+pub use summary::{lanes_ran, render_summary};

@@ -118,11 +118,7 @@ pub fn render_summary(run: &Run, analysis: &Analysis, opts: &RenderOptions) -> S
             (tasks, 0) => format!("{tasks}: {}", ends.join(", ")),
             // Spawned tasks may exist without lanes of their own (workers
             // whose checks have the lanes): "0 tasks" would deny them.
-            (0, futures) => format!(
-                "{futures} {}, no spawned task on the timeline: {}",
-                plural(futures, "future"),
-                ends.join(", ")
-            ),
+            (0, futures) => format!("{}: {}", lanes_ran(0, futures), ends.join(", ")),
             (tasks, futures) => format!(
                 "{tasks} (+{futures} {}): {}",
                 plural(futures, "future"),
@@ -239,6 +235,24 @@ fn on_label(on: WaitOn) -> &'static str {
         WaitOn::Timer => "a timer",
         WaitOn::Io => "i/o",
         WaitOn::Join => "other tasks or futures",
+    }
+}
+
+/// What ran, counted in lanes: `6 tasks`, `6 tasks (+12 futures)`, or
+/// `12 futures, no spawned task on the timeline` (tasks may exist without
+/// lanes of their own: cancel's workers).
+pub fn lanes_ran(tasks: u64, futures: u64) -> String {
+    match (tasks, futures) {
+        (tasks, 0) => format!("{tasks} {}", plural(tasks, "task")),
+        (0, futures) => format!(
+            "{futures} {}, no spawned task on the timeline",
+            plural(futures, "future")
+        ),
+        (tasks, futures) => format!(
+            "{tasks} {} (+{futures} {})",
+            plural(tasks, "task"),
+            plural(futures, "future")
+        ),
     }
 }
 

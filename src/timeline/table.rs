@@ -253,13 +253,19 @@ fn task_label(run: &Run, row: &Row, width: usize) -> String {
     }
 }
 
-/// What a folded row adds after its note: how many tasks, and (when
-/// `until`) when the last of them did it, if not all at once.
-fn fold_suffix(row: &Row, until: bool) -> String {
+/// What a folded row adds after its note: how many tasks (or futures: a
+/// family's lanes are of one kind), and (when `until`) when the last of
+/// them did it, if not all at once.
+fn fold_suffix(run: &Run, row: &Row, until: bool) -> String {
+    let lanes = if run.tasks.is_future(row.first.task.index()) {
+        "futures"
+    } else {
+        "tasks"
+    };
     match row.count {
         0 | 1 => String::new(),
-        n if !until || row.last_at == row.first.at_ns => format!(" ({n} tasks)"),
-        n => format!(" ({n} tasks, until {})", format_duration(row.last_at)),
+        n if !until || row.last_at == row.first.at_ns => format!(" ({n} {lanes})"),
+        n => format!(" ({n} {lanes}, until {})", format_duration(row.last_at)),
     }
 }
 
@@ -270,7 +276,7 @@ fn fold_suffix(row: &Row, until: bool) -> String {
 /// task's).
 fn note_cell(run: &Run, row: &Row, width: usize) -> String {
     let note = run.note(row.first);
-    let full = fold_suffix(row, true);
+    let full = fold_suffix(run, row, true);
     let spread = row.count > 1 && row.last_at != row.first.at_ns;
     // Short of room: `(3 to 145ms)` still says when the last one did it.
     let compact = format!(" ({} to {})", row.count, format_duration(row.last_at));
@@ -279,7 +285,7 @@ fn note_cell(run: &Run, row: &Row, width: usize) -> String {
     } else if spread && display_width(&compact) <= width {
         compact
     } else {
-        fold_suffix(row, false)
+        fold_suffix(run, row, false)
     };
     let room = width.saturating_sub(display_width(&suffix));
     truncate(&format!("{}{suffix}", truncate(note, room)), width)
@@ -290,7 +296,7 @@ fn note_cell(run: &Run, row: &Row, width: usize) -> String {
 /// [`NOTE_LINES`], rather than being cut. A column too narrow to wrap into
 /// (or a note longer than that) is cut as [`note_cell`] cuts it.
 fn note_lines(run: &Run, row: &Row, width: usize) -> Vec<String> {
-    let whole = format!("{}{}", run.note(row.first), fold_suffix(row, true));
+    let whole = format!("{}{}", run.note(row.first), fold_suffix(run, row, true));
     if whole.trim().is_empty() {
         // Nothing to say: no line, not even an empty one under the row.
         return Vec::new();
