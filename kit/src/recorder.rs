@@ -483,6 +483,12 @@ impl Recorder {
     pub fn note_panic(message: String) {
         PANIC_MESSAGE.with(|slot| *slot.borrow_mut() = Some(message));
     }
+
+    /// The message of this thread's last panic that no task's guard took:
+    /// a panic in the demo's own code, outside its tasks.
+    pub fn take_panic_message() -> Option<String> {
+        PANIC_MESSAGE.with(|slot| slot.borrow_mut().take())
+    }
 }
 
 impl Default for Recorder {

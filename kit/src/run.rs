@@ -35,7 +35,13 @@ pub fn install_panic_hook() {
     panic::set_hook(Box::new(|info| {
         let message = payload_message(info.payload());
         if DEMOS_RUNNING.load(Ordering::SeqCst) > 0 {
-            Recorder::note_panic(message);
+            // Where: the file's name and line are enough to find it in the
+            // learner's file (or the demo's), and the path may be long.
+            let at = info.location().map_or(String::new(), |l| {
+                let file = l.file().rsplit(['/', '\\']).next().unwrap_or(l.file());
+                format!(" (at {file}:{})", l.line())
+            });
+            Recorder::note_panic(format!("{message}{at}"));
         } else {
             let at = info
                 .location()
@@ -275,7 +281,11 @@ pub fn run_wired(
     DEMOS_RUNNING.fetch_sub(1, Ordering::SeqCst);
     drop(watcher);
     let outcome = result.unwrap_or_else(|payload| Outcome::Failed {
-        message: format!("the demo panicked: {}", payload_message(payload.as_ref())),
+        message: format!(
+            "the demo panicked: {}",
+            // The hook's words (with where), else the payload's.
+            Recorder::take_panic_message().unwrap_or_else(|| payload_message(payload.as_ref()))
+        ),
     });
     // Tasks still alive (a blocking call, a cancelled scan) get a moment to
     // stop; the REPL does not wait on them longer than that.
@@ -376,11 +386,13 @@ mod tests {
             None,
         )
         .expect("runs");
-        assert_eq!(
-            run.outcome,
-            Outcome::Failed {
-                message: "the demo panicked: the demo's own code crashed".into()
-            }
+        // The message, and where in the demo's file it panicked.
+        let Outcome::Failed { message } = &run.outcome else {
+            panic!("not a failed run: {:?}", run.outcome);
+        };
+        assert!(
+            message.starts_with("the demo panicked: the demo's own code crashed (at run.rs:"),
+            "{message}"
         );
         assert_eq!(
             run.tasks.len(),

@@ -97,6 +97,8 @@ pub struct Decoder {
     notes: Notes,
     /// Lanes the program said to leave out ([`Message::Hide`]).
     hidden: Vec<TaskId>,
+    /// The same, by lane: progress does not count a lane twice.
+    is_hidden: Vec<bool>,
     /// The [`Message::End`], once it arrived.
     end: Option<Message>,
     hello: bool,
@@ -140,11 +142,15 @@ impl Decoder {
                 self.text_bytes += name.len();
                 self.tasks.push(&name, false);
                 self.ended.push(false);
+                self.is_hidden.push(false);
             }
             Message::Hide { lanes } => {
-                let known = self.tasks.len();
-                self.hidden
-                    .extend(lanes.into_iter().filter(|id| id.index() < known));
+                for id in lanes {
+                    if let Some(hidden) = self.is_hidden.get_mut(id.index()) {
+                        *hidden = true;
+                        self.hidden.push(id);
+                    }
+                }
             }
             Message::Event { event } => {
                 let Some(ended) = self.ended.get_mut(event.task.index()) else {
@@ -224,9 +230,12 @@ impl Decoder {
     }
 
     /// (tasks registered, tasks ended) so far, for a progress display.
+    /// A tokio lane that repeats a named task is not counted: the task is.
     pub fn progress(&self) -> (u64, u64) {
-        let ended = self.ended.iter().filter(|e| **e).count();
-        (self.tasks.len() as u64, ended as u64)
+        let shown = || self.ended.iter().zip(&self.is_hidden).filter(|(_, h)| !**h);
+        let total = shown().count();
+        let ended = shown().filter(|(e, _)| **e).count();
+        (total as u64, ended as u64)
     }
 
     /// The run. A stream that never reached its end (the program was
@@ -296,6 +305,37 @@ mod tests {
                 note: "n".into(),
             },
         }
+    }
+
+    #[test]
+    fn progress_counts_a_hidden_tokio_lane_once() {
+        let mut d = Decoder::default();
+        let lines = [
+            Message::Hello {
+                version: STREAM_VERSION,
+                demo: "x".into(),
+            },
+            Message::Task {
+                id: TaskId(0),
+                name: "scan-1".into(),
+            },
+            Message::Task {
+                id: TaskId(1),
+                name: "task@x.rs:3".into(),
+            },
+            event(0, 0, EventKind::Spawned),
+            event(1, 0, EventKind::Completed),
+        ];
+        for m in &lines {
+            d.line(&m.encode()).expect("decodes");
+        }
+        assert_eq!(d.progress(), (2, 1));
+        // The tokio lane repeats scan-1: one task, and it is done.
+        let hide = Message::Hide {
+            lanes: vec![TaskId(1)],
+        };
+        d.line(&hide.encode()).expect("decodes");
+        assert_eq!(d.progress(), (1, 1));
     }
 
     #[test]

@@ -44,7 +44,8 @@ pub async fn run(ctx: Ctx) -> Result<(), DemoError> {
         let mut sim = ctx.sim(scans);
         let slow = scans == 3 || sim.percent(10);
         let took = if slow {
-            period * 7 / 2
+            // 3.7 periods: it ends off the grid, 0.3 of a period before a tick.
+            period * 37 / 10
         } else {
             sim.latency(work)
         };

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Exercise, ExerciseError, program};
 use crate::demo::Params;
+use crate::demo::run::ProgressFn;
 use crate::lab::scope::Scope;
 use crate::lesson::Expectation;
 use crate::session::check::check;
@@ -41,13 +42,15 @@ impl Grade {
 }
 
 /// Runs `exe` once per grid entry and checks every expectation. `base` is
-/// the lesson's parameters; the grid's values go on top of them.
+/// the lesson's parameters; the grid's values go on top of them. A run
+/// that lasts reports to `progress`, as `run` does.
 pub fn grade(
     exercise: &Exercise,
     exe: &Path,
     base: &Params,
     scope: Scope,
     cancel: &CancellationToken,
+    progress: Option<ProgressFn>,
 ) -> Result<Grade, ExerciseError> {
     let expects: Vec<Expectation> = exercise
         .expects
@@ -81,7 +84,7 @@ pub fn grade(
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join(" ");
-        let done = program::run(exe, &params, scope, cancel, None)?;
+        let done = program::run(exe, &params, scope, cancel, progress.clone())?;
         match &done.run.outcome {
             Outcome::Finished => {}
             Outcome::Cancelled { .. } => return Err(ExerciseError::Cancelled),

@@ -97,20 +97,20 @@ impl Session {
                 return Ok(());
             }
         };
-        if mine == target.original {
-            writeln!(
-                out,
-                "{} is the original: nothing changed",
-                asynclab_kit::text::shown_path(&target.file)
-            )?;
-            return Ok(());
-        }
-        let diff = TextDiff::from_lines(target.original, mine.as_str());
         let original = if target.exercise.is_some() {
             "the starter"
         } else {
             "the original demo"
         };
+        if mine == target.original {
+            writeln!(
+                out,
+                "{} is {original}: nothing changed",
+                asynclab_kit::text::shown_path(&target.file)
+            )?;
+            return Ok(());
+        }
+        let diff = TextDiff::from_lines(target.original, mine.as_str());
         writeln!(
             out,
             "--- {original}\n+++ {}",
@@ -141,9 +141,14 @@ impl Session {
         };
         match std::fs::read_to_string(&target.file) {
             Ok(mine) if mine == target.original => {
+                let original = if target.exercise.is_some() {
+                    "the starter"
+                } else {
+                    "the original"
+                };
                 writeln!(
                     out,
-                    "{} is the original already: nothing to restore",
+                    "{} is {original} already: nothing to restore",
                     asynclab_kit::text::shown_path(&target.file)
                 )?;
                 return Ok(());

@@ -182,7 +182,7 @@ impl Session {
             out,
             "{}",
             self.dim(&self.wrapped(
-                "▶ this lesson's · ✓ passed `check` · `exercise <name>` starts one",
+                "▶ this lesson's · ✓ passed `check` · (started): your file exists · `exercise <name>` starts one",
                 ""
             ))
         )?;
@@ -316,9 +316,14 @@ impl Session {
         let tried = self.failed_checks.contains(exercise.name)
             || self.progress.exercises.contains(exercise.name);
         if !tried {
+            let shown = self.hints_shown.get(exercise.name).copied().unwrap_or(0);
+            let left = match exercise.hints.len().saturating_sub(shown) {
+                0 => "every hint is shown already".to_string(),
+                1 => "1 hint waits behind `hint`".to_string(),
+                n => format!("{n} hints wait behind `hint`"),
+            };
             return Err(SessionError::Invalid(format!(
-                "try first: `check` your code; after a failed check, `solution` shows the reference ({} hints wait behind `hint`)",
-                exercise.hints.len()
+                "try first: `check` your code; after a failed check, `solution` shows the reference ({left})"
             )));
         }
         writeln!(
@@ -379,8 +384,26 @@ impl Session {
         out: &mut dyn Write,
     ) -> Result<Grade, SessionError> {
         let base = self.open_ref()?.resolved.defaults.clone();
+        // Said before the runs start: a program that hangs keeps this the
+        // last line until the watchdog (or Ctrl-C) stops it.
+        writeln!(
+            out,
+            "{}",
+            self.dim(&format!(
+                "running it {} times, as `check` grades it · Ctrl-C cancels",
+                exercise.runs().len()
+            ))
+        )?;
+        out.flush()?;
         let armed = self.interrupts.arm();
-        let grade = grade::grade(exercise, exe, &base, self.opts.scope, &armed.token);
+        let grade = grade::grade(
+            exercise,
+            exe,
+            &base,
+            self.opts.scope,
+            &armed.token,
+            self.opts.progress.clone(),
+        );
         drop(armed);
         let grade = match grade {
             Err(ExerciseError::Cancelled) => {
@@ -401,7 +424,14 @@ impl Session {
         out: &mut dyn Write,
     ) -> Result<bool, SessionError> {
         let exercise = catalog::find(name)?;
+        // A check from the shell grades a file; the REPL's place (the
+        // lesson it reopens next time) stays where the learner left it.
+        let place = self.progress.current.clone();
         self.open_lesson_quietly(exercise.lesson)?;
+        if self.progress.current != place {
+            self.progress.current = place;
+            self.save_progress();
+        }
         self.exercise = Some(exercise);
         let ws = self.workspace()?;
         let file = match file {
