@@ -81,13 +81,14 @@ pub fn reflow(markdown: &str, width: usize) -> String {
             flush(&mut paragraph, &mut out);
             in_fence = !in_fence;
             out.push(line.to_string());
-        } else if !in_fence && trimmed.starts_with('#') {
+        } else if !in_fence && line.starts_with('#') {
+            // (At the line's start: `    #[tokio::main]` is indented code.)
             // A heading wraps under its own text, past its `# `.
             flush(&mut paragraph, &mut out);
-            let marks = trimmed.find(' ').map_or(0, |i| i + 1);
+            let marks = line.find(' ').map_or(0, |i| i + 1);
             let hang = " ".repeat(marks);
             out.extend(
-                textwrap::wrap(trimmed, options(width).subsequent_indent(&hang))
+                textwrap::wrap(line, options(width).subsequent_indent(&hang))
                     .into_iter()
                     .map(|l| l.into_owned()),
             );
@@ -181,15 +182,22 @@ mod tests {
 
     #[test]
     fn prose_reflows_to_the_width_and_keeps_code_and_headings() {
-        let text = "# Title\n\n## A heading long enough to wrap\n\nA long line of prose that goes on and on\nacross two lines.\n\n- an item that is long enough to wrap here\n  and continues\n\n```asynclab\nrun a very long command line that must stay as it is\n```\n";
+        let text = "# Title\n\n## A heading long enough to wrap\n\n    #[tokio::main] // indented code, kept as it is\n\nA long line of prose that goes on and on\nacross two lines.\n\n- an item that is long enough to wrap here\n  and continues\n\n```asynclab\nrun a very long command line that must stay as it is\n```\n";
         let out = reflow(text, 24);
-        for line in out.lines().filter(|l| !l.starts_with("run ")) {
+        for line in out
+            .lines()
+            .filter(|l| !l.starts_with("run ") && !l.starts_with("    #"))
+        {
             assert!(width(line) <= 24, "{line:?} in\n{out}");
         }
         assert!(out.contains("# Title"));
         // A long heading wraps under its own text.
         assert!(
             out.contains("## A heading long enough\n   to wrap"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\n    #[tokio::main] // indented code, kept as it is\n"),
             "{out}"
         );
         assert!(out.contains("run a very long command line that must stay as it is"));

@@ -563,9 +563,14 @@ fn help_and_the_lists_keep_inside_a_narrow_window() {
 fn a_guess_is_read_as_the_kind_of_value_its_metric_holds() {
     let out = run_with_input(
         &[],
-        "open await\npredict total 543\npredict peak_in_flight 100ms\npredict total 520ms\nrun\n",
+        "open await\npredict totl 300ms\npredict total 543\npredict peak_in_flight 100ms\npredict total 520ms\nrun\n",
     );
     let said = text(&out.stderr);
+    // A typo is not taken for a demo's own metric.
+    assert!(
+        said.contains("unknown metric 'totl' (did you mean 'total'?)"),
+        "{said}"
+    );
     // A bare number for a time would be nanoseconds: refused, with how.
     assert!(
         said.contains("total is a time: give '543' a unit, like 543ms or 543s"),
@@ -700,6 +705,26 @@ fn a_lesson_from_elsewhere_is_reproduced_from_its_folder() {
         )),
         "{}",
         text(&out.stdout)
+    );
+    // Two files of one folder with one id: `--lessons` would find the
+    // first, so replaying the second gives no line rather than a wrong one.
+    let twins = dir.join("twins");
+    std::fs::create_dir_all(&twins).expect("twins");
+    let lesson =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons/03-await.md"))
+            .expect("lesson");
+    std::fs::write(twins.join("a.md"), lesson.replace("count: ", "count: 1")).expect("a");
+    std::fs::write(twins.join("b.md"), lesson.replace("count: ", "count: 2")).expect("b");
+    let out = bin()
+        .arg("replay")
+        .arg(twins.join("b.md"))
+        .output()
+        .expect("replays");
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("reproduce: asynclab"), "{stdout}");
+    assert!(
+        stdout.contains("no shell line can reproduce this run"),
+        "{stdout}"
     );
     // A built-in lesson, word for word, needs no folder.
     let out = bin()

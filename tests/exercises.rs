@@ -88,6 +88,27 @@ fn every_starter_fails_check_and_every_solution_passes() {
     }
 }
 
+/// Answers that look right and are not fail: the grading is by behaviour,
+/// not by whether the code compiles.
+#[test]
+fn near_misses_fail_check() {
+    let _turn = exclusive();
+    let exercise = |name: &str| {
+        EXERCISES
+            .iter()
+            .find(|e| e.name == name)
+            .unwrap_or_else(|| panic!("no exercise {name}"))
+    };
+    // `Skip` keeps the grid: after the slow re-scan its next tick comes
+    // 0.3 of a period after the late one, a burst. (`Burst` is the
+    // starter's default, failed above.)
+    let skip = exercise("steady-rescan")
+        .solution
+        .replace("MissedTickBehavior::Delay", "MissedTickBehavior::Skip");
+    let said = checked("steady-rescan", "skip", &skip, 1);
+    assert!(said.contains("✗ expect bursts == 0"), "{said}");
+}
+
 /// `asynclab check NAME` of `code` (saved as a scratch file), which must
 /// exit with `status`; returns what it said.
 fn checked(name: &str, label: &str, code: &str, status: i32) -> String {

@@ -209,6 +209,10 @@ impl Session {
             )?;
         }
         self.exercise = Some(exercise);
+        // Runs from here on are of the exercise, not the demo: what the last
+        // run measured is not what `predict` and `expect` will be about.
+        self.last = None;
+        self.prev = None;
         // `run` shows what `check` grades: the parameters of its first run
         // (the lesson's own may hide the behaviour, e.g. no timeouts).
         let first: Vec<(String, String)> = exercise
@@ -268,11 +272,16 @@ impl Session {
     /// `exercise off`: `run` runs the lesson's demo again.
     pub(super) fn stop_exercise(&mut self, out: &mut dyn Write) -> Result<(), SessionError> {
         match self.exercise.take() {
-            Some(e) => writeln!(
-                out,
-                "left exercise {}; `run` runs the lesson's demo",
-                e.name
-            )?,
+            Some(e) => {
+                // The last run was the exercise's; the demo's come next.
+                self.last = None;
+                self.prev = None;
+                writeln!(
+                    out,
+                    "left exercise {}; `run` runs the lesson's demo",
+                    e.name
+                )?
+            }
             None => writeln!(out, "no exercise is active")?,
         }
         Ok(())

@@ -181,8 +181,13 @@ impl Session {
         if Catalog::embedded().holds(lesson) {
             return Origin::BuiltIn;
         }
-        if self.catalog.holds(lesson)
-            && let Some(dir) = &self.opts.lessons_dir
+        // A folder is named only if `--lessons <folder> run <id>` finds
+        // this very lesson there: another file of the folder may have its
+        // id too.
+        let finds = |dir: &Path| Catalog::from_dir(dir).is_ok_and(|c| c.holds(lesson));
+        if let Some(dir) = &self.opts.lessons_dir
+            && self.catalog.holds(lesson)
+            && finds(dir)
         {
             return Origin::Folder(dir.clone());
         }
@@ -194,7 +199,7 @@ impl Session {
             false => dir,
         });
         match parent.map(std::path::absolute) {
-            Some(Ok(dir)) if file.is_file() => Origin::Folder(dir),
+            Some(Ok(dir)) if file.is_file() && finds(&dir) => Origin::Folder(dir),
             _ => Origin::Unknown,
         }
     }

@@ -22,6 +22,7 @@ impl Session {
             out.flush()?;
             let hint = match self.kind_of(metric) {
                 Some(Metric::Duration(_)) => " (a time, like 300ms)",
+                Some(Metric::Count(_)) if is_millis(metric) => " (in ms, like 150)",
                 Some(Metric::Count(_)) => " (a whole number)",
                 _ => "",
             };
@@ -60,16 +61,21 @@ impl Session {
         // A demo's own metrics (`send_waits`) are known once a run has
         // measured them; before this lesson's first run, any such name is
         // taken, and the run says if it measured none.
-        let known = crate::timeline::SUMMARY_METRICS.contains(&metric)
+        let summary = crate::timeline::SUMMARY_METRICS;
+        // A typo of a summary metric (`totl`) is not a demo's own metric.
+        let typo = crate::text::closest(metric, summary.iter().copied())
+            .filter(|_| !summary.contains(&metric));
+        let known = summary.contains(&metric)
             || match &self.last {
                 Some(r) => r.analysis.summary.metric(metric).is_some(),
-                None => is_metric_name(metric),
+                None => typo.is_none() && is_metric_name(metric),
             };
         if !known {
             return Err(SessionError::Invalid(format!(
-                "unknown metric '{}'; predict one of: {}",
+                "unknown metric '{}'{}; predict one of: {}",
                 crate::text::quoted(metric, 40),
-                crate::timeline::SUMMARY_METRICS.join(", ")
+                crate::text::did_you_mean(typo),
+                summary.join(", ")
             )));
         }
         let guess = guess(metric, value, self.kind_of(metric))?;
@@ -109,10 +115,13 @@ impl Session {
                 continue;
             };
             let (g, m) = (guess.as_f64(), measured.as_f64());
-            // Counts must match; times and ratios within 10%.
-            let held = match measured {
-                Metric::Count(_) => g == m,
-                _ => (g - m).abs() <= m.abs() * 0.1,
+            // Counts must match; times (a demo's `_ms` counts too) and
+            // ratios within 10%.
+            let exact = matches!(measured, Metric::Count(_)) && !is_millis(&metric);
+            let held = if exact {
+                g == m
+            } else {
+                (g - m).abs() <= m.abs() * 0.1
             };
             let shown = |x: Metric| match x {
                 Metric::Count(n) => n.to_string(),
@@ -121,9 +130,10 @@ impl Session {
                 Metric::Ratio(r) => format!("{r:.2}"),
             };
             // The rule a guess is judged by, said with the verdict.
-            let rule = match measured {
-                Metric::Count(_) => "counts must match exactly",
-                _ => "guesses within 10% hold",
+            let rule = if exact {
+                "counts must match exactly"
+            } else {
+                "guesses within 10% hold"
             };
             let verdict = if held {
                 format!("your guess held ({rule})")
@@ -196,6 +206,15 @@ fn guess(metric: &str, value: &str, kind: Option<Metric>) -> Result<Metric, Sess
             )),
             (None, None) => invalid(format!("'{shown}' is not a time (like 300ms or 1.5s)")),
         },
+        // A demo's time in milliseconds (`heartbeat_gap_ms`): a number of
+        // them, or a time.
+        Some(Metric::Count(_)) if is_millis(&metric) => match (number, duration) {
+            (Some(ms), _) if ms >= 0.0 => Ok(Metric::Count(ms.round() as u64)),
+            (_, Some(d)) => Ok(Metric::Count(d.as_millis() as u64)),
+            _ => invalid(format!(
+                "'{shown}' is not a time in milliseconds (like 150 or 150ms)"
+            )),
+        },
         Some(Metric::Count(_)) => match (value.parse::<u64>(), duration) {
             (Ok(n), _) => Ok(Metric::Count(n)),
             (Err(_), Some(_)) => invalid(format!(
@@ -213,6 +232,11 @@ fn guess(metric: &str, value: &str, kind: Option<Metric>) -> Result<Metric, Sess
         // Not a metric of any kind: refused before this is reached.
         None => invalid(format!("unknown metric '{metric}'")),
     }
+}
+
+/// A demo's metric that counts milliseconds (`scan_ms`): guessed as a time.
+fn is_millis(metric: &str) -> bool {
+    metric.ends_with("_ms")
 }
 
 /// A name a demo could give a metric of its own: `send_waits`, `scan_ms`.
