@@ -568,6 +568,12 @@ impl TaskRec {
         self.id
     }
 
+    /// The recorder this lane records to, for a finding or a metric: a
+    /// task holding its lane needs no clone of the recorder besides.
+    pub fn recorder(&self) -> &Recorder {
+        &self.rec
+    }
+
     /// The task of a [`Recorder::planned`] lane was spawned just now.
     pub fn spawned(&self, note: impl Into<NoteText>) {
         self.rec.record(self.id, EventKind::Spawned, note.into());

@@ -230,8 +230,9 @@ impl Target {
     }
 }
 
-/// How each check behaves.
-#[derive(Clone, Copy)]
+/// How each check behaves. Shared by every task through an `Arc`: a task
+/// carries a pointer, not the 48 bytes (a task's future is copied as it
+/// is spawned, a million times in a big scan).
 struct Probe {
     timeout: Duration,
     banner: bool,
@@ -278,12 +279,12 @@ impl Demo for PortCheck {
 
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let mut concurrency = ctx.params.usize("concurrency")?;
-        let probe = Probe {
+        let probe = Arc::new(Probe {
             timeout: ctx.params.duration("timeout")?,
             banner: ctx.params.choice("banner")? == "on",
             seed: ctx.seed,
             latency: ctx.params.duration("latency")?,
-        };
+        });
 
         // `_farm` keeps the lab's listeners open until the scan is over.
         let (targets, _farm) = match ctx.clock {
@@ -331,7 +332,7 @@ impl Demo for PortCheck {
             // The slot is taken now, whenever the task first runs.
             task.acquired("permit acquired: connecting");
             task.spawned("spawned with its permit");
-            let rec = ctx.rec.clone();
+            let probe = probe.clone();
             checks.spawn(async move {
                 let _guard = task.guard("aborted before it finished");
                 let _permit = permit; // released when this task ends
@@ -354,7 +355,7 @@ impl Demo for PortCheck {
                     PortState::Open => {
                         task.completed("open: handshake completed");
                         // Said at once: a cancelled scan still lists it.
-                        rec.add_finding("open", target.label());
+                        task.recorder().add_finding("open", target.label());
                     }
                     PortState::Closed => task.completed("closed: connection refused (RST)"),
                     PortState::Filtered => task.timed_out(filtered_note),
