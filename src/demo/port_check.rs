@@ -19,7 +19,7 @@
 //! demo opens listeners on 127.0.0.1 and really connects to `target`.
 
 use std::fmt::{self, Write as _};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -116,54 +116,45 @@ impl Tally {
     }
 }
 
-/// A port to check: simulated (virtual clock) or a real address.
+/// A port to check: port `port` of host `host`. On the virtual clock
+/// `host` counts simulated hosts past the first (65 535 ports each); a real
+/// scan checks one host, whose address the probe holds. Eight bytes: every
+/// task carries one.
 #[derive(Clone, Copy)]
-enum Target {
-    /// `host` counts simulated hosts past the first (65 535 ports each).
-    Simulated {
-        host: u32,
-        port: u16,
-    },
-    Real(SocketAddr),
+struct Target {
+    host: u32,
+    port: u16,
 }
 
 /// The targets of a scan, each made as the scan reaches it: a million
-/// simulated ports held in a list would be 40 MB.
-enum Targets {
-    /// `ports` of the first simulated host; or (`auto`) ports 1..=65535 of
-    /// host 0, then of host 1, ..., `count` in all.
-    Simulated {
-        ports: Option<Vec<u16>>,
-        count: u64,
-    },
-    Real(Vec<SocketAddr>),
+/// ports held in a list would be 40 MB.
+struct Targets {
+    /// These ports of the first host; or (`None`, `auto` on the virtual
+    /// clock) ports 1..=65535 of host 0, then of host 1, ..., `count` in
+    /// all.
+    ports: Option<Vec<u16>>,
+    count: u64,
 }
 
 impl Targets {
     fn len(&self) -> usize {
-        match self {
-            Targets::Simulated {
-                ports: Some(ports), ..
-            } => ports.len(),
-            Targets::Simulated { ports: None, count } => *count as usize,
-            Targets::Real(addrs) => addrs.len(),
+        match &self.ports {
+            Some(ports) => ports.len(),
+            None => self.count as usize,
         }
     }
 
     /// Target `i` (below `len`), made when asked for.
     fn at(&self, i: usize) -> Target {
-        match self {
-            Targets::Simulated {
-                ports: Some(ports), ..
-            } => Target::Simulated {
+        match &self.ports {
+            Some(ports) => Target {
                 host: 0,
                 port: ports[i],
             },
-            Targets::Simulated { ports: None, .. } => Target::Simulated {
+            None => Target {
                 host: (i / 65_535) as u32,
                 port: (i % 65_535 + 1) as u16,
             },
-            Targets::Real(addrs) => Target::Real(addrs[i]),
         }
     }
 
@@ -175,25 +166,11 @@ impl Targets {
 }
 
 impl Target {
-    fn addr(&self) -> Option<SocketAddr> {
-        match self {
-            Target::Real(addr) => Some(*addr),
-            Target::Simulated { .. } => None,
-        }
-    }
-
-    fn port(&self) -> u16 {
-        match self {
-            Target::Simulated { port, .. } => *port,
-            Target::Real(addr) => addr.port(),
-        }
-    }
-
     /// How results name it: `80`, or `h2:80` on a further simulated host.
     fn label(self) -> impl fmt::Display {
         fmt::from_fn(move |f| {
             self.write_host(f)?;
-            f.write_str(itoa::Buffer::new().format(self.port()))
+            f.write_str(itoa::Buffer::new().format(self.port))
         })
     }
 
@@ -204,36 +181,34 @@ impl Target {
             // Writing to a `String` cannot fail.
             let _ = self.write_host(out);
             out.push_str("port-");
-            out.push_str(itoa::Buffer::new().format(self.port()));
+            out.push_str(itoa::Buffer::new().format(self.port));
         }
     }
 
     /// `h2:` for a further simulated host, nothing for the first. (`itoa`
     /// writes numbers without `format!`'s machinery: a million of them.)
     fn write_host(self, out: &mut impl fmt::Write) -> fmt::Result {
-        match self {
-            Target::Simulated { host, .. } if host > 0 => {
-                out.write_char('h')?;
-                out.write_str(itoa::Buffer::new().format(host + 1))?;
-                out.write_char(':')
-            }
-            _ => Ok(()),
+        if self.host > 0 {
+            out.write_char('h')?;
+            out.write_str(itoa::Buffer::new().format(self.host + 1))?;
+            out.write_char(':')?;
         }
+        Ok(())
     }
 
     /// Results are listed by host, then port.
     fn key(&self) -> (u32, u16) {
-        match self {
-            Target::Simulated { host, port, .. } => (*host, *port),
-            Target::Real(addr) => (0, addr.port()),
-        }
+        (self.host, self.port)
     }
 }
 
 /// How each check behaves. Shared by every task through an `Arc`: a task
-/// carries a pointer, not the 48 bytes (a task's future is copied as it
-/// is spawned, a million times in a big scan).
+/// carries a pointer, not the probe (a task's future is copied as it is
+/// spawned, a million times in a big scan).
 struct Probe {
+    /// The real host to connect to; `None` on the virtual clock, where the
+    /// network is simulated.
+    host: Option<IpAddr>,
     timeout: Duration,
     banner: bool,
     /// The simulated network: its seed and typical round trip.
@@ -244,10 +219,10 @@ struct Probe {
 impl Probe {
     /// One connect attempt.
     async fn connect(&self, target: &Target, task: &TaskRec) -> std::io::Result<PortState> {
-        let addr = match *target {
-            Target::Simulated { host, port } => return self.simulated(host, port).await,
-            Target::Real(addr) => addr,
+        let Some(ip) = self.host else {
+            return self.simulated(target.host, target.port).await;
         };
+        let addr = SocketAddr::new(ip, target.port);
         let banner = self
             .banner
             .then(|| self.timeout.min(Duration::from_millis(500)));
@@ -279,26 +254,31 @@ impl Demo for PortCheck {
 
     async fn run(&self, ctx: Ctx) -> Result<(), DemoError> {
         let mut concurrency = ctx.params.usize("concurrency")?;
+        // `_farm` keeps the lab's listeners open until the scan is over.
+        let (targets, host, _farm) = match ctx.clock {
+            Clock::Virtual => {
+                let count = ctx.params.usize("count")? as u64;
+                let ports = port_list(&ctx)?;
+                (Targets { ports, count }, None, None)
+            }
+            Clock::Real => {
+                let scan = real_scan(&ctx).await?;
+                concurrency = cap_to_descriptors(&ctx.rec, concurrency);
+                let count = scan.ports.len() as u64;
+                let targets = Targets {
+                    ports: Some(scan.ports),
+                    count,
+                };
+                (targets, Some(scan.ip), Some(scan.farm))
+            }
+        };
         let probe = Arc::new(Probe {
+            host,
             timeout: ctx.params.duration("timeout")?,
             banner: ctx.params.choice("banner")? == "on",
             seed: ctx.seed,
             latency: ctx.params.duration("latency")?,
         });
-
-        // `_farm` keeps the lab's listeners open until the scan is over.
-        let (targets, _farm) = match ctx.clock {
-            Clock::Virtual => {
-                let count = ctx.params.usize("count")? as u64;
-                let ports = port_list(&ctx)?;
-                (Targets::Simulated { ports, count }, None)
-            }
-            Clock::Real => {
-                let scan = real_scan(&ctx).await?;
-                concurrency = cap_to_descriptors(&ctx.rec, concurrency);
-                (Targets::Real(scan.addrs), Some(scan.farm))
-            }
-        };
 
         // About five events a port: room for all of them up front. (No
         // room for names: `planned_lanes` brings its own buffer.)
@@ -381,11 +361,17 @@ impl Demo for PortCheck {
             filtered,
             mut discarded,
         } = tally;
-        if ctx.clock == Clock::Real {
+        if let Some(ip) = probe.host {
             let before = open.len();
-            let addrs = open.iter().filter_map(Target::addr).collect();
+            let addrs = open.iter().map(|t| SocketAddr::new(ip, t.port)).collect();
             let kept = probe::recheck_ephemeral(&ctx.rec, probe.timeout, addrs).await;
-            open = kept.into_iter().map(Target::Real).collect();
+            open = kept
+                .into_iter()
+                .map(|addr| Target {
+                    host: 0,
+                    port: addr.port(),
+                })
+                .collect();
             discarded += before - open.len();
         }
 

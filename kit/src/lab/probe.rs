@@ -146,10 +146,12 @@ async fn connect_retrying(addr: SocketAddr, task: &TaskRec) -> io::Result<Connec
     connect_once(addr).await
 }
 
-/// Where a real scan goes: the addresses to check, and the lab's listeners
-/// (kept open while the farm lives) so there is something to find.
+/// Where a real scan goes: one host's address and the ports to check on
+/// it, and the lab's listeners (kept open while the farm lives) so there
+/// is something to find.
 pub struct LabScan {
-    pub addrs: Vec<SocketAddr>,
+    pub ip: IpAddr,
+    pub ports: Vec<u16>,
     pub farm: ListenerFarm,
 }
 
@@ -185,11 +187,7 @@ impl LabScan {
                 ports
             }
         };
-        let addrs = ports
-            .into_iter()
-            .map(|port| SocketAddr::new(ip, port))
-            .collect();
-        Ok(LabScan { addrs, farm })
+        Ok(LabScan { ip, ports, farm })
     }
 }
 
