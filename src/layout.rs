@@ -129,6 +129,11 @@ fn list_marker(line: &str) -> Option<&str> {
 /// (a narrow window), the last column goes under its row instead, set in
 /// by four.
 pub fn table(rows: &[Vec<String>], width: usize) -> Vec<String> {
+    table_rows(rows, width).into_iter().flatten().collect()
+}
+
+/// [`table`], each row's lines apart (a row may take several).
+pub fn table_rows(rows: &[Vec<String>], width: usize) -> Vec<Vec<String>> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     if columns == 0 {
         return Vec::new();
@@ -145,8 +150,9 @@ pub fn table(rows: &[Vec<String>], width: usize) -> Vec<String> {
     let lead: usize = widths.iter().map(|w| w + 2).sum();
     let under = width.saturating_sub(lead) < 20;
     let last_width = width.saturating_sub(lead).max(20);
-    let mut lines = Vec::new();
+    let mut laid = Vec::new();
     for row in rows {
+        let mut lines = Vec::new();
         let mut head = String::new();
         for (c, w) in widths.iter().enumerate() {
             head.push_str(&pad(row.get(c).map_or("", String::as_str), *w));
@@ -163,6 +169,7 @@ pub fn table(rows: &[Vec<String>], width: usize) -> Vec<String> {
                     .filter(|part| !part.is_empty())
                     .map(|part| format!("{indent}{part}")),
             );
+            laid.push(lines);
             continue;
         }
         let wrapped = textwrap::wrap(last, options(last_width));
@@ -172,8 +179,9 @@ pub fn table(rows: &[Vec<String>], width: usize) -> Vec<String> {
         for part in parts {
             lines.push(format!("{}{part}", " ".repeat(lead)));
         }
+        laid.push(lines);
     }
-    lines
+    laid
 }
 
 #[cfg(test)]
@@ -246,5 +254,14 @@ mod tests {
         let lines = table(&rows, 40);
         assert!(lines.iter().all(|l| width(l) <= 40), "{lines:#?}");
         assert!(lines[2].starts_with(&" ".repeat(13)), "{lines:#?}");
+        // Too narrow for a column: the last cell goes under its row, the
+        // header's too, and each row's lines stay together.
+        let rows = table_rows(&rows, 30);
+        assert_eq!(rows[0], ["name", "    help"], "{rows:#?}");
+        assert!(
+            rows[1].len() > 2 && rows[1][0] == "concurrency",
+            "{rows:#?}"
+        );
+        assert!(rows.iter().flatten().all(|l| width(l) <= 30), "{rows:#?}");
     }
 }

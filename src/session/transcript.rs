@@ -37,11 +37,18 @@ impl<'a> Transcript<'a> {
     /// A table laid out to `width` (`layout::table`), its first row, the
     /// header, in bold.
     pub fn table(&mut self, rows: &[Vec<String>], width: usize) -> io::Result<()> {
-        for (i, line) in crate::layout::table(rows, width).into_iter().enumerate() {
-            if i == 0 {
-                self.heading(&line)?;
-            } else {
-                writeln!(self, "{line}")?;
+        for (i, lines) in crate::layout::table_rows(rows, width)
+            .into_iter()
+            .enumerate()
+        {
+            for line in lines {
+                // The header's every line: a narrow window puts its last
+                // column on a line of its own.
+                if i == 0 {
+                    self.heading(&line)?;
+                } else {
+                    writeln!(self, "{line}")?;
+                }
             }
         }
         Ok(())
