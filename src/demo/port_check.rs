@@ -126,32 +126,32 @@ struct Target {
     port: u16,
 }
 
-/// The targets of a scan, each made as the scan reaches it: a million
-/// ports held in a list would be 40 MB.
-struct Targets {
-    /// These ports of the first host; or (`None`, `auto` on the virtual
-    /// clock) ports 1..=65535 of host 0, then of host 1, ..., `count` in
-    /// all.
-    ports: Option<Vec<u16>>,
-    count: u64,
+/// The targets of a scan, each made as the scan reaches it: a million of
+/// them made up front would be 8 MB before the first connect.
+enum Targets {
+    /// These ports of the first host (a real scan's, or `ports` listed).
+    Listed(Vec<u16>),
+    /// `auto` on the virtual clock: ports 1..=65535 of host 0, then of
+    /// host 1, ..., `count` in all.
+    Auto { count: u64 },
 }
 
 impl Targets {
     fn len(&self) -> usize {
-        match &self.ports {
-            Some(ports) => ports.len(),
-            None => self.count as usize,
+        match self {
+            Targets::Listed(ports) => ports.len(),
+            Targets::Auto { count } => *count as usize,
         }
     }
 
     /// Target `i` (below `len`), made when asked for.
     fn at(&self, i: usize) -> Target {
-        match &self.ports {
-            Some(ports) => Target {
+        match self {
+            Targets::Listed(ports) => Target {
                 host: 0,
                 port: ports[i],
             },
-            None => Target {
+            Targets::Auto { .. } => Target {
                 host: (i / 65_535) as u32,
                 port: (i % 65_535 + 1) as u16,
             },
@@ -257,19 +257,18 @@ impl Demo for PortCheck {
         // `_farm` keeps the lab's listeners open until the scan is over.
         let (targets, host, _farm) = match ctx.clock {
             Clock::Virtual => {
-                let count = ctx.params.usize("count")? as u64;
-                let ports = port_list(&ctx)?;
-                (Targets { ports, count }, None, None)
+                let targets = match port_list(&ctx)? {
+                    Some(ports) => Targets::Listed(ports),
+                    None => Targets::Auto {
+                        count: ctx.params.usize("count")? as u64,
+                    },
+                };
+                (targets, None, None)
             }
             Clock::Real => {
                 let scan = real_scan(&ctx).await?;
                 concurrency = cap_to_descriptors(&ctx.rec, concurrency);
-                let count = scan.ports.len() as u64;
-                let targets = Targets {
-                    ports: Some(scan.ports),
-                    count,
-                };
-                (targets, Some(scan.ip), Some(scan.farm))
+                (Targets::Listed(scan.ports), Some(scan.ip), Some(scan.farm))
             }
         };
         let probe = Arc::new(Probe {
@@ -312,6 +311,8 @@ impl Demo for PortCheck {
             // The slot is taken now, whenever the task first runs.
             task.acquired("permit acquired: connecting");
             task.spawned("spawned with its permit");
+            // A pointer to the shared probe: every task carries one, so it
+            // is kept small (see `Probe`).
             let probe = probe.clone();
             checks.spawn(async move {
                 let _guard = task.guard("aborted before it finished");
@@ -361,18 +362,16 @@ impl Demo for PortCheck {
             filtered,
             mut discarded,
         } = tally;
+        // A real scan: its open ports are checked once more, and those
+        // that were the scan's own sockets are discarded.
         if let Some(ip) = probe.host {
             let before = open.len();
             let addrs = open.iter().map(|t| SocketAddr::new(ip, t.port)).collect();
             let kept = probe::recheck_ephemeral(&ctx.rec, probe.timeout, addrs).await;
-            open = kept
-                .into_iter()
-                .map(|addr| Target {
-                    host: 0,
-                    port: addr.port(),
-                })
-                .collect();
+            open.retain(|t| kept.iter().any(|addr| addr.port() == t.port));
             discarded += before - open.len();
+            ctx.rec
+                .set_metric("false_positives_discarded", discarded as u64);
         }
 
         // No two targets share a key, so an unstable sort is as good.
@@ -398,10 +397,6 @@ impl Demo for PortCheck {
         ctx.rec.set_metric("open_ports", open.len() as u64);
         ctx.rec.set_metric("closed_ports", closed);
         ctx.rec.set_metric("filtered_ports", filtered);
-        if ctx.clock == Clock::Real {
-            ctx.rec
-                .set_metric("false_positives_discarded", discarded as u64);
-        }
         Ok(())
     }
 }
