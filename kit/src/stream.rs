@@ -95,10 +95,9 @@ pub struct Decoder {
     ended: Vec<bool>,
     events: Vec<Event>,
     notes: Notes,
-    /// Lanes the program said to leave out ([`Message::Hide`]).
-    hidden: Vec<TaskId>,
-    /// The same, by lane: progress does not count a lane twice.
-    is_hidden: Vec<bool>,
+    /// By lane: the program said to leave it out ([`Message::Hide`]), so
+    /// progress does not count it and the run drops it.
+    hidden: Vec<bool>,
     /// The [`Message::End`], once it arrived.
     end: Option<Message>,
     hello: bool,
@@ -142,13 +141,12 @@ impl Decoder {
                 self.text_bytes += name.len();
                 self.tasks.push(&name, false);
                 self.ended.push(false);
-                self.is_hidden.push(false);
+                self.hidden.push(false);
             }
             Message::Hide { lanes } => {
                 for id in lanes {
-                    if let Some(hidden) = self.is_hidden.get_mut(id.index()) {
+                    if let Some(hidden) = self.hidden.get_mut(id.index()) {
                         *hidden = true;
-                        self.hidden.push(id);
                     }
                 }
             }
@@ -232,7 +230,7 @@ impl Decoder {
     /// (tasks registered, tasks ended) so far, for a progress display.
     /// A tokio lane that repeats a named task is not counted: the task is.
     pub fn progress(&self) -> (u64, u64) {
-        let shown = || self.ended.iter().zip(&self.is_hidden).filter(|(_, h)| !**h);
+        let shown = || self.ended.iter().zip(&self.hidden).filter(|(_, h)| !**h);
         let total = shown().count();
         let ended = shown().filter(|(e, _)| **e).count();
         (total as u64, ended as u64)
@@ -246,7 +244,11 @@ impl Decoder {
         run.events = self.events;
         run.notes = self.notes;
         run.dropped = self.dropped;
-        let mut hidden = self.hidden;
+        let mut hidden: Vec<TaskId> = (0..)
+            .zip(&self.hidden)
+            .filter(|(_, hidden)| **hidden)
+            .map(|(id, _)| TaskId(id))
+            .collect();
         match self.end {
             Some(Message::End {
                 outcome,
@@ -307,26 +309,33 @@ mod tests {
         }
     }
 
-    #[test]
-    fn progress_counts_a_hidden_tokio_lane_once() {
-        let mut d = Decoder::default();
-        let lines = [
+    /// A stream's start: its hello, then a task named `name` and a plain
+    /// tokio task's lane (id 1) beside it.
+    fn hello_and_two_lanes(name: &str) -> [Message; 3] {
+        [
             Message::Hello {
                 version: STREAM_VERSION,
                 demo: "x".into(),
             },
             Message::Task {
                 id: TaskId(0),
-                name: "scan-1".into(),
+                name: name.into(),
             },
             Message::Task {
                 id: TaskId(1),
                 name: "task@x.rs:3".into(),
             },
+        ]
+    }
+
+    #[test]
+    fn progress_counts_a_hidden_tokio_lane_once() {
+        let mut d = Decoder::default();
+        let lines = hello_and_two_lanes("scan-1").into_iter().chain([
             event(0, 0, EventKind::Spawned),
             event(1, 0, EventKind::Completed),
-        ];
-        for m in &lines {
+        ]);
+        for m in lines {
             d.line(&m.encode()).expect("decodes");
         }
         assert_eq!(d.progress(), (2, 1));
@@ -341,19 +350,7 @@ mod tests {
     #[test]
     fn a_whole_stream_becomes_the_same_run() {
         let mut d = Decoder::default();
-        let lines = [
-            Message::Hello {
-                version: STREAM_VERSION,
-                demo: "x".into(),
-            },
-            Message::Task {
-                id: TaskId(0),
-                name: "a".into(),
-            },
-            Message::Task {
-                id: TaskId(1),
-                name: "task@x.rs:3".into(),
-            },
+        let lines = hello_and_two_lanes("a").into_iter().chain([
             event(0, 0, EventKind::Spawned),
             event(5, 0, EventKind::Waiting(WaitOn::Io)),
             event(6, 1, EventKind::Spawned),
@@ -365,8 +362,8 @@ mod tests {
                 dropped: 0,
                 hidden: vec![TaskId(1)],
             },
-        ];
-        for m in &lines {
+        ]);
+        for m in lines {
             d.line(&m.encode()).expect("decodes");
         }
         d.line("hello from println").expect("plain text is output");

@@ -6,9 +6,8 @@
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Read, Write};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
-
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
@@ -156,8 +155,7 @@ impl Terminal {
     }
 
     fn editor(&self) -> MutexGuard<'_, Editor<ReplHelper, DefaultHistory>> {
-        // A panic while a line was read leaves the editor usable.
-        self.editor.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.editor)
     }
 
     /// Answers `ask` cells from the same editor. A paste's next line
@@ -172,13 +170,12 @@ impl Terminal {
                 let _ = writeln!(out, "{question}{line}");
                 return Answer::Line(line);
             }
-            let mut editor = editor.lock().unwrap_or_else(|e| e.into_inner());
-            match editor.readline(question) {
+            match lock(&editor).readline(question) {
                 Ok(line) if line.len() > MAX_LINE => Answer::Line(String::new()),
                 // A paste at the question: its first line answers.
                 Ok(line) => {
                     // Lines still waiting came before this one.
-                    let waiting = lock_pending(&pending).len();
+                    let waiting = lock(&pending).len();
                     let first = first_of(&pending, &line);
                     if is_guess(&first) || !is_command(&first) {
                         return Answer::Line(first);
@@ -191,7 +188,7 @@ impl Terminal {
                         out,
                         "(not a guess: the question is skipped; that command runs after this cell)"
                     );
-                    lock_pending(&pending).insert(waiting, first);
+                    lock(&pending).insert(waiting, first);
                     Answer::Line(String::new())
                 }
                 Err(ReadlineError::Interrupted) => Answer::Interrupted,
@@ -213,13 +210,15 @@ fn is_command(line: &str) -> bool {
     matches!(crate::command::parse(line), Ok(Some(_)))
 }
 
-fn lock_pending(pending: &Mutex<VecDeque<String>>) -> MutexGuard<'_, VecDeque<String>> {
-    pending.lock().unwrap_or_else(|e| e.into_inner())
+/// The editor or the pending lines, locked. A panic while one was held
+/// (reading a line) leaves it usable: it holds no half-made state.
+fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The paste's next line, if `wanted` takes it.
 fn next_pasted_if(pending: &Mutex<VecDeque<String>>, wanted: fn(&str) -> bool) -> Option<String> {
-    let mut pending = lock_pending(pending);
+    let mut pending = lock(pending);
     let take = pending.front().is_some_and(|line| wanted(line));
     take.then(|| pending.pop_front()).flatten()
 }
@@ -229,7 +228,7 @@ fn next_pasted_if(pending: &Mutex<VecDeque<String>>, wanted: fn(&str) -> bool) -
 fn first_of(pending: &Mutex<VecDeque<String>>, text: &str) -> String {
     let mut lines = text.lines().map(str::to_string);
     let first = lines.next().unwrap_or_default();
-    lock_pending(pending).extend(lines);
+    lock(pending).extend(lines);
     first
 }
 
@@ -258,7 +257,7 @@ impl LineSource for Terminal {
     }
 
     fn discard_pending(&mut self) {
-        lock_pending(&self.pending).clear();
+        lock(&self.pending).clear();
     }
 
     fn update(&mut self, completions: Completions) {

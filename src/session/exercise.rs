@@ -209,10 +209,8 @@ impl Session {
             )?;
         }
         self.exercise = Some(exercise);
-        // Runs from here on are of the exercise, not the demo: what the last
-        // run measured is not what `predict` and `expect` will be about.
-        self.last = None;
-        self.prev = None;
+        // Runs from here on are of the exercise, not the demo.
+        self.forget_runs();
         // `run` shows what `check` grades: the parameters of its first run
         // (the lesson's own may hide the behaviour, e.g. no timeouts).
         let first: Vec<(String, String)> = exercise
@@ -274,8 +272,7 @@ impl Session {
         match self.exercise.take() {
             Some(e) => {
                 // The last run was the exercise's; the demo's come next.
-                self.last = None;
-                self.prev = None;
+                self.forget_runs();
                 writeln!(
                     out,
                     "left exercise {}; `run` runs the lesson's demo",

@@ -423,6 +423,14 @@ impl Session {
 
     /// `text` wrapped at word boundaries to the output width; lines after
     /// the first start with `indent`.
+    /// Forgets the runs so far: they were of another program (another
+    /// lesson, the demo before an exercise or the exercise after it), so
+    /// `predict`, `expect`, `explain` and `prev.` start afresh.
+    fn forget_runs(&mut self) {
+        self.last = None;
+        self.prev = None;
+    }
+
     fn wrapped(&self, text: &str, indent: &str) -> String {
         crate::layout::fill(text, self.opts.width, indent)
     }

@@ -116,8 +116,7 @@ impl Session {
             params,
             origin,
         });
-        self.last = None;
-        self.prev = None;
+        self.forget_runs();
         Ok(())
     }
 

@@ -190,9 +190,10 @@ impl Session {
 
 /// `value` read as a guess of `metric`, whose kind is `kind`: a time needs
 /// its unit (a bare `543` would be 543 ns), a count is a whole number.
-fn guess(metric: &str, value: &str, kind: Option<Metric>) -> Result<Metric, SessionError> {
+fn guess(name: &str, value: &str, kind: Option<Metric>) -> Result<Metric, SessionError> {
+    let millis = is_millis(name);
     let (metric, shown) = (
-        crate::text::quoted(metric, 40),
+        crate::text::quoted(name, 40),
         crate::text::quoted(value, 40),
     );
     let duration = crate::timeline::parse_duration(value).ok();
@@ -208,7 +209,7 @@ fn guess(metric: &str, value: &str, kind: Option<Metric>) -> Result<Metric, Sess
         },
         // A demo's time in milliseconds (`heartbeat_gap_ms`): a number of
         // them, or a time.
-        Some(Metric::Count(_)) if is_millis(&metric) => match (number, duration) {
+        Some(Metric::Count(_)) if millis => match (number, duration) {
             (Some(ms), _) if ms >= 0.0 => Ok(Metric::Count(ms.round() as u64)),
             (_, Some(d)) => Ok(Metric::Count(d.as_millis() as u64)),
             _ => invalid(format!(
