@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::events::Events;
+
 /// Bumped whenever the serialized shape of [`Run`] changes.
 /// 2: `findings`.
 pub const FORMAT_VERSION: u32 = 2;
@@ -91,6 +93,68 @@ impl EventKind {
         )
     }
 
+    /// A number for each kind, below 32, for a run's compact list.
+    #[inline(always)]
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            EventKind::Spawned => 0,
+            EventKind::Started => 1,
+            EventKind::Acquired => 2,
+            EventKind::Sent => 3,
+            EventKind::Received => 4,
+            EventKind::Completed => 5,
+            EventKind::Failed => 6,
+            EventKind::TimedOut => 7,
+            EventKind::Cancelled => 8,
+            EventKind::Panicked => 9,
+            EventKind::Note => 10,
+            EventKind::Waiting(on) => 16 + on as u8,
+        }
+    }
+
+    /// The kind [`EventKind::code`] gave `code` (a note for a code it
+    /// never gives): one load from a table.
+    #[inline(always)]
+    pub(crate) fn from_code(code: u8) -> EventKind {
+        use EventKind::*;
+        const N: EventKind = Note;
+        const KINDS: [EventKind; 32] = [
+            Spawned,
+            Started,
+            Acquired,
+            Sent,
+            Received,
+            Completed,
+            Failed,
+            TimedOut,
+            Cancelled,
+            Panicked,
+            Note,
+            N,
+            N,
+            N,
+            N,
+            N,
+            Waiting(WaitOn::Permit),
+            Waiting(WaitOn::Channel),
+            Waiting(WaitOn::Lock),
+            Waiting(WaitOn::Timer),
+            Waiting(WaitOn::Io),
+            Waiting(WaitOn::Join),
+            N,
+            N,
+            N,
+            N,
+            N,
+            N,
+            N,
+            N,
+            N,
+            N,
+        ];
+        KINDS[usize::from(code & 31)]
+    }
+
     /// The word shown in the event table.
     pub fn label(self) -> Cow<'static, str> {
         Cow::Borrowed(match self {
@@ -112,9 +176,9 @@ impl EventKind {
 
 /// One thing one task did, `at` nanoseconds after the run began.
 ///
-/// Sixteen bytes, copied freely: a million-task run records about five
-/// million of these, so their size is the run's memory. The note is an
-/// index into the run's [`Notes`]; [`Run::note`] gives its text.
+/// Sixteen bytes, copied freely: how a run's events are read. A run keeps
+/// them in eight ([`Events`]). The note is an index into the run's
+/// [`Notes`]; [`Run::note`] gives its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Event {
     pub at_ns: u64,
@@ -177,8 +241,21 @@ impl NoteId {
     }
 
     fn index(self) -> usize {
+        self.bits() as usize
+    }
+
+    /// The id as a number below [`NoteId::LIMIT`].
+    #[inline(always)]
+    pub(crate) fn bits(self) -> u32 {
         let [a, b, c] = self.0;
-        usize::from(a) | usize::from(b) << 8 | usize::from(c) << 16
+        u32::from(a) | u32::from(b) << 8 | u32::from(c) << 16
+    }
+
+    /// The id [`NoteId::bits`] gave (only its low 24 bits are read).
+    #[inline(always)]
+    pub(crate) fn from_bits(bits: u32) -> NoteId {
+        let [a, b, c, _] = bits.to_le_bytes();
+        NoteId([a, b, c])
     }
 }
 
@@ -433,7 +510,7 @@ pub enum Outcome {
 pub struct Run {
     pub format_version: u32,
     pub tasks: Tasks,
-    pub events: Vec<Event>,
+    pub events: Events,
     /// The text of every event's note.
     pub notes: Notes,
     /// Demo-specific counts ("open_ports", "send_waits"), measured in the run.
@@ -465,13 +542,13 @@ struct RunFile<'a> {
 /// it, read into a fresh one.
 enum EventsFile<'a> {
     Out(&'a Run),
-    In(Vec<Event>, Notes),
+    In(Events, Notes),
 }
 
 impl Serialize for EventsFile<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            EventsFile::Out(run) => s.collect_seq(run.events.iter().map(|e| run.event_text(e))),
+            EventsFile::Out(run) => s.collect_seq(run.events.iter().map(|e| run.event_text(&e))),
             EventsFile::In(..) => s.collect_seq(std::iter::empty::<EventText>()),
         }
     }
@@ -506,7 +583,7 @@ impl<'de> Deserialize<'de> for Run {
         let file = RunFile::deserialize(d)?;
         let (events, notes) = match file.events {
             EventsFile::In(events, notes) => (events, notes),
-            EventsFile::Out(_) => (Vec::new(), Notes::default()),
+            EventsFile::Out(_) => (Events::new(), Notes::default()),
         };
         Ok(Run {
             format_version: file.format_version,
@@ -558,7 +635,7 @@ impl Run {
         Run {
             format_version: FORMAT_VERSION,
             tasks,
-            events: Vec::new(),
+            events: Events::new(),
             notes: Notes::default(),
             metrics: BTreeMap::new(),
             dropped: 0,
@@ -614,14 +691,14 @@ impl Run {
             })
             .collect();
         self.tasks = self.tasks.retained(|i| new_id[i].is_some());
-        self.events
-            .retain_mut(|e| match new_id.get(e.task.index()).copied().flatten() {
-                Some(id) => {
-                    e.task = id;
-                    true
-                }
-                None => false,
-            });
+        self.events = self
+            .events
+            .iter()
+            .filter_map(|e| {
+                let task = new_id.get(e.task.index()).copied().flatten()?;
+                Some(Event { task, ..e })
+            })
+            .collect();
     }
 }
 
@@ -629,8 +706,7 @@ impl Run {
 mod size {
     use super::*;
 
-    /// A million-task run holds about five million events: their size is
-    /// the run's memory. A wider field here shows up in every benchmark.
+    /// Events are read one by one, by value: kept small to copy.
     #[test]
     fn an_event_is_16_bytes_and_a_note_is_stored_once() {
         assert_eq!(std::mem::size_of::<Event>(), 16);
@@ -671,6 +747,7 @@ mod size {
         );
         let back: Run = serde_json::from_str(&json).expect("reads back");
         assert_eq!(back, run);
-        assert_eq!(back.note(&back.events[0]), "queued");
+        let first = back.events.iter().next().expect("an event");
+        assert_eq!(back.note(&first), "queued");
     }
 }

@@ -18,6 +18,9 @@
 //!   `recorder/ablation.rs`, only with the `ablation` feature, switches
 //!   parts of the recording off for the engine bench);
 //!   [`format`](mod@format) reads and writes durations.
+//! - [`event`]: what a run is made of: [`Event`]s, [`Tasks`], [`Notes`],
+//!   the finished [`Run`]; [`events`] keeps a run's events in eight bytes
+//!   each ([`Events`]).
 //! - [`run`]: runs one demo on one clock against Ctrl-C and a watchdog.
 //! - [`stream`] and [`child`]: a learner's program runs as a child process
 //!   of asynclab and sends its events back as a versioned line stream.
@@ -30,6 +33,7 @@ pub mod child;
 pub mod clock;
 pub mod demo;
 pub mod event;
+pub mod events;
 pub mod format;
 pub mod hooks;
 pub mod lab;
@@ -43,8 +47,8 @@ pub mod text;
 pub use clock::Clock;
 pub use demo::{Ctx, Demo, DemoError, DemoInfo, acquire_permit, heartbeat};
 pub use event::{
-    Event, EventKind, EventText, FORMAT_VERSION, NoteId, Notes, Outcome, REAL_CLOCK_METRIC, Run,
-    Task, TaskId, TaskInfo, Tasks, WaitOn,
+    Event, EventKind, EventText, Events, FORMAT_VERSION, NoteId, Notes, Outcome, REAL_CLOCK_METRIC,
+    Run, Task, TaskId, TaskInfo, Tasks, WaitOn,
 };
 pub use format::{format_duration, parse_duration};
 pub use params::{Kind, ParamError, ParamSpec, Params, Value, parse_ports};

@@ -24,6 +24,7 @@ use crate::event::FORMAT_VERSION;
 use crate::event::{
     Event, EventKind, EventText, NoteId, Notes, Outcome, Run, TaskId, TaskInfo, Tasks, WaitOn,
 };
+use crate::events::{Events, Mark};
 use crate::text::sanitize;
 
 pub mod ablation;
@@ -39,8 +40,9 @@ pub use time::BetweenParks;
 use time::TimeSource;
 use tokio_lanes::TokioLanes;
 
-/// Default bound on stored events: 16 bytes each, so 8 M is ~130 MB at the
-/// very worst. Runs that would exceed it are told how much was dropped.
+/// Default bound on stored events: eight bytes each, sixteen when every
+/// event has an instant of its own (see [`Events`]), so 8 M is ~130 MB at
+/// the very worst. Runs that would exceed it are told how much was dropped.
 pub const DEFAULT_CAPACITY: usize = 8_000_000;
 
 thread_local! {
@@ -70,7 +72,7 @@ struct State {
     /// ended. A task ends once; whatever it records afterwards (a drop
     /// guard firing after `completed`) is ignored.
     lanes: Vec<Lane>,
-    events: Vec<Event>,
+    events: Events,
     /// How many tasks have ended, for progress reports.
     finished: u64,
     metrics: BTreeMap<String, u64>,
@@ -110,7 +112,7 @@ impl Lane {
 
 /// Keeps `event` if there is room below `capacity`, else counts it.
 #[inline(always)]
-fn store(events: &mut Vec<Event>, dropped: &mut u64, capacity: usize, event: Event) {
+fn store(events: &mut Events, dropped: &mut u64, capacity: usize, event: Event) {
     if events.len() < capacity && !ablation::off(Part::Keeping) {
         events.push(event);
     } else {
@@ -120,9 +122,17 @@ fn store(events: &mut Vec<Event>, dropped: &mut u64, capacity: usize, event: Eve
 
 impl State {
     /// The tokio task running now records for `task`: its own hook lane
-    /// would only repeat it, so it is linked (and left out).
-    #[inline]
+    /// would only repeat it, so it is linked (and left out). Inlined into
+    /// every recording call: without tokio's lanes it is one test.
+    #[inline(always)]
     fn link_current_tokio_task(&mut self, task: TaskId) {
+        if self.tokio.is_some() {
+            self.link_tokio_task(task);
+        }
+    }
+
+    #[inline(never)]
+    fn link_tokio_task(&mut self, task: TaskId) {
         if let Some(tokio) = self.tokio.as_mut()
             && let Some(lane) = tokio::task::try_id().and_then(|id| tokio.lanes.get_mut(&id))
             && lane.lane != task
@@ -348,7 +358,14 @@ impl Recorder {
     pub fn reserve(&self, tasks: usize, events: usize) {
         let mut state = self.state();
         let room = self.inner.capacity.saturating_sub(state.events.len());
-        state.events.reserve(events.min(room));
+        // A word an event, and a time mark for each new instant: on the
+        // real clock nearly every event has one; on the virtual clock
+        // many events share an instant (timers fire in whole milliseconds).
+        let words = match self.inner.time {
+            TimeSource::Wall(_) => 2 * events.min(room),
+            _ => events.min(room) + events.min(room) / 8,
+        };
+        state.events.reserve(words);
         // Names of a dozen bytes or so (`port-12345`, `h2:port-80`): room
         // enough that the buffer is not grown, and copied, as it fills.
         state.tasks.reserve(tasks, tasks * 16);
@@ -469,7 +486,7 @@ impl Recorder {
         let linked = state.tokio.as_ref().map_or(&[][..], |t| &t.linked[..]);
         let hidden = linked.get(cursor.linked..).unwrap_or_default().to_vec();
         cursor.tasks = cursor.tasks.max(state.tasks.len());
-        cursor.events = cursor.events.max(state.events.len());
+        cursor.events = state.events.end();
         cursor.linked = cursor.linked.max(linked.len());
         Drained {
             tasks,
@@ -501,7 +518,7 @@ impl Default for Recorder {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Cursor {
     pub tasks: usize,
-    pub events: usize,
+    pub events: Mark,
     pub linked: usize,
 }
 
@@ -511,17 +528,15 @@ impl Cursor {
     pub fn unsent(
         &self,
         tasks: &Tasks,
-        events: &[Event],
+        events: &Events,
         notes: &Notes,
     ) -> (Vec<(TaskId, TaskInfo)>, Vec<EventText<'static>>) {
         let tasks = (self.tasks..tasks.len())
             .filter_map(|i| Some((TaskId(i as u32), tasks.get(i)?.to_info())))
             .collect();
         let events = events
-            .get(self.events..)
-            .unwrap_or_default()
-            .iter()
-            .map(|e| EventText::of(e, notes).into_owned())
+            .since(self.events)
+            .map(|e| EventText::of(&e, notes).into_owned())
             .collect();
         (tasks, events)
     }
@@ -699,7 +714,10 @@ mod tests {
             })
         });
         assert_eq!(run.tasks.name(0), "\\e]0;title\\u{7}");
-        assert_eq!(run.note(&run.events[1]), "banner: \\e]52;c;aGk=\\u{7}");
+        assert_eq!(
+            run.note(&run.events.iter().nth(1).expect("an event")),
+            "banner: \\e]52;c;aGk=\\u{7}"
+        );
         assert_eq!(
             run.outcome,
             Outcome::Failed {
@@ -727,8 +745,8 @@ mod tests {
         assert_eq!(run.findings["open"], "9, 22, 443, h2:7, h2:80, h3:1, h10:1");
         // A running task was dropped; a queued port's task never existed.
         let why = |task: u32| {
-            let e = run.events.iter().rev().find(|e| e.task == TaskId(task));
-            e.map(|e| (e.kind, run.note(e)))
+            let e = run.events.iter().filter(|e| e.task == TaskId(task)).last();
+            e.map(|e| (e.kind, run.note(&e)))
         };
         assert_eq!(why(1), Some((EventKind::Cancelled, "Ctrl-C")));
         assert_eq!(
@@ -823,7 +841,7 @@ mod tests {
                 other.finish(Outcome::Finished),
             )
         });
-        let said: Vec<_> = run.events.iter().map(|e| (e.kind, run.note(e))).collect();
+        let said: Vec<_> = run.events.iter().map(|e| (e.kind, run.note(&e))).collect();
         let words = "filtered: no answer in 300ms \\e[2J";
         assert_eq!(
             said,
@@ -835,7 +853,10 @@ mod tests {
             ]
         );
         assert_eq!(run.notes.len(), 1, "kept once, said twice");
-        assert_eq!(other.note(&other.events[1]), "(a note kept by another run)");
+        assert_eq!(
+            other.note(&other.events.iter().nth(1).expect("an event")),
+            "(a note kept by another run)"
+        );
     }
 
     #[test]

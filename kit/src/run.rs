@@ -371,7 +371,7 @@ mod tests {
         );
         let last = run.events.last().expect("events");
         assert_eq!(last.kind, crate::event::EventKind::Cancelled);
-        assert_eq!(run.note(last), "stopped by the watchdog");
+        assert_eq!(run.note(&last), "stopped by the watchdog");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::event::{Event, EventKind, EventText, Notes, Outcome, Run, TaskId, Tasks};
+use crate::event::{Event, EventKind, EventText, Events, Notes, Outcome, Run, TaskId, Tasks};
 use crate::recorder::DEFAULT_CAPACITY;
 use crate::text::sanitize;
 
@@ -93,7 +93,7 @@ pub enum StreamError {
 pub struct Decoder {
     tasks: Tasks,
     ended: Vec<bool>,
-    events: Vec<Event>,
+    events: Events,
     notes: Notes,
     /// By lane: the program said to leave it out ([`Message::Hide`]), so
     /// progress does not count it and the run drops it.
@@ -492,8 +492,14 @@ mod tests {
         d.line(&huge.encode())
             .expect("a long note is cut, not refused");
         let run = d.finish((Outcome::Finished, 0, "cut"));
-        assert!(run.note(&run.events[1]).len() <= MAX_NOTE + '…'.len_utf8());
+        assert!(
+            run.note(&run.events.iter().nth(1).expect("an event")).len()
+                <= MAX_NOTE + '…'.len_utf8()
+        );
         assert_eq!(run.tasks.name(0), "\\e]0;pwned\\u{7}");
-        assert_eq!(run.note(&run.events[0]), "\\e[2J");
+        assert_eq!(
+            run.note(&run.events.iter().next().expect("an event")),
+            "\\e[2J"
+        );
     }
 }

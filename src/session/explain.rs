@@ -45,7 +45,7 @@ fn examples(run: &Run, kind: EventKind) -> String {
         .iter()
         .filter(|e| e.kind == kind)
         .take(3)
-        .map(|e| format!("{} ({})", run.task_name(e.task), run.note(e)))
+        .map(|e| format!("{} ({})", run.task_name(e.task), run.note(&e)))
         .collect();
     hits.join("; ")
 }

@@ -154,7 +154,7 @@ fn html(run: &Run, analysis: &Analysis, info: &ExportInfo) -> String {
             format_duration(e.at_ns),
             escape(run.task_name(e.task)),
             e.kind.label(),
-            escape(run.note(e))
+            escape(run.note(&e))
         );
     }
     page.push_str("</table>\n");

@@ -2,7 +2,9 @@
 //! [`Summary`]. Every number a learner sees is computed here from the run,
 //! never typed in a lesson.
 
-use super::event::{Event, EventKind, NoteId, Outcome, REAL_CLOCK_METRIC, Run, TaskId, WaitOn};
+use super::event::{
+    Event, EventKind, Events, NoteId, Outcome, REAL_CLOCK_METRIC, Run, TaskId, WaitOn,
+};
 pub use super::metrics::{Metric, SUMMARY_METRICS, Summary};
 
 /// What a task was doing during a [`Span`].
@@ -77,28 +79,22 @@ fn next_state(kind: EventKind, current: Option<SpanState>) -> Option<SpanState> 
 
 /// Analyses a run in one pass over its events (in time order).
 pub fn analyze(run: &Run) -> Analysis {
-    // Recorded order is time order on one thread; on the multi-thread
-    // runtime two workers can interleave, so sort then (stable: ties keep
-    // the order they were recorded in). Already sorted, borrow as is: a
-    // million-task run would spend 40 MB on a copy.
-    let sorted: Option<Vec<&Event>> = (!run.events.is_sorted_by_key(|e| e.at_ns)).then(|| {
-        let mut refs: Vec<&Event> = run.events.iter().collect();
-        refs.sort_by_key(|e| e.at_ns);
-        refs
+    // Recorded order is time order: the recorder reads the clock under its
+    // lock. A run read from a file need not be: sort a copy then (stable:
+    // ties keep the order they were recorded in). Already sorted, read as
+    // is: a million-task run would spend 80 MB on a copy.
+    let sorted: Option<Events> = (!run.events.is_sorted()).then(|| {
+        let mut copy: Vec<Event> = run.events.iter().collect();
+        copy.sort_by_key(|e| e.at_ns);
+        copy.into()
     });
-    let event = |i: usize| -> &Event {
-        match &sorted {
-            Some(refs) => refs[i],
-            None => &run.events[i],
-        }
-    };
-    let count = run.events.len();
+    let events = sorted.as_ref().unwrap_or(&run.events);
 
     let end_ns = match run.outcome {
         Outcome::Cancelled { at_ns } | Outcome::Watchdog { at_ns } => at_ns,
         _ => 0,
     }
-    .max(count.checked_sub(1).map_or(0, |last| event(last).at_ns));
+    .max(events.last().map_or(0, |e| e.at_ns));
 
     let n = run.tasks.len();
     let futures = run.tasks.iter().filter(|t| t.future).count() as u64;
@@ -153,15 +149,14 @@ pub fn analyze(run: &Run) -> Analysis {
         }
     };
 
-    let mut i = 0;
-    while i < count {
-        let at = event(i).at_ns;
+    let mut events = events.iter();
+    let mut pending = events.next();
+    while let Some(Event { at_ns: at, .. }) = pending {
         // Settle every event at this instant before sampling the in-flight
         // count: a task finishing and the next one starting "at the same
         // time" must not look like one more in flight.
-        while i < count && event(i).at_ns == at {
-            let e = event(i);
-            i += 1;
+        while let Some(e) = pending.filter(|e| e.at_ns == at) {
+            pending = events.next();
             let Some(slot) = current.get_mut(e.task.index()) else {
                 continue;
             };

@@ -54,7 +54,7 @@ pub fn render_at(run: &Run, analysis: &Analysis, at_ns: u64, opts: &RenderOption
         .filter(|e| e.at_ns <= at_ns && e.note != NoteId::EMPTY)
     {
         if let Some(slot) = last_note.get_mut(e.task.index()) {
-            *slot = run.note(e);
+            *slot = run.note(&e);
         }
     }
 

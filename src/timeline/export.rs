@@ -49,7 +49,7 @@ pub fn to_chrome_trace(run: &Run, analysis: &Analysis, title: &str) -> Value {
     for e in &run.events {
         events.push(json!({
             "ph": "i", "s": "t", "cat": "event", "name": e.kind.label(), "pid": 1, "tid": e.task.index() + 1,
-            "ts": us(e.at_ns), "args": {"why": run.note(e)},
+            "ts": us(e.at_ns), "args": {"why": run.note(&e)},
         }));
     }
     for &(at, count) in &analysis.in_flight {

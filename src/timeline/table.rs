@@ -21,8 +21,8 @@ const TASK_W: usize = 22;
 /// One row of the table: an event, or like events of several tasks of one
 /// family folded together. What the row shows of its tasks is kept, not
 /// the list: a million-task run folds into a million rows.
-struct Row<'a> {
-    first: &'a Event,
+struct Row {
+    first: Event,
     /// The family of the first task's name (see [`family`]), as a number
     /// ([`Kin`]): found once a task, compared as an integer.
     kin: u32,
@@ -37,8 +37,8 @@ struct Row<'a> {
     last_at: u64,
 }
 
-impl<'a> Row<'a> {
-    fn of(e: &'a Event, kin: u32) -> Row<'a> {
+impl Row {
+    fn of(e: Event, kin: u32) -> Row {
         Row {
             first: e,
             kin,
@@ -61,8 +61,8 @@ impl<'a> Row<'a> {
 
 /// The rows of a short table, and for each task the first row that holds
 /// how it ended.
-struct Folded<'a> {
-    rows: Vec<Row<'a>>,
+struct Folded {
+    rows: Vec<Row>,
     /// Row numbers as `u32` (a run holds at most 8 M events): two of
     /// these a task would otherwise be 32 MB at a million tasks.
     ends: Vec<Option<u32>>,
@@ -126,8 +126,8 @@ impl<'a> Kin<'a> {
 /// family; at the same instant it may also join an earlier row of that
 /// instant, unless its own task has a row in between (a task's events stay
 /// in the order they happened).
-fn fold<'a>(run: &'a Run, events: impl Iterator<Item = &'a Event>) -> Folded<'a> {
-    let mut rows: Vec<Row<'a>> = Vec::new();
+fn fold(run: &Run, events: impl Iterator<Item = Event>) -> Folded {
+    let mut rows: Vec<Row> = Vec::new();
     let mut ends: Vec<Option<u32>> = vec![None; run.tasks.len()];
     // The newest row holding each task: a row the task is in (or one
     // before it) is where the search for a row to join stops. Kept per task
@@ -157,7 +157,7 @@ fn fold<'a>(run: &'a Run, events: impl Iterator<Item = &'a Event>) -> Folded<'a>
         }
         let j = match target {
             Some(j) => {
-                rows[j].join(e);
+                rows[j].join(&e);
                 j
             }
             None => {
@@ -275,7 +275,7 @@ fn fold_suffix(run: &Run, row: &Row, until: bool) -> String {
 /// suffix alone does not fit (the row's time would otherwise read as every
 /// task's).
 fn note_cell(run: &Run, row: &Row, width: usize) -> String {
-    let note = run.note(row.first);
+    let note = run.note(&row.first);
     let full = fold_suffix(run, row, true);
     let spread = row.count > 1 && row.last_at != row.first.at_ns;
     // Short of room: `(3 to 145ms)` still says when the last one did it.
@@ -296,7 +296,7 @@ fn note_cell(run: &Run, row: &Row, width: usize) -> String {
 /// [`NOTE_LINES`], rather than being cut. A column too narrow to wrap into
 /// (or a note longer than that) is cut as [`note_cell`] cuts it.
 fn note_lines(run: &Run, row: &Row, width: usize) -> Vec<String> {
-    let whole = format!("{}{}", run.note(row.first), fold_suffix(run, row, true));
+    let whole = format!("{}{}", run.note(&row.first), fold_suffix(run, row, true));
     if whole.trim().is_empty() {
         // Nothing to say: no line, not even an empty one under the row.
         return Vec::new();
@@ -332,7 +332,7 @@ fn event_label(run: &Run, e: &Event) -> String {
 pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
     // A short table skips `spawned` rows: the lanes show when each task
     // appeared, and the rows are better spent on what tasks did.
-    let shown = |e: &&Event| opts.max_rows.is_none() || e.kind != EventKind::Spawned;
+    let shown = |e: &Event| opts.max_rows.is_none() || e.kind != EventKind::Spawned;
     let (rows, keep) = match opts.max_rows {
         None => {
             let rows: Vec<Row> = run.events.iter().map(|e| Row::of(e, 0)).collect();
@@ -408,7 +408,7 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
             format_duration(e.at_ns),
             pad(&task_label(run, row, name_w), name_w),
             opts.paint(
-                &pad(&truncate(&event_label(run, e), EVENT_W), EVENT_W),
+                &pad(&truncate(&event_label(run, &e), EVENT_W), EVENT_W),
                 kind_color(e.kind)
             ),
             first,
