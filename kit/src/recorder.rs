@@ -81,6 +81,9 @@ struct State {
     /// Set when the run is over; late events (tasks dropped while the runtime
     /// shuts down) are ignored rather than stamped with a wrong time.
     closed: bool,
+    /// Set when [`Recorder::finish`] has handed the run over: what is
+    /// left here is empty, and a reader's cursor must stay where it is.
+    handed_over: bool,
     /// Lanes for plain tokio tasks, when the runtime reports them (see
     /// [`Recorder::track_tokio_tasks`]); `None` otherwise, at no cost.
     tokio: Option<TokioLanes>,
@@ -454,6 +457,7 @@ impl Recorder {
     pub fn finish(&self, outcome: Outcome) -> Run {
         let mut state = self.state();
         state.closed = true;
+        state.handed_over = true;
         // Names and notes were escaped as they were recorded.
         let outcome = match outcome {
             Outcome::Failed { message } => Outcome::Failed {
@@ -482,6 +486,14 @@ impl Recorder {
     /// among the tasks, before it is linked).
     pub fn drain_since(&self, cursor: &mut Cursor) -> Drained {
         let state = self.state();
+        if state.handed_over {
+            // The rest is read from the finished run, from this cursor.
+            return Drained {
+                tasks: Vec::new(),
+                events: Vec::new(),
+                hidden: Vec::new(),
+            };
+        }
         let (tasks, events) = cursor.unsent(&state.tasks, &state.events, &state.notes);
         let linked = state.tokio.as_ref().map_or(&[][..], |t| &t.linked[..]);
         let hidden = linked.get(cursor.linked..).unwrap_or_default().to_vec();
@@ -857,6 +869,29 @@ mod tests {
             other.note(&other.events.iter().nth(1).expect("an event")),
             "(a note kept by another run)"
         );
+    }
+
+    /// A streamer drains while the run goes on, once more after it was
+    /// handed over, and the finished run gives the rest from its cursor:
+    /// every event is sent once.
+    #[test]
+    fn a_cursor_reads_each_event_once_across_the_finish() {
+        let (sent, rest) = paused().block_on(async {
+            let rec = Recorder::new();
+            let mut cursor = Cursor::default();
+            let a = rec.task("a");
+            a.waiting(WaitOn::Io, "connecting");
+            let first = rec.drain_since(&mut cursor).events.len();
+            tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+            a.completed("open");
+            let run = rec.finish(Outcome::Finished);
+            let late = rec.drain_since(&mut cursor).events.len();
+            let (_, rest) = cursor.unsent(&run.tasks, &run.events, &run.notes);
+            ((first, late), rest)
+        });
+        assert_eq!(sent, (2, 0));
+        let rest: Vec<_> = rest.iter().map(|e| (e.at_ns, e.kind)).collect();
+        assert_eq!(rest, [(3_000_000, EventKind::Completed)]);
     }
 
     #[test]
