@@ -433,7 +433,8 @@ pub(super) fn render_table(out: &mut String, run: &Run, opts: &RenderOptions) {
         .sum();
     // Lanes of futures are created, not spawned: name the rows for what
     // they are (`11 spawned`, `1 spawned and 10 created`).
-    let listed = run.events.iter().filter(shown).count();
+    // Every row stands for `count` events shown: no pass over the events.
+    let listed: usize = rows.iter().map(|row| row.count).sum();
     let created = if listed < run.events.len() {
         run.events
             .iter()
