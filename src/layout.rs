@@ -160,8 +160,17 @@ pub fn table_rows(rows: &[Vec<String>], width: usize) -> Vec<Vec<String>> {
         }
         let last = row.get(columns - 1).map_or("", String::as_str);
         if under {
-            lines.push(head.trim_end().to_string());
             let indent = "    ";
+            // Leading columns wider than the window (a long value): they
+            // wrap too, set in like the last column, so no line runs past
+            // the edge.
+            let head = head.trim_end();
+            if self::width(head) > width {
+                let wrapped = textwrap::wrap(head, options(width).subsequent_indent(indent));
+                lines.extend(wrapped.iter().map(|part| part.to_string()));
+            } else {
+                lines.push(head.to_string());
+            }
             let wrapped = textwrap::wrap(last, options(width.saturating_sub(indent.len())));
             lines.extend(
                 wrapped
@@ -263,5 +272,32 @@ mod tests {
             "{rows:#?}"
         );
         assert!(rows.iter().flatten().all(|l| width(l) <= 30), "{rows:#?}");
+    }
+
+    /// A value wider than the window (a parameter set to a long text)
+    /// wraps with its row, set in, rather than running past the edge.
+    #[test]
+    fn leading_columns_wider_than_the_window_wrap_too() {
+        let rows = vec![
+            vec!["parameter", "value", "default", "what it does"],
+            vec![
+                "target",
+                "127.0.0.1; rm -rf ~",
+                "127.0.0.1; rm -rf ~",
+                "a value passed to `echo`",
+            ],
+        ];
+        let rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|r| r.into_iter().map(String::from).collect())
+            .collect();
+        let laid = table_rows(&rows, 50);
+        assert!(laid.iter().flatten().all(|l| width(l) <= 50), "{laid:#?}");
+        assert!(
+            laid[1][0].starts_with("target     127.0.0.1; rm -rf ~"),
+            "{laid:#?}"
+        );
+        assert!(laid[1][1].starts_with("    "), "{laid:#?}");
+        assert!(laid[1].iter().any(|l| l.contains("passed to")), "{laid:#?}");
     }
 }

@@ -445,18 +445,44 @@ impl Session {
     }
 }
 
-/// Joins `parts` with " · " into lines no wider than `width` (a single
-/// part longer than that gets a line of its own).
+/// Joins `parts` with " · " into lines no wider than `width`; a single
+/// part wider than that (a long list of ports) is broken across lines of
+/// its own.
 fn wrap(parts: &[String], width: usize) -> Vec<String> {
+    use crate::layout::width as columns;
     let mut lines: Vec<String> = Vec::new();
     for part in parts {
         match lines.last_mut() {
-            Some(line) if line.chars().count() + 3 + part.chars().count() <= width => {
+            Some(line) if columns(line) + 3 + columns(part) <= width => {
                 line.push_str(" · ");
                 line.push_str(part);
             }
+            _ if columns(part) > width => lines.extend(
+                textwrap::wrap(part, width.max(1))
+                    .into_iter()
+                    .map(|piece| piece.into_owned()),
+            ),
             _ => lines.push(part.clone()),
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn the_parameter_line_stays_inside_the_window() {
+        let parts = [
+            "concurrency=10".to_string(),
+            "ports=1-100,200-300,400-500,600-700,800-900,1000-1100".to_string(),
+            "seed 42".to_string(),
+        ];
+        let lines = wrap(&parts, 40);
+        assert!(lines.iter().all(|l| l.len() <= 40), "{lines:#?}");
+        assert_eq!(lines[0], "concurrency=10");
+        assert_eq!(lines.concat().matches("1000-1100").count(), 1, "{lines:#?}");
+        assert_eq!(wrap(&parts[..1], 40), ["concurrency=10"]);
+    }
 }
