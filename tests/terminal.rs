@@ -291,5 +291,20 @@ fn ctrl_c_drops_a_half_typed_line_and_a_command_at_a_question_runs() {
     // Not refused as a guess either.
     assert!(!shown.contains("is not a whole number"), "{shown}");
     assert!(shown.contains("run rate-limit"), "the cell ran: {shown}");
+
+    // Ctrl-C at an empty prompt says how to leave, wrapped to the window
+    // as it is now (resized since the last command).
+    tmux.run(&["resize-window", "-t", "repl", "-x", "50"]);
+    std::thread::sleep(Duration::from_millis(300));
+    tmux.run(&["clear-history", "-t", "repl"]);
+    tmux.keys(&["C-c"]);
+    let shown = tmux.wait_for("cancels the run)");
+    let hint: Vec<&str> = shown
+        .lines()
+        .skip_while(|l| !l.contains("Ctrl-C again"))
+        .take_while(|l| !l.starts_with("asynclab["))
+        .collect();
+    assert!(hint.len() > 1, "{shown}");
+    assert!(hint.iter().all(|l| l.chars().count() <= 50), "{hint:#?}");
     let _ = std::fs::remove_dir_all(state);
 }

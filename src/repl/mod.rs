@@ -159,10 +159,13 @@ pub fn run(
             Input::Interrupted if interrupted_once => return Ok(()),
             Input::Interrupted => {
                 interrupted_once = true;
-                writeln!(
-                    out,
-                    "(Ctrl-C again, Ctrl-D or `quit` to leave; Ctrl-C during a run cancels the run)"
-                )?;
+                let hint = "(Ctrl-C again, Ctrl-D or `quit` to leave; Ctrl-C during a run cancels the run)";
+                // Wrapped to the window as it is now: it may have been
+                // resized since the last command.
+                match terminal_width().filter(|_| animate) {
+                    Some(width) => writeln!(out, "{}", crate::layout::fill(hint, width, " "))?,
+                    None => writeln!(out, "{hint}")?,
+                }
             }
             Input::Skipped(why) => report_within(
                 &SessionError::Invalid(why),
