@@ -308,3 +308,44 @@ fn ctrl_c_drops_a_half_typed_line_and_a_command_at_a_question_runs() {
     assert!(hint.iter().all(|l| l.chars().count() <= 50), "{hint:#?}");
     let _ = std::fs::remove_dir_all(state);
 }
+
+/// At 40 columns, the narrowest window the REPL lays out for, what
+/// asynclab prints itself stays inside the window: its messages, a run of
+/// a long ports list, a question (asked above a short prompt), errors.
+#[test]
+fn a_forty_column_window_gets_no_line_past_its_edge() {
+    let Some((tmux, state)) = Tmux::repl("narrow") else {
+        return;
+    };
+    tmux.run(&["resize-window", "-t", "repl", "-x", "40"]);
+    std::thread::sleep(Duration::from_millis(300));
+    tmux.run(&["clear-history", "-t", "repl"]);
+    for line in [
+        "where",
+        "open 1",
+        "set ports 1-100,200-300,400-500,600-700,800-900",
+        "run",
+        "where",
+        "reset",
+        "set concurrency -5",
+        "open 10",
+        "next",
+    ] {
+        tmux.keys(&[line, "Enter"]);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    tmux.wait_for("guess: ");
+    tmux.keys(&["3", "Enter"]);
+    let shown = tmux.wait_for("prediction: peak_in_flight");
+    assert!(shown.contains("reproduce:"), "the run was drawn:\n{shown}");
+    // Lines the window wrapped are joined back (`-J`): any line over 40
+    // columns was printed too wide. The prompts carry what was typed, and
+    // the reproducer keeps its shell words whole on purpose.
+    let wide: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.chars().count() > 40)
+        .filter(|l| !l.starts_with("asynclab") && !l.contains("ports='"))
+        .collect();
+    assert!(wide.is_empty(), "lines wider than 40 columns: {wide:#?}");
+    let _ = std::fs::remove_dir_all(state);
+}

@@ -186,10 +186,11 @@ impl Workspace {
             source,
         })?;
         if self.is_cold() {
-            // Short lines: this log is not wrapped to the terminal.
+            // Short lines, under 40 columns but for the path: this log is
+            // not wrapped to the terminal.
             writeln!(
                 log,
-                "first build of your workspace: {}\n  compiling tokio and the kit once, about 20 s on 2 cores;\n  later builds take about a second",
+                "first build of your workspace,\n  {}\n  compiling tokio and the kit once:\n  about 20 s on 2 cores; later builds\n  take about a second",
                 asynclab_kit::text::shown_path(&self.root)
             )?;
             log.flush()?;

@@ -103,9 +103,12 @@ impl Session {
             "the original demo"
         };
         if mine == target.original {
+            // The path whole on its own line: wrapped, it would not paste.
+            let said = format!("nothing changed: your file is {original}");
             writeln!(
                 out,
-                "{} is {original}: nothing changed",
+                "{}\n  {}",
+                self.wrapped(&said, "  "),
                 asynclab_kit::text::shown_path(&target.file)
             )?;
             return Ok(());

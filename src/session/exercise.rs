@@ -112,12 +112,18 @@ impl Session {
             },
             None => Entry::Demo,
         };
+        // The file's name: its whole path was shown when it was opened,
+        // and a narrow window would break it.
+        let name = target
+            .file
+            .file_name()
+            .map_or(target.file.as_path(), Path::new);
         writeln!(
             out,
             "{}",
             self.dim(&format!(
                 "building {} …",
-                asynclab_kit::text::shown_path(&target.file)
+                asynclab_kit::text::shown_path(name)
             ))
         )?;
         out.flush()?;
@@ -172,8 +178,10 @@ impl Session {
                 let line = self.wrapped(&format!("{head}{}{note}", e.goal), &hang);
                 writeln!(out, "{line}")?;
             } else {
-                // Too narrow for a column: the goal goes under the name.
-                writeln!(out, "{}", head.trim_end())?;
+                // Too narrow for a column: the goal goes under the name,
+                // and the name and lesson are not padded into columns.
+                let head = format!("{mark} {}  lesson {}", e.name, e.lesson);
+                writeln!(out, "{}", self.wrapped(&head, "    "))?;
                 let goal = format!("    {}{note}", e.goal);
                 writeln!(out, "{}", self.wrapped(&goal, "    "))?;
             }
@@ -202,11 +210,11 @@ impl Session {
             .map(|o| o.resolved.lesson.meta.id.clone());
         if here.as_deref() != Some(exercise.lesson) {
             self.open_lesson_quietly(exercise.lesson)?;
-            writeln!(
-                out,
+            let note = format!(
                 "opened lesson {} (the exercise uses its parameters)",
                 exercise.lesson
-            )?;
+            );
+            writeln!(out, "{}", self.wrapped(&note, "  "))?;
         }
         self.exercise = Some(exercise);
         // Runs from here on are of the exercise, not the demo.
@@ -245,19 +253,21 @@ impl Session {
                 "  "
             ))
         )?;
+        // The path on a line of its own, whole: wrapped, it would not
+        // paste back.
         writeln!(
             out,
-            "your file: {}{}",
-            asynclab_kit::text::shown_path(&file),
+            "your file ({}):\n  {}",
             if fresh {
-                " (the starter)"
+                "the starter"
             } else {
-                " (kept from before)"
-            }
+                "kept from before"
+            },
+            asynclab_kit::text::shown_path(&file),
         )?;
         writeln!(out, "graded by:")?;
         for e in exercise.expects {
-            writeln!(out, "  expect {e}")?;
+            writeln!(out, "{}", self.wrapped(&format!("  expect {e}"), "    "))?;
         }
         writeln!(
             out,
@@ -273,11 +283,8 @@ impl Session {
             Some(e) => {
                 // The last run was the exercise's; the demo's come next.
                 self.forget_runs();
-                writeln!(
-                    out,
-                    "left exercise {}; `run` runs the lesson's demo",
-                    e.name
-                )?
+                let said = format!("left exercise {}; `run` runs the lesson's demo", e.name);
+                writeln!(out, "{}", self.wrapped(&said, "  "))?
             }
             None => writeln!(out, "no exercise is active")?,
         }
@@ -395,9 +402,12 @@ impl Session {
         writeln!(
             out,
             "{}",
-            self.dim(&format!(
-                "running it {} times, as `check` grades it · Ctrl-C cancels",
-                exercise.runs().len()
+            self.dim(&self.wrapped(
+                &format!(
+                    "running it {} times, as `check` grades it · Ctrl-C cancels",
+                    exercise.runs().len()
+                ),
+                "  "
             ))
         )?;
         out.flush()?;

@@ -357,7 +357,8 @@ impl Session {
                 let params = self.base_params(&self.open_ref()?.resolved)?;
                 let open = self.open_mut()?;
                 open.params = params;
-                writeln!(out, "parameters reset to the lesson's defaults")?;
+                let said = "parameters reset to the lesson's defaults";
+                writeln!(out, "{}", self.wrapped(said, "  "))?;
             }
             Command::Reset { progress: true } => {
                 self.progress = LessonProgress::default();

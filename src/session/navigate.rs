@@ -434,26 +434,28 @@ impl Session {
         );
         writeln!(out, "{}", self.wrapped(&line, "  "))?;
         let cells = open.resolved.cells.len();
-        match (open.cursor, cells) {
-            (_, 0) => writeln!(out, "a demo on its own: no cells to step through")?,
-            (0, _) => writeln!(out, "no cell read yet: `next` shows cell 1 of {cells}")?,
-            (cursor, _) => writeln!(out, "cell {cursor} of {cells}")?,
-        }
+        let mut said = vec![match (open.cursor, cells) {
+            (_, 0) => "a demo on its own: no cells to step through".to_string(),
+            (0, _) => format!("no cell read yet: `next` shows cell 1 of {cells}"),
+            (cursor, _) => format!("cell {cursor} of {cells}"),
+        }];
         let changed = open.params.changed_from(&open.resolved.defaults);
         if changed.is_empty() {
-            writeln!(out, "parameters: the lesson's defaults")?;
+            said.push("parameters: the lesson's defaults".to_string());
         } else {
             let list: Vec<String> = changed.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            writeln!(out, "changed: {}", list.join(" "))?;
+            said.push(format!("changed: {}", list.join(" ")));
         }
         if let Some(r) = &self.last {
             let s = &r.analysis.summary;
-            writeln!(
-                out,
+            said.push(format!(
                 "last run: {} total, peak in flight {}",
                 format_duration(s.total_ns),
                 s.peak_in_flight
-            )?;
+            ));
+        }
+        for line in said {
+            writeln!(out, "{}", self.wrapped(&line, "  "))?;
         }
         if let Some(e) = self.exercise {
             writeln!(

@@ -26,9 +26,17 @@ impl Session {
                 Some(Metric::Count(_)) => " (a whole number)",
                 _ => "",
             };
-            let answer = match ask(&format!(
-                "Your guess for {shown}{hint} in the next run (Enter skips): "
-            )) {
+            let question = format!("Your guess for {shown}{hint} in the next run (Enter skips)");
+            // A prompt wider than the window would leave the cursor on a
+            // line of its own: the question goes above a short prompt.
+            let prompt = if crate::layout::width(&question) + 2 < self.opts.width {
+                format!("{question}: ")
+            } else {
+                writeln!(out, "{}", self.wrapped(&question, "  "))?;
+                out.flush()?;
+                "guess: ".to_string()
+            };
+            let answer = match ask(&prompt) {
                 Answer::Line(answer) => answer,
                 Answer::Gone => return Ok(()),
                 Answer::Interrupted => {
@@ -81,11 +89,11 @@ impl Session {
         let guess = guess(metric, value, self.kind_of(metric))?;
         self.predictions.retain(|(m, _)| m != metric);
         self.predictions.push((metric.to_string(), guess));
-        writeln!(
-            out,
+        let said = format!(
             "noted: you predict {} = {value} for the next `run`",
             crate::text::quoted(metric, 40)
-        )?;
+        );
+        writeln!(out, "{}", self.wrapped(&said, "  "))?;
         Ok(())
     }
 
@@ -140,12 +148,12 @@ impl Session {
             } else {
                 format!("not this time ({rule})")
             };
-            writeln!(
-                out,
+            let said = format!(
                 "prediction: {metric} = {}, measured {}: {verdict}",
                 shown(guess),
                 shown(measured)
-            )?;
+            );
+            writeln!(out, "{}", self.wrapped(&said, "  "))?;
         }
         Ok(())
     }

@@ -152,7 +152,7 @@ impl Session {
             out.heading(&line)?;
         }
         if clock == "real" {
-            out.aside("running on the real clock… Ctrl-C cancels")?;
+            out.aside(&self.wrapped("running on the real clock… Ctrl-C cancels", "  "))?;
         }
         out.flush()?;
 
