@@ -25,6 +25,15 @@ pub fn terminal_width() -> Option<usize> {
     terminal_size::terminal_size().map(|(w, _)| usize::from(w.0).clamp(40, 400))
 }
 
+/// `text` wrapped to the terminal's width as it is now (the window may
+/// have been resized since the last command); as it is off a terminal.
+pub fn fit_to_terminal(text: &str) -> String {
+    match terminal_width() {
+        Some(width) => crate::layout::fill(text, width, " "),
+        None => text.to_string(),
+    }
+}
+
 /// Prints a session error as one line on stderr.
 pub fn report(error: &SessionError, color: bool) {
     report_within(error, color, None);
@@ -160,11 +169,10 @@ pub fn run(
             Input::Interrupted => {
                 interrupted_once = true;
                 let hint = "(Ctrl-C again, Ctrl-D or `quit` to leave; Ctrl-C during a run cancels the run)";
-                // Wrapped to the window as it is now: it may have been
-                // resized since the last command.
-                match terminal_width().filter(|_| animate) {
-                    Some(width) => writeln!(out, "{}", crate::layout::fill(hint, width, " "))?,
-                    None => writeln!(out, "{hint}")?,
+                if animate {
+                    writeln!(out, "{}", fit_to_terminal(hint))?;
+                } else {
+                    writeln!(out, "{hint}")?;
                 }
             }
             Input::Skipped(why) => report_within(

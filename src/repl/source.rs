@@ -183,12 +183,9 @@ impl Terminal {
                     // A command typed (or typed ahead) at the question: the
                     // guess is skipped, and the command waits its turn after
                     // this cell, before the rest of its own paste.
-                    let said =
-                        "(not a guess: the question is skipped; that command runs after this cell)";
-                    let said = match super::terminal_width() {
-                        Some(width) => crate::layout::fill(said, width, " "),
-                        None => said.to_string(),
-                    };
+                    let said = super::fit_to_terminal(
+                        "(not a guess: the question is skipped; that command runs after this cell)",
+                    );
                     let mut out = io::stdout().lock();
                     let _ = writeln!(out, "{said}");
                     lock(&pending).insert(waiting, first);

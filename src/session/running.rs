@@ -458,9 +458,9 @@ fn wrap(parts: &[String], width: usize) -> Vec<String> {
                 line.push_str(part);
             }
             _ if columns(part) > width => lines.extend(
-                textwrap::wrap(part, width.max(1))
-                    .into_iter()
-                    .map(|piece| piece.into_owned()),
+                crate::layout::fill(part, width, "")
+                    .lines()
+                    .map(String::from),
             ),
             _ => lines.push(part.clone()),
         }
