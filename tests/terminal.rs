@@ -41,6 +41,13 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Resizes the window to `columns` and gives the REPL a moment to
+    /// see it (it reads the width before each command).
+    fn resize(&self, columns: u16) {
+        self.run(&["resize-window", "-t", "repl", "-x", &columns.to_string()]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
     fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", self.session.as_str()];
         args.extend_from_slice(keys);
@@ -125,8 +132,7 @@ fn a_burst_of_lines_all_runs_and_a_resized_window_is_honoured() {
     assert!(shown.contains("cell 1 of 7"), "where ran:\n{shown}");
     assert!(shown.contains("semaphore permits"), "params ran:\n{shown}");
 
-    tmux.run(&["resize-window", "-t", "repl", "-x", "60"]);
-    std::thread::sleep(Duration::from_millis(300));
+    tmux.resize(60);
     tmux.keys(&["clear", "Enter", "run", "Enter"]);
     let after = tmux.wait_for("reproduce:");
     let run: Vec<&str> = after
@@ -145,7 +151,7 @@ fn a_burst_of_lines_all_runs_and_a_resized_window_is_honoured() {
 
     // A wide window is used: lanes and rows spread to its width (the
     // terminal width was once clamped to 160).
-    tmux.run(&["resize-window", "-t", "repl", "-x", "200"]);
+    tmux.resize(200);
     tmux.keys(&["clear", "Enter"]);
     tmux.run(&["clear-history", "-t", "repl"]);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -294,8 +300,7 @@ fn ctrl_c_drops_a_half_typed_line_and_a_command_at_a_question_runs() {
 
     // Ctrl-C at an empty prompt says how to leave, wrapped to the window
     // as it is now (resized since the last command).
-    tmux.run(&["resize-window", "-t", "repl", "-x", "50"]);
-    std::thread::sleep(Duration::from_millis(300));
+    tmux.resize(50);
     tmux.run(&["clear-history", "-t", "repl"]);
     tmux.keys(&["C-c"]);
     let shown = tmux.wait_for("cancels the run)");
@@ -317,8 +322,7 @@ fn a_forty_column_window_gets_no_line_past_its_edge() {
     let Some((tmux, state)) = Tmux::repl("narrow") else {
         return;
     };
-    tmux.run(&["resize-window", "-t", "repl", "-x", "40"]);
-    std::thread::sleep(Duration::from_millis(300));
+    tmux.resize(40);
     tmux.run(&["clear-history", "-t", "repl"]);
     let sent = [
         "where",
